@@ -1,0 +1,7 @@
+import { config } from './config';
+
+describe('config', () => {
+  it('should work', () => {
+    expect(config()).toEqual('config');
+  });
+});

@@ -1,0 +1,3 @@
+export function stack(): string {
+  return 'stack';
+}

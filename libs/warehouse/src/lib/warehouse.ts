@@ -1,0 +1,3 @@
+export function warehouse(): string {
+  return 'warehouse';
+}

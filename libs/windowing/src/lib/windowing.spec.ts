@@ -1,0 +1,7 @@
+import { windowing } from './windowing';
+
+describe('windowing', () => {
+  it('should work', () => {
+    expect(windowing()).toEqual('windowing');
+  });
+});
