@@ -1,1 +1,4 @@
-export * from './lib/kafka';
+export * from './lib/kafka-client';
+export * from './lib/topics';
+export * from './lib/schema-registry';
+export * from './lib/round-trip-probe';

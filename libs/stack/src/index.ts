@@ -1,1 +1,4 @@
-export * from './lib/stack';
+export * from './lib/endpoints';
+export * from './lib/errors';
+export * from './lib/resolve-stack';
+export { stackSettings, findRepoRoot, type StackSettings } from './lib/stack-settings';

@@ -1,3 +1,0 @@
-export function config(): string {
-  return 'config';
-}

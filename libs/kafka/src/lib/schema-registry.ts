@@ -1,0 +1,40 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+
+export type { SchemaRegistry };
+
+/** Confluent-compatible registry client (Confluent Schema Registry, Apicurio's /apis/ccompat/v7, Redpanda). */
+export function createSchemaRegistry(url: string): SchemaRegistry {
+  return new SchemaRegistry({ host: url.replace(/\/+$/, '') });
+}
+
+export class SchemaRegistrationError extends Error {
+  constructor(
+    readonly subject: string,
+    cause: unknown,
+  ) {
+    super(`registering the Avro schema under subject "${subject}" failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'SchemaRegistrationError';
+  }
+}
+
+/** Registers (or finds) an Avro schema under a subject and returns its registry id. */
+export async function registerAvroSchema(registry: SchemaRegistry, subject: string, schema: object): Promise<number> {
+  try {
+    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
+    return id;
+  } catch (error) {
+    throw new SchemaRegistrationError(subject, error);
+  }
+}
+
+/** True when the registry answers its subjects listing. */
+export async function registryAnswers(url: string, timeoutMs = 2000): Promise<boolean> {
+  try {
+    const response = await fetch(`${url.replace(/\/+$/, '')}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

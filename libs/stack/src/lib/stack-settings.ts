@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** Ports and locations of the local stack; every value can be moved by env. */
+export interface StackSettings {
+  repoRoot: string;
+  /** The one git-ignored folder holding downloads, data, logs and pid files. */
+  stackDir: string;
+  kafkaPort: number;
+  kafkaControllerPort: number;
+  registryPort: number;
+  postgresPort: number;
+  databaseName: string;
+  databaseUser: string;
+  databasePassword: string;
+}
+
+export function findRepoRoot(start: string = __dirname): string {
+  let dir = resolve(start);
+  while (!existsSync(join(dir, 'nx.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no nx.json found above ${start}: run the stack from inside the repository`);
+    dir = parent;
+  }
+  return dir;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new Error(`${name} must be a TCP port (1-65535), got "${raw}"`);
+  }
+  return value;
+}
+
+export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettings {
+  const repoRoot = findRepoRoot();
+  return {
+    repoRoot,
+    stackDir: resolve(env['STACK_DIR'] ?? join(repoRoot, '.stack')),
+    kafkaPort: port(env, 'STACK_KAFKA_PORT', 9092),
+    kafkaControllerPort: port(env, 'STACK_KAFKA_CONTROLLER_PORT', 9093),
+    registryPort: port(env, 'STACK_REGISTRY_PORT', 8081),
+    postgresPort: port(env, 'STACK_POSTGRES_PORT', 5432),
+    databaseName: 'pipeline',
+    databaseUser: 'pipeline',
+    databasePassword: 'pipeline',
+  };
+}

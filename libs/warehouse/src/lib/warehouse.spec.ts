@@ -1,7 +1,0 @@
-import { warehouse } from './warehouse';
-
-describe('warehouse', () => {
-  it('should work', () => {
-    expect(warehouse()).toEqual('warehouse');
-  });
-});

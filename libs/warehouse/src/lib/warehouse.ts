@@ -1,3 +1,0 @@
-export function warehouse(): string {
-  return 'warehouse';
-}

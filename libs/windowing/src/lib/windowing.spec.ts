@@ -1,7 +1,0 @@
-import { windowing } from './windowing';
-
-describe('windowing', () => {
-  it('should work', () => {
-    expect(windowing()).toEqual('windowing');
-  });
-});
