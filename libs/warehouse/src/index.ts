@@ -1,1 +1,1 @@
-export * from './lib/warehouse';
+export * from './lib/warehouse-data-source';

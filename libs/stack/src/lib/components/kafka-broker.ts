@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { logLevel } from 'kafkajs';
-import { createKafkaClient, kafkaRoundTrip } from '@pipeline/kafka';
+import { createKafkaClient, kafkaRoundTrip, logLevel } from '@pipeline/kafka';
 import type { StackSettings } from '../stack-settings';
 import { ComponentStartError } from '../errors';
 import { ownedLivePid, portAnswers, removeFile, runToCompletion, startDetached, stopProcess, waitUntil } from '../processes';

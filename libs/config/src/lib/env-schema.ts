@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** Raised at startup when the environment does not validate; lists every problem at once. */
+export class ConfigValidationError extends Error {
+  constructor(
+    readonly service: string,
+    readonly problems: string[],
+  ) {
+    super(`${service}: invalid configuration\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+const hostPortList = z
+  .string()
+  .trim()
+  .regex(/^[^:,\s]+:\d+(,[^:,\s]+:\d+)*$/, 'must be host:port[,host:port...], e.g. 127.0.0.1:9092');
+
+/** The environment variables shared by the services, with local-stack defaults. */
+export const endpointEnv = {
+  KAFKA_BROKERS: hostPortList.default('127.0.0.1:9092').describe('Kafka bootstrap servers'),
+  SCHEMA_REGISTRY_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL of a Confluent-compatible schema registry' })
+    .default('http://127.0.0.1:8081/apis/ccompat/v7')
+    .describe('Confluent-compatible schema registry base URL'),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres://user:password@host:port/database URL' })
+    .default('postgres://pipeline:pipeline@127.0.0.1:5432/pipeline')
+    .describe('PostgreSQL warehouse connection URL'),
+};
+
+export const serviceEnv = {
+  HTTP_PORT: z.coerce.number().int().min(1).max(65535).describe('port of the health and metrics endpoints'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('log level'),
+};
+
+/**
+ * Validates raw env against a schema and returns typed config, or throws a
+ * ConfigValidationError naming each variable, what is wrong and what was given.
+ */
+export function parseEnv<Shape extends z.ZodRawShape>(service: string, shape: Shape, raw: Record<string, unknown>): z.infer<z.ZodObject<Shape>> {
+  const result = z.object(shape).safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.');
+    const given = raw[name];
+    return `${name}: ${issue.message}${given === undefined ? ' (not set)' : ` (got "${String(given)}")`}`;
+  });
+  throw new ConfigValidationError(service, problems);
+}

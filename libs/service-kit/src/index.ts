@@ -1,0 +1,4 @@
+export * from './lib/dependency-check';
+export * from './lib/health.controller';
+export * from './lib/service-kit.module';
+export * from './lib/run-service';
