@@ -7,4 +7,8 @@ export default {
   },
   moduleFileExtensions: ['ts', 'js', 'html'],
   coverageDirectory: '../../coverage/libs/stack',
+  // Integration tests here talk to the real broker, registry and database.
+  globalSetup: '<rootDir>/src/jest/global-setup.ts',
+  globalTeardown: '<rootDir>/src/jest/global-teardown.ts',
+  testTimeout: 120000,
 };

@@ -1,0 +1,74 @@
+import type { AccumulatorLayout } from './accumulator-layout';
+import { SnapshotMismatchError } from './errors';
+import type { GroupKey, KeyWindows, PartitionState, WindowState } from './partition-state';
+import { WindowAssigner, type WindowListener } from './window-assigner';
+import type { TimeWindows } from './window-spec';
+
+/** Tumbling and hopping windows: every event belongs to size/advance epoch-aligned windows. */
+export class TimeWindowAssigner<TEvent, TKey extends GroupKey> extends WindowAssigner<TEvent, TKey> {
+  private readonly sizeMs: number;
+  private readonly advanceMs: number;
+  private readonly offsetMs: number;
+
+  constructor(
+    spec: TimeWindows,
+    keyOf: (event: TEvent) => TKey,
+    layout: AccumulatorLayout<TEvent, unknown>,
+    listener: WindowListener<TEvent, TKey>,
+  ) {
+    super(keyOf, layout, listener, spec.graceMs);
+    this.sizeMs = spec.sizeMs;
+    this.advanceMs = spec.advanceMs;
+    this.offsetMs = spec.offsetMs;
+  }
+
+  assign(state: PartitionState<TKey>, event: TEvent, eventTime: number, arrival: number): void {
+    const { sizeMs, advanceMs, graceMs } = this;
+    const latestStart = Math.floor((eventTime - this.offsetMs) / advanceMs) * advanceMs + this.offsetMs;
+    let start = latestStart;
+    while (start - advanceMs > eventTime - sizeMs) {
+      start -= advanceMs;
+    }
+    const key = this.keyOf(event);
+    let keyWindows: KeyWindows<TKey> | undefined;
+    // Oldest window first, so output and late records come in a stable order.
+    for (; start <= latestStart; start += advanceMs) {
+      const end = start + sizeMs;
+      if (end + graceMs <= state.closingWatermark) {
+        this.listener.onLate(state, event, start, end, 'window-closed');
+        continue;
+      }
+      keyWindows ??= state.keyWindows(key);
+      const window = this.findOpen(keyWindows, start) ?? this.openWindow(state, keyWindows, start, end);
+      this.layout.add(window, event, eventTime, arrival);
+      this.listener.onUpdated(state, window);
+    }
+  }
+
+  onDue(state: PartitionState<TKey>, window: WindowState<TKey>): void {
+    const keyWindows = state.keys.get(window.key);
+    if (keyWindows === undefined || window.lifecycle !== 'open') return;
+    this.closeWindow(state, keyWindows, window);
+    state.releaseIfEmpty(keyWindows);
+  }
+
+  override restoreClosedSession(state: PartitionState<TKey>, key: TKey): void {
+    throw new SnapshotMismatchError('snapshot holds closed sessions but the pipeline uses time windows', {
+      partition: state.partition,
+      key,
+    });
+  }
+
+  protected insertOpen(keyWindows: KeyWindows<TKey>, window: WindowState<TKey>): void {
+    keyWindows.open.push(window);
+  }
+
+  /** A key has at most size/advance (+ grace) open windows; newest last, where in-order events hit. */
+  private findOpen(keyWindows: KeyWindows<TKey>, start: number): WindowState<TKey> | undefined {
+    const open = keyWindows.open;
+    for (let index = open.length - 1; index >= 0; index--) {
+      if (open[index].start === start) return open[index];
+    }
+    return undefined;
+  }
+}
