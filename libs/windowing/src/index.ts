@@ -1,1 +1,51 @@
-export * from './lib/windowing';
+export { createWindowingEngine } from './lib/engine';
+export { tumbling, hopping, session, TimeWindows, SessionWindows, type WindowSpec } from './lib/window-spec';
+export {
+  count,
+  sum,
+  min,
+  max,
+  avg,
+  stddev,
+  first,
+  last,
+  trend,
+  type Aggregate,
+  type AggregateKind,
+  type AggregateSpecs,
+  type AggregateValues,
+  type Accumulator,
+  type AccumulatorSlots,
+  type SlotOffsets,
+  type FieldOf,
+  type Trend,
+  type TrendOptions,
+} from './lib/aggregates';
+export { toMillis, type Duration, type DurationUnit } from './lib/duration';
+export {
+  WindowingError,
+  InvalidDurationError,
+  InvalidConfigError,
+  InvalidArgumentError,
+  InvalidEventTimeError,
+  SnapshotUnreadableError,
+  SnapshotMismatchError,
+  PartitionConflictError,
+  type WindowingErrorCode,
+  type ErrorContext,
+} from './lib/errors';
+export type { GroupKey, WindowingCounters } from './lib/partition-state';
+export type { LateReason } from './lib/window-assigner';
+export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './lib/snapshot';
+export type {
+  PartitionId,
+  WatermarkOptions,
+  EmitMode,
+  WindowingConfig,
+  WindowResult,
+  LateRecord,
+  ProcessOutput,
+  PartitionStats,
+  WindowingStats,
+  WindowingEngine,
+} from './lib/types';

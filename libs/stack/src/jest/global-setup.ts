@@ -10,7 +10,6 @@ import { findRepoRoot } from '../lib/stack-settings';
 
 // Global setup runs outside Jest's module resolution, so path aliases are registered here.
 const repoRoot = findRepoRoot(__dirname);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { compilerOptions } = require(join(repoRoot, 'tsconfig.base.json')) as { compilerOptions: { paths: Record<string, string[]> } };
 register({ baseUrl: repoRoot, paths: compilerOptions.paths });
 

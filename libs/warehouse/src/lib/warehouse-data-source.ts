@@ -1,3 +1,5 @@
+// TypeORM loads its driver by name at runtime; importing it keeps pg in each app's generated package.json.
+import 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 /** The warehouse connection. Entities and migrations are added by the warehouse schema. */

@@ -29,11 +29,6 @@ export class SessionWindowAssigner<TEvent, TKey extends GroupKey> extends Window
     const sessionEnd = eventTime + this.gapMs;
     const key = this.keyOf(event);
     const keyWindows = state.keys.get(key);
-    const closed = keyWindows?.lastClosed;
-    if (closed && eventTime < closed.end && closed.start < sessionEnd) {
-      this.listener.onLate(state, event, eventTime, sessionEnd, 'session-closed');
-      return;
-    }
     const open = keyWindows?.open ?? [];
     let firstOverlap = -1;
     let lastOverlap = -1;
@@ -43,16 +38,15 @@ export class SessionWindowAssigner<TEvent, TKey extends GroupKey> extends Window
         lastOverlap = index;
       }
     }
-    let session: WindowState<TKey>;
-    if (keyWindows !== undefined && firstOverlap >= 0) {
-      // Merging only ever grows an open session, so the result cannot be late.
-      session = this.mergeOverlapping(state, keyWindows, firstOverlap, lastOverlap, eventTime, sessionEnd);
-    } else if (sessionEnd + this.graceMs <= state.closingWatermark) {
+    const joinsOpenSession = keyWindows !== undefined && firstOverlap >= 0;
+    // Joining an open session only ever grows it, so that cannot be late by itself.
+    if (this.reachesClosedSession(keyWindows, eventTime, sessionEnd) || (!joinsOpenSession && sessionEnd + this.graceMs <= state.closingWatermark)) {
       this.listener.onLate(state, event, eventTime, sessionEnd, 'window-closed');
       return;
-    } else {
-      session = this.openWindow(state, keyWindows ?? state.keyWindows(key), eventTime, sessionEnd);
     }
+    const session = joinsOpenSession
+      ? this.mergeOverlapping(state, keyWindows, firstOverlap, lastOverlap, eventTime, sessionEnd)
+      : this.openWindow(state, keyWindows ?? state.keyWindows(key), eventTime, sessionEnd);
     this.layout.add(session, event, eventTime, arrival);
     this.listener.onUpdated(state, session);
   }
@@ -106,6 +100,11 @@ export class SessionWindowAssigner<TEvent, TKey extends GroupKey> extends Window
     survivor.end = Math.max(survivor.end, sessionEnd);
     this.reschedule(state, survivor, survivor.end + this.graceMs);
     return survivor;
+  }
+
+  private reachesClosedSession(keyWindows: KeyWindows<TKey> | undefined, eventTime: number, sessionEnd: number): boolean {
+    const closed = keyWindows?.lastClosed;
+    return closed != null && eventTime < closed.end && closed.start < sessionEnd;
   }
 
   /**

@@ -1,8 +1,8 @@
 import type { AccumulatorLayout } from './accumulator-layout';
 import { type GroupKey, type KeyWindows, type PartitionState, WindowState } from './partition-state';
 
-/** window-closed: the event's window already emitted its final result; session-closed: it would extend a closed session. */
-export type LateReason = 'window-closed' | 'session-closed';
+/** Why an event was not aggregated. Only one today; a union so consumers switch on it. */
+export type LateReason = 'window-closed';
 
 /** How an assigner reports what happened; implemented by the engine, which builds the output. */
 export interface WindowListener<TEvent, TKey extends GroupKey> {

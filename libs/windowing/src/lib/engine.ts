@@ -1,0 +1,355 @@
+import { AccumulatorLayout } from './accumulator-layout';
+import type { AggregateSpecs, AggregateValues } from './aggregates';
+import { toMillis } from './duration';
+import { InvalidArgumentError, InvalidConfigError, InvalidEventTimeError, PartitionConflictError } from './errors';
+import { type GroupKey, PartitionState, type WindowState, emptyCounters } from './partition-state';
+import { SessionWindowAssigner } from './session-window-assigner';
+import { capturePartition, decodeSnapshot, encodeSnapshot, type SnapshotIdentity } from './snapshot';
+import { TimeWindowAssigner } from './time-window-assigner';
+import type {
+  LateRecord,
+  PartitionId,
+  PartitionStats,
+  ProcessOutput,
+  WindowingConfig,
+  WindowingEngine,
+  WindowingStats,
+  WindowResult,
+} from './types';
+import type { LateReason, WindowAssigner, WindowListener } from './window-assigner';
+
+/**
+ * Creates an engine for one pipeline definition. The result type follows from the
+ * aggregates: `{ n: count(), t: trend(...) }` yields values `{ n: number; t: Trend }`.
+ */
+export function createWindowingEngine<TEvent, TKey extends GroupKey, TAggregates extends AggregateSpecs<TEvent>>(
+  config: WindowingConfig<TEvent, TKey, TAggregates>,
+): WindowingEngine<TEvent, TKey, AggregateValues<TAggregates>> {
+  return new Engine<TEvent, TKey, AggregateValues<TAggregates>>(config);
+}
+
+class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<TEvent, TKey, TValues>, WindowListener<TEvent, TKey> {
+  private readonly eventTimeOf: (event: TEvent) => number;
+  private readonly layout: AccumulatorLayout<TEvent, TValues>;
+  private readonly assigner: WindowAssigner<TEvent, TKey>;
+  private readonly pipelineSignature: string;
+  private readonly maxOutOfOrdernessMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly closesOnCombinedWatermark: boolean;
+  /** undefined in final mode. */
+  private readonly updateThrottleMs: number | undefined;
+
+  private readonly partitions = new Map<PartitionId, PartitionState<TKey>>();
+  /** Same states, ascending partition id: sweeps visit partitions in a fixed order. */
+  private partitionOrder: PartitionState<TKey>[] = [];
+  private combinedWatermark = -Infinity;
+  /** Minimum own watermark over the other active partitions; fixed while one batch runs. */
+  private otherActiveWatermark = Infinity;
+  private readonly totals = emptyCounters();
+  private results: WindowResult<TKey, TValues>[] = [];
+  private late: LateRecord<TEvent>[] = [];
+  /** Reused across batches: event times are read and validated before any state changes. */
+  private eventTimes = new Float64Array(1024);
+
+  constructor(config: WindowingConfig<TEvent, TKey, AggregateSpecs<TEvent>>) {
+    if (typeof config.eventTime !== 'function' || typeof config.key !== 'function') {
+      throw new InvalidConfigError('eventTime and key must be functions of the event', {
+        eventTime: typeof config.eventTime,
+        key: typeof config.key,
+      });
+    }
+    this.eventTimeOf = config.eventTime;
+    this.layout = new AccumulatorLayout<TEvent, TValues>(config.aggregates);
+    const spec = config.window;
+    this.assigner =
+      spec.kind === 'session'
+        ? new SessionWindowAssigner(spec, config.key, this.layout, this)
+        : new TimeWindowAssigner(spec, config.key, this.layout, this);
+    this.pipelineSignature = `${spec.layoutSignature()};${this.layout.signature}`;
+    const watermark = config.watermark ?? {};
+    this.maxOutOfOrdernessMs = toMillis(watermark.maxOutOfOrderness ?? 0, 'maxOutOfOrderness');
+    this.idleTimeoutMs = watermark.idleTimeout === undefined ? Infinity : toMillis(watermark.idleTimeout, 'idleTimeout');
+    this.closesOnCombinedWatermark = (watermark.closeWindowsOn ?? 'combined') === 'combined';
+    const emit = config.emit ?? 'final';
+    this.updateThrottleMs = emit === 'final' ? undefined : toMillis(emit.throttle, 'update throttle');
+  }
+
+  process(partition: PartitionId, events: readonly TEvent[], nowMs: number): ProcessOutput<TEvent, TKey, TValues> {
+    assertPartitionId(partition);
+    if (!Number.isFinite(nowMs)) {
+      throw new InvalidArgumentError('nowMs must be a finite processing time in milliseconds', { partition, nowMs });
+    }
+    const eventTimes = this.readEventTimes(partition, events);
+    const results: WindowResult<TKey, TValues>[] = [];
+    const late: LateRecord<TEvent>[] = [];
+    this.results = results;
+    this.late = late;
+    // An empty batch of an unknown partition is only a clock tick; it must not create
+    // state, or a following restore() of that partition would be refused.
+    let state = this.partitions.get(partition);
+    if (events.length > 0) {
+      state ??= this.addPartition(this.newPartition(partition));
+      state.lastActivityMs = nowMs;
+    }
+    this.refreshActivePartitions(state, nowMs);
+    if (state !== undefined && events.length > 0) {
+      this.processEvents(state, events, eventTimes);
+    }
+    return { results, late };
+  }
+
+  snapshot(partition: PartitionId): Uint8Array {
+    assertPartitionId(partition);
+    // A partition that never received events snapshots as empty state.
+    const state = this.partitions.get(partition) ?? new PartitionState<TKey>(partition);
+    return encodeSnapshot(this.snapshotIdentity(partition), capturePartition(state));
+  }
+
+  restore(partition: PartitionId, snapshot: Uint8Array): void {
+    assertPartitionId(partition);
+    if (this.partitions.has(partition)) {
+      throw new PartitionConflictError('partition already holds state; revoke it before restoring', { partition });
+    }
+    const stored = decodeSnapshot<TKey>(snapshot, this.snapshotIdentity(partition));
+    const state = new PartitionState<TKey>(partition);
+    state.maxEventTime = stored.maxEventTime;
+    state.eventTimeWatermark = stored.maxEventTime - this.maxOutOfOrdernessMs;
+    state.closingWatermark = Math.max(stored.closingWatermark, this.initialClosingWatermark());
+    state.lastActivityMs = stored.lastActivityMs;
+    state.arrivals = stored.arrivals;
+    Object.assign(state.counters, stored.counters);
+    const windows = stored.windows.map((window) => {
+      const restored = this.assigner.restoreOpenWindow(state, window);
+      restored.lastUpdateAt = window.lastUpdateAt;
+      restored.updatePending = window.updatePending;
+      return restored;
+    });
+    if (this.updateThrottleMs !== undefined) {
+      for (const index of stored.throttleQueue) {
+        windows[index].inThrottleQueue = true;
+        state.throttle.push(windows[index]);
+      }
+    }
+    for (const session of stored.closedSessions) {
+      this.assigner.restoreClosedSession(state, session.key, session.start, session.end);
+    }
+    this.addPartition(state);
+  }
+
+  revoke(partition: PartitionId): void {
+    if (this.partitions.delete(partition)) {
+      this.partitionOrder = this.partitionOrder.filter((state) => state.partition !== partition);
+    }
+  }
+
+  watermark(partition?: PartitionId): number {
+    if (partition === undefined) return this.combinedWatermark;
+    return this.partitions.get(partition)?.eventTimeWatermark ?? -Infinity;
+  }
+
+  stats(): WindowingStats {
+    return {
+      combinedWatermark: this.combinedWatermark,
+      totals: { ...this.totals },
+      partitions: this.partitionOrder.map(
+        (state): PartitionStats => ({
+          partition: state.partition,
+          watermark: state.eventTimeWatermark,
+          closingWatermark: state.closingWatermark,
+          maxEventTime: state.maxEventTime,
+          idle: state.idle,
+          openWindows: state.openWindows,
+          ...state.counters,
+        }),
+      ),
+    };
+  }
+
+  onLate(state: PartitionState<TKey>, event: TEvent, windowStart: number, windowEnd: number, reason: LateReason): void {
+    this.late.push({ event, partition: state.partition, windowStart, windowEnd, watermark: state.closingWatermark, reason });
+  }
+
+  onUpdated(state: PartitionState<TKey>, window: WindowState<TKey>): void {
+    if (this.updateThrottleMs === undefined) return;
+    if (window.inThrottleQueue) {
+      window.updatePending = true;
+    } else {
+      this.emitUpdate(state, window);
+    }
+  }
+
+  onClosed(state: PartitionState<TKey>, window: WindowState<TKey>): void {
+    this.emit(state, window, true);
+  }
+
+  /** Per event, not per batch: this is what makes the output independent of batching. */
+  private processEvents(state: PartitionState<TKey>, events: readonly TEvent[], eventTimes: Float64Array): void {
+    const assigner = this.assigner;
+    const late = this.late;
+    const emitsUpdates = this.updateThrottleMs !== undefined;
+    state.idle = false;
+    for (let index = 0; index < events.length; index++) {
+      const eventTime = eventTimes[index];
+      if (eventTime > state.maxEventTime) {
+        this.advanceEventTime(state, eventTime);
+      }
+      const lateBefore = late.length;
+      state.arrivals += 1;
+      assigner.assign(state, events[index], eventTime, state.arrivals);
+      if (late.length !== lateBefore) {
+        state.counters.lateEvents += 1;
+        this.totals.lateEvents += 1;
+      }
+      if (emitsUpdates) {
+        this.flushThrottledUpdates(state);
+      }
+    }
+    state.counters.eventsProcessed += events.length;
+    this.totals.eventsProcessed += events.length;
+  }
+
+  private advanceEventTime(state: PartitionState<TKey>, eventTime: number): void {
+    state.maxEventTime = eventTime;
+    const watermark = eventTime - this.maxOutOfOrdernessMs;
+    state.eventTimeWatermark = watermark;
+    this.raiseCombinedWatermark(Math.min(watermark, this.otherActiveWatermark));
+    if (!this.closesOnCombinedWatermark) {
+      this.closeDueWindows(state, watermark);
+    }
+  }
+
+  /**
+   * Idleness is judged once per call against the caller's clock; the partition being fed
+   * counts as active. Also closes whatever became due while partitions were idle.
+   */
+  private refreshActivePartitions(current: PartitionState<TKey> | undefined, nowMs: number): void {
+    let activeWatermark = Infinity;
+    let otherActiveWatermark = Infinity;
+    for (const state of this.partitionOrder) {
+      state.idle = !state.hasSeenEvents || nowMs - state.lastActivityMs > this.idleTimeoutMs;
+      if (state.idle) continue;
+      activeWatermark = Math.min(activeWatermark, state.eventTimeWatermark);
+      if (state !== current) otherActiveWatermark = Math.min(otherActiveWatermark, state.eventTimeWatermark);
+    }
+    this.otherActiveWatermark = otherActiveWatermark;
+    // With every partition idle there is no evidence of progress: hold the watermark.
+    if (activeWatermark !== Infinity) {
+      this.raiseCombinedWatermark(activeWatermark);
+    }
+    for (const state of this.partitionOrder) {
+      this.closeDueWindows(state, state.closingWatermark);
+    }
+  }
+
+  /** The combined watermark only moves forward, whatever joins, resumes or leaves. */
+  private raiseCombinedWatermark(candidate: number): void {
+    if (candidate <= this.combinedWatermark) return;
+    this.combinedWatermark = candidate;
+    if (this.closesOnCombinedWatermark) {
+      for (const state of this.partitionOrder) {
+        this.closeDueWindows(state, candidate);
+      }
+    }
+  }
+
+  private closeDueWindows(state: PartitionState<TKey>, watermark: number): void {
+    if (watermark > state.closingWatermark) {
+      state.closingWatermark = watermark;
+    }
+    const schedule = state.schedule;
+    while (schedule.nextDueAt <= state.closingWatermark) {
+      const dueAt = schedule.nextDueAt;
+      for (const window of schedule.takeNextBucket()) {
+        this.assigner.onDue(state, window, dueAt);
+      }
+    }
+  }
+
+  /** Throttle time is the partition's stream time (max event time), so it is deterministic. */
+  private flushThrottledUpdates(state: PartitionState<TKey>): void {
+    const throttleMs = this.updateThrottleMs ?? 0;
+    const queue = state.throttle;
+    for (let window = queue.peek(); window !== undefined && window.lastUpdateAt + throttleMs <= state.maxEventTime; window = queue.peek()) {
+      queue.shift();
+      window.inThrottleQueue = false;
+      if (window.lifecycle === 'open' && window.updatePending) {
+        this.emitUpdate(state, window);
+      }
+    }
+  }
+
+  private emitUpdate(state: PartitionState<TKey>, window: WindowState<TKey>): void {
+    window.updatePending = false;
+    window.lastUpdateAt = state.maxEventTime;
+    window.inThrottleQueue = true;
+    state.throttle.push(window);
+    this.emit(state, window, false);
+  }
+
+  private emit(state: PartitionState<TKey>, window: WindowState<TKey>, final: boolean): void {
+    this.results.push({
+      key: window.key,
+      windowStart: window.start,
+      windowEnd: window.end,
+      partition: state.partition,
+      final,
+      values: this.layout.result(window),
+    });
+    state.counters.resultsEmitted += 1;
+    this.totals.resultsEmitted += 1;
+  }
+
+  private readEventTimes(partition: PartitionId, events: readonly TEvent[]): Float64Array {
+    if (this.eventTimes.length < events.length) {
+      this.eventTimes = new Float64Array(Math.max(events.length, this.eventTimes.length * 2));
+    }
+    const eventTimes = this.eventTimes;
+    for (let index = 0; index < events.length; index++) {
+      const eventTime = this.eventTimeOf(events[index]);
+      if (typeof eventTime !== 'number' || !Number.isFinite(eventTime)) {
+        throw new InvalidEventTimeError('event time must be a finite number of epoch milliseconds', {
+          partition,
+          index,
+          eventTime,
+        });
+      }
+      eventTimes[index] = eventTime;
+    }
+    return eventTimes;
+  }
+
+  private newPartition(partition: PartitionId): PartitionState<TKey> {
+    const state = new PartitionState<TKey>(partition);
+    state.closingWatermark = this.initialClosingWatermark();
+    return state;
+  }
+
+  /**
+   * A partition joining under a combined watermark starts at it: windows the rest of the
+   * engine already considers closed must not reopen for the newcomer.
+   */
+  private initialClosingWatermark(): number {
+    return this.closesOnCombinedWatermark ? this.combinedWatermark : -Infinity;
+  }
+
+  private addPartition(state: PartitionState<TKey>): PartitionState<TKey> {
+    this.partitions.set(state.partition, state);
+    this.partitionOrder = [...this.partitionOrder, state].sort((left, right) => left.partition - right.partition);
+    return state;
+  }
+
+  private snapshotIdentity(partition: PartitionId): SnapshotIdentity {
+    return {
+      pipeline: this.pipelineSignature,
+      partition,
+      numberSlots: this.layout.numberSlotCount,
+      valueSlots: this.layout.valueSlotCount,
+    };
+  }
+}
+
+function assertPartitionId(partition: PartitionId): void {
+  if (!Number.isInteger(partition) || partition < 0) {
+    throw new InvalidArgumentError('partition must be a non-negative integer', { partition });
+  }
+}

@@ -1,0 +1,233 @@
+import { SnapshotMismatchError, SnapshotUnreadableError } from './errors';
+import type { GroupKey, PartitionState, WindowingCounters } from './partition-state';
+import type { StoredWindow } from './window-assigner';
+
+/**
+ * Snapshot format: UTF-8 JSON with positional arrays (compact, no per-window field names).
+ * JSON cannot carry ±∞/NaN, which do occur (watermark before the first event, min/max
+ * slots), so non-finite numbers travel as `{"~num": "Infinity"}`.
+ */
+export const SNAPSHOT_FORMAT = 'pipeline.windowing.partition';
+export const SNAPSHOT_VERSION = 1;
+
+const NON_FINITE = '~num';
+
+export interface StoredOpenWindow<TKey extends GroupKey> extends StoredWindow<TKey> {
+  readonly lastUpdateAt: number;
+  readonly updatePending: boolean;
+}
+
+export interface StoredClosedSession<TKey extends GroupKey> {
+  readonly key: TKey;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** What a partition snapshot holds, independent of the byte format. */
+export interface PartitionSnapshot<TKey extends GroupKey> {
+  readonly maxEventTime: number;
+  readonly closingWatermark: number;
+  readonly lastActivityMs: number;
+  readonly arrivals: number;
+  readonly counters: WindowingCounters;
+  /** In close order, so a restored schedule emits in the same order as the original. */
+  readonly windows: readonly StoredOpenWindow<TKey>[];
+  /** Indices into `windows`, in throttle-queue order. */
+  readonly throttleQueue: readonly number[];
+  readonly closedSessions: readonly StoredClosedSession<TKey>[];
+}
+
+/** Identifies the state layout; restoring into a different one would misread accumulators. */
+export interface SnapshotIdentity {
+  readonly pipeline: string;
+  readonly partition: number;
+  readonly numberSlots: number;
+  readonly valueSlots: number;
+}
+
+type WindowTuple = [key: GroupKey, start: number, end: number, numbers: number[], values: unknown[], lastUpdateAt: number, updatePending: boolean];
+type ClosedSessionTuple = [key: GroupKey, start: number, end: number];
+
+export function capturePartition<TKey extends GroupKey>(state: PartitionState<TKey>): PartitionSnapshot<TKey> {
+  const windows: StoredOpenWindow<TKey>[] = [];
+  const indexOf = new Map<object, number>();
+  for (const [dueAt, window] of state.schedule.entries()) {
+    if (window.lifecycle === 'open' && window.dueAt === dueAt) {
+      indexOf.set(window, windows.length);
+      windows.push(window);
+    }
+  }
+  const throttleQueue: number[] = [];
+  for (const window of state.throttle.toArray()) {
+    const index = indexOf.get(window);
+    if (index !== undefined) throttleQueue.push(index);
+  }
+  const closedSessions: StoredClosedSession<TKey>[] = [];
+  for (const keyWindows of state.keys.values()) {
+    if (keyWindows.lastClosed !== null) closedSessions.push(keyWindows.lastClosed);
+  }
+  return {
+    maxEventTime: state.maxEventTime,
+    closingWatermark: state.closingWatermark,
+    lastActivityMs: state.lastActivityMs,
+    arrivals: state.arrivals,
+    counters: { ...state.counters },
+    windows,
+    throttleQueue,
+    closedSessions,
+  };
+}
+
+export function encodeSnapshot(identity: SnapshotIdentity, snapshot: PartitionSnapshot<GroupKey>): Uint8Array {
+  const document = {
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    pipeline: identity.pipeline,
+    partition: identity.partition,
+    clock: [snapshot.maxEventTime, snapshot.closingWatermark, snapshot.lastActivityMs, snapshot.arrivals],
+    counters: [snapshot.counters.eventsProcessed, snapshot.counters.lateEvents, snapshot.counters.resultsEmitted],
+    windows: snapshot.windows.map(
+      (window): WindowTuple => [window.key, window.start, window.end, window.numbers, window.values, window.lastUpdateAt, window.updatePending],
+    ),
+    throttleQueue: snapshot.throttleQueue,
+    closedSessions: snapshot.closedSessions.map((session): ClosedSessionTuple => [session.key, session.start, session.end]),
+  };
+  return new TextEncoder().encode(JSON.stringify(document, encodeNonFinite));
+}
+
+/**
+ * Decodes and validates a snapshot. Keys are checked to be strings or numbers; that they
+ * match the pipeline's key type is the caller's contract (same pipeline signature).
+ */
+export function decodeSnapshot<TKey extends GroupKey>(bytes: Uint8Array, expected: SnapshotIdentity): PartitionSnapshot<TKey> {
+  const document = new SnapshotReader(parseDocument(bytes), expected.partition);
+  if (document.field('format') !== SNAPSHOT_FORMAT || document.field('version') !== SNAPSHOT_VERSION) {
+    throw new SnapshotUnreadableError('not a windowing snapshot of a supported version', {
+      partition: expected.partition,
+      format: document.field('format'),
+      version: document.field('version'),
+      supportedVersion: SNAPSHOT_VERSION,
+    });
+  }
+  const pipeline = document.field('pipeline');
+  const partition = document.field('partition');
+  if (pipeline !== expected.pipeline || partition !== expected.partition) {
+    throw new SnapshotMismatchError('snapshot belongs to another partition or pipeline definition', {
+      expectedPartition: expected.partition,
+      snapshotPartition: partition,
+      expectedPipeline: expected.pipeline,
+      snapshotPipeline: pipeline,
+    });
+  }
+  const [maxEventTime, closingWatermark, lastActivityMs, arrivals] = document.numbers(document.field('clock'), 'clock', 4);
+  const [eventsProcessed, lateEvents, resultsEmitted] = document.numbers(document.field('counters'), 'counters', 3);
+  const windows = document.list(document.field('windows'), 'windows').map((entry, index) =>
+    document.window<TKey>(entry, `windows[${index}]`, expected),
+  );
+  const throttleQueue = document.numbers(document.field('throttleQueue'), 'throttleQueue');
+  if (throttleQueue.some((index) => !Number.isInteger(index) || index < 0 || index >= windows.length)) {
+    throw document.unreadable('throttleQueue', 'references a window that is not in the snapshot');
+  }
+  const closedSessions = document.list(document.field('closedSessions'), 'closedSessions').map((entry, index) => {
+    const path = `closedSessions[${index}]`;
+    const [key, start, end] = document.tuple(entry, path, 3);
+    return { key: document.key<TKey>(key, path), start: document.number(start, path), end: document.number(end, path) };
+  });
+  return {
+    maxEventTime,
+    closingWatermark,
+    lastActivityMs,
+    arrivals,
+    counters: { eventsProcessed, lateEvents, resultsEmitted },
+    windows,
+    throttleQueue,
+    closedSessions,
+  };
+}
+
+function encodeNonFinite(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE]: String(value) } : value;
+}
+
+function decodeNonFinite(_key: string, value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && NON_FINITE in value) {
+    const encoded: unknown = Object.getOwnPropertyDescriptor(value, NON_FINITE)?.value;
+    if (encoded === 'Infinity' || encoded === '-Infinity' || encoded === 'NaN') return Number(encoded);
+  }
+  return value;
+}
+
+function parseDocument(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes), decodeNonFinite);
+  } catch (cause) {
+    throw new SnapshotUnreadableError('snapshot bytes are not valid UTF-8 JSON', {
+      byteLength: bytes.byteLength,
+      cause: cause instanceof Error ? cause.message : String(cause),
+    });
+  }
+}
+
+/** Typed reads from the untyped document; every failure names the path that was wrong. */
+class SnapshotReader {
+  private readonly root: Readonly<Record<string, unknown>>;
+
+  constructor(
+    root: unknown,
+    private readonly partition: number,
+  ) {
+    if (typeof root !== 'object' || root === null || Array.isArray(root)) {
+      throw this.unreadable('$', 'expected a JSON object');
+    }
+    this.root = Object.fromEntries(Object.entries(root));
+  }
+
+  field(name: string): unknown {
+    return this.root[name];
+  }
+
+  unreadable(path: string, problem: string): SnapshotUnreadableError {
+    return new SnapshotUnreadableError(`snapshot field ${path} ${problem}`, { partition: this.partition, path });
+  }
+
+  list(value: unknown, path: string): unknown[] {
+    if (!Array.isArray(value)) throw this.unreadable(path, 'must be an array');
+    return value;
+  }
+
+  tuple(value: unknown, path: string, length: number): unknown[] {
+    const items = this.list(value, path);
+    if (items.length !== length) throw this.unreadable(path, `must have ${length} entries`);
+    return items;
+  }
+
+  number(value: unknown, path: string): number {
+    if (typeof value !== 'number') throw this.unreadable(path, 'must be a number');
+    return value;
+  }
+
+  numbers(value: unknown, path: string, length?: number): number[] {
+    const items = length === undefined ? this.list(value, path) : this.tuple(value, path, length);
+    return items.map((item, index) => this.number(item, `${path}[${index}]`));
+  }
+
+  key<TKey extends GroupKey>(value: unknown, path: string): TKey {
+    if (typeof value !== 'string' && typeof value !== 'number') throw this.unreadable(path, 'key must be a string or number');
+    // Same pipeline signature, same key function: the stored key has the pipeline's key type.
+    return value as TKey;
+  }
+
+  window<TKey extends GroupKey>(value: unknown, path: string, expected: SnapshotIdentity): StoredOpenWindow<TKey> {
+    const [key, start, end, numbers, values, lastUpdateAt, updatePending] = this.tuple(value, path, 7);
+    if (typeof updatePending !== 'boolean') throw this.unreadable(`${path}.updatePending`, 'must be a boolean');
+    return {
+      key: this.key<TKey>(key, `${path}.key`),
+      start: this.number(start, `${path}.start`),
+      end: this.number(end, `${path}.end`),
+      numbers: this.numbers(numbers, `${path}.numbers`, expected.numberSlots),
+      values: this.tuple(values, `${path}.values`, expected.valueSlots),
+      lastUpdateAt: this.number(lastUpdateAt, `${path}.lastUpdateAt`),
+      updatePending,
+    };
+  }
+}
