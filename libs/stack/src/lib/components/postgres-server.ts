@@ -1,16 +1,22 @@
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import type { StackSettings } from '../stack-settings';
 import { ComponentStartError, MissingPrerequisiteError } from '../errors';
-import { ownedLivePid, portAnswers, runToCompletion, stopProcess, waitUntil } from '../processes';
+import { ownedLivePid, portAnswers, stopProcess, waitUntil } from '../processes';
 import type { LocalComponent } from './component';
 
 /** Databases the stack creates: the warehouse, and the registry's own storage. */
 export const STACK_DATABASES = ['pipeline', 'schema_registry'] as const;
+
+interface ServerAccount {
+  name: string;
+  uid: number;
+  gid: number;
+}
 
 /**
  * PostgreSQL from the machine's own binaries, with a data directory the stack owns.
@@ -20,16 +26,16 @@ export const STACK_DATABASES = ['pipeline', 'schema_registry'] as const;
 export class PostgresServer implements LocalComponent {
   readonly name = 'postgres' as const;
   readonly logFile: string;
-  private readonly dataDir: string;
-  private readonly serverUser: { name: string; uid: number; gid: number } | undefined;
+  private readonly dataLink: string;
+  private readonly account: ServerAccount | undefined;
 
   constructor(
     private readonly settings: StackSettings,
     private readonly binDir: () => string,
   ) {
     this.logFile = join(settings.stackDir, 'logs', 'postgres.log');
-    this.dataDir = join(settings.stackDir, 'data', 'postgres');
-    this.serverUser = runningAsRoot() ? postgresAccount() : undefined;
+    this.dataLink = join(settings.stackDir, 'data', 'postgres');
+    this.account = runningAsRoot() ? postgresAccount() : undefined;
   }
 
   endpoint(): string {
@@ -37,8 +43,14 @@ export class PostgresServer implements LocalComponent {
     return `postgres://${databaseUser}:${databasePassword}@127.0.0.1:${postgresPort}/${databaseName}`;
   }
 
+  /** The real data directory (.stack/data/postgres may be a link to it, see prepareDataDir). */
+  private dataDir(): string {
+    return existsSync(this.dataLink) ? realpathSync(this.dataLink) : this.dataLink;
+  }
+
   runningPid(): number | undefined {
-    return ownedLivePid(join(this.dataDir, 'postmaster.pid'), this.dataDir);
+    const dataDir = this.dataDir();
+    return ownedLivePid(join(dataDir, 'postmaster.pid'), dataDir);
   }
 
   async portTakenByOther(): Promise<boolean> {
@@ -46,16 +58,15 @@ export class PostgresServer implements LocalComponent {
   }
 
   async start(): Promise<void> {
-    if (runningAsRoot() && !this.serverUser) {
+    if (runningAsRoot() && !this.account) {
       throw new MissingPrerequisiteError(
         `PostgreSQL refuses to run as root and there is no "postgres" account to run it as (running as ${userInfo().username}): create one (useradd -r postgres), run as another user, or set DATABASE_URL`,
       );
     }
-    this.prepareDataDir();
-    if (!existsSync(join(this.dataDir, 'PG_VERSION'))) this.initCluster();
-    this.touchLogFile();
-    const options = `-p ${this.settings.postgresPort} -c listen_addresses=127.0.0.1 -k ${this.dataDir}`;
-    this.asServerUser(join(this.binDir(), 'pg_ctl'), ['-D', this.dataDir, '-l', this.logFile, '-o', options, '-w', '-t', '60', 'start']);
+    const dataDir = this.prepareDataDir();
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) this.initCluster(dataDir);
+    const options = `-p ${this.settings.postgresPort} -c listen_addresses=127.0.0.1 -k ${dataDir}`;
+    this.asServerAccount('pg_ctl', ['-D', dataDir, '-o', options, '-w', '-t', '60', 'start']);
   }
 
   async waitReady(timeoutMs: number): Promise<void> {
@@ -81,22 +92,20 @@ export class PostgresServer implements LocalComponent {
     };
   }
 
-  private initCluster(): void {
-    const pwFile = join(this.dataDir, '..', '.postgres-password');
-    writeFileSync(pwFile, `${this.settings.databasePassword}\n`, { mode: 0o600 });
-    this.chownToServerUser(pwFile);
+  private initCluster(dataDir: string): void {
+    // initdb reads the superuser password from a file the server account can read; it lives only for this call.
+    const scratch = mkdtempSync(join(tmpdir(), 'pipeline-initdb-'));
+    const passwordFile = join(scratch, 'password');
+    writeFileSync(passwordFile, `${this.settings.databasePassword}\n`, { mode: 0o600 });
     try {
-      this.asServerUser(join(this.binDir(), 'initdb'), [
-        '-D', this.dataDir,
-        `--username=${this.settings.databaseUser}`,
-        `--pwfile=${pwFile}`,
-        '--auth-host=scram-sha-256',
-        '--auth-local=trust',
-        '--encoding=UTF8',
-        '--locale=C',
-      ]);
+      if (this.account) {
+        chownSync(scratch, this.account.uid, this.account.gid);
+        chownSync(passwordFile, this.account.uid, this.account.gid);
+      }
+      const { databaseUser } = this.settings;
+      this.asServerAccount('initdb', ['-D', dataDir, `--username=${databaseUser}`, `--pwfile=${passwordFile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '--encoding=UTF8', '--locale=C']);
     } finally {
-      rmSync(pwFile, { force: true });
+      rmSync(scratch, { recursive: true, force: true });
     }
   }
 
@@ -119,41 +128,45 @@ export class PostgresServer implements LocalComponent {
    * inside a private folder (mktemp -d is mode 700) is not, so the data then lives
    * under /var/tmp and .stack/data/postgres links to it.
    */
-  private prepareDataDir(): void {
-    mkdirSync(join(this.settings.stackDir, 'data'), { recursive: true });
-    if (!this.serverUser || existsSync(this.dataDir)) return;
-    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-    this.chownToServerUser(this.dataDir);
-    if (this.serverUserCanWrite(this.dataDir)) return;
-    rmSync(this.dataDir, { recursive: true, force: true });
-    const outside = join('/var/tmp', `pipeline-stack-${createHash('sha1').update(this.settings.stackDir).digest('hex').slice(0, 12)}`, 'postgres');
+  private prepareDataDir(): string {
+    mkdirSync(dirname(this.dataLink), { recursive: true });
+    if (existsSync(this.dataLink)) return this.dataDir();
+    mkdirSync(this.dataLink, { mode: 0o700 });
+    if (!this.account) return this.dataLink;
+    chownSync(this.dataLink, this.account.uid, this.account.gid);
+    if (this.serverAccountCanWrite(this.dataLink)) return this.dataLink;
+    rmSync(this.dataLink, { recursive: true, force: true });
+    const home = join('/var/tmp', `pipeline-stack-${createHash('sha1').update(this.settings.stackDir).digest('hex').slice(0, 12)}`);
+    const outside = join(home, 'postgres');
     mkdirSync(outside, { recursive: true, mode: 0o700 });
-    this.chownToServerUser(join(outside, '..'));
-    this.chownToServerUser(outside);
-    symlinkSync(outside, this.dataDir);
+    chownSync(home, this.account.uid, this.account.gid);
+    chownSync(outside, this.account.uid, this.account.gid);
+    symlinkSync(outside, this.dataLink);
+    return outside;
   }
 
-  private touchLogFile(): void {
-    mkdirSync(join(this.settings.stackDir, 'logs'), { recursive: true });
-    if (!existsSync(this.logFile)) writeFileSync(this.logFile, '');
-    this.chownToServerUser(this.logFile);
-    if (this.serverUser && !this.serverUserCanWrite(this.logFile)) {
-      throw new ComponentStartError('postgres', `the postgres account cannot write ${this.logFile}; move STACK_DIR to a folder it can reach`);
+  private serverAccountCanWrite(path: string): boolean {
+    if (!this.account) return true;
+    return spawnSync('runuser', ['-u', this.account.name, '--', 'test', '-w', path], { stdio: 'ignore' }).status === 0;
+  }
+
+  /**
+   * Runs a server binary (as the postgres account when root). Output goes to the
+   * stack's log through a descriptor opened here, so the account needs no write
+   * access to .stack/logs; the started server keeps writing its log there.
+   */
+  private asServerAccount(binary: string, args: string[]): void {
+    const command = join(this.binDir(), binary);
+    const [file, argv] = this.account ? ['runuser', ['-u', this.account.name, '--', command, ...args]] : [command, args];
+    mkdirSync(dirname(this.logFile), { recursive: true });
+    const log = openSync(this.logFile, 'a');
+    try {
+      const result = spawnSync(file, argv, { cwd: '/', stdio: ['ignore', log, log] });
+      if (result.error) throw new ComponentStartError('postgres', `${binary} could not run: ${result.error.message}`, this.logFile);
+      if (result.status !== 0) throw new ComponentStartError('postgres', `${binary} exited with ${result.status}`, this.logFile);
+    } finally {
+      closeSync(log);
     }
-  }
-
-  private serverUserCanWrite(path: string): boolean {
-    if (!this.serverUser) return true;
-    return spawnSync('runuser', ['-u', this.serverUser.name, '--', 'test', '-w', path], { stdio: 'ignore' }).status === 0;
-  }
-
-  private chownToServerUser(path: string): void {
-    if (this.serverUser && !lstatSync(path).isSymbolicLink()) chownSync(path, this.serverUser.uid, this.serverUser.gid);
-  }
-
-  private asServerUser(command: string, args: string[]): string {
-    if (!this.serverUser) return runToCompletion(command, args);
-    return runToCompletion('runuser', ['-u', this.serverUser.name, '--', command, ...args]);
   }
 }
 
@@ -162,7 +175,7 @@ function runningAsRoot(): boolean {
 }
 
 /** The unprivileged account Debian's PostgreSQL packages create, if present. */
-function postgresAccount(): { name: string; uid: number; gid: number } | undefined {
+function postgresAccount(): ServerAccount | undefined {
   const uid = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
   if (uid.status !== 0 || gid.status !== 0) return undefined;
