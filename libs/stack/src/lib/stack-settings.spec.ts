@@ -1,0 +1,15 @@
+import { join } from 'node:path';
+import { findRepoRoot, stackSettings } from './stack-settings';
+
+describe('stackSettings', () => {
+  it('defaults to the standard ports and a .stack folder at the repository root', () => {
+    const settings = stackSettings({});
+    expect(settings.stackDir).toBe(join(findRepoRoot(), '.stack'));
+    expect([settings.kafkaPort, settings.kafkaControllerPort, settings.registryPort, settings.postgresPort]).toEqual([9092, 9093, 8081, 5432]);
+  });
+
+  it('moves ports by env and rejects a bad one by name', () => {
+    expect(stackSettings({ STACK_KAFKA_PORT: '19092' }).kafkaPort).toBe(19092);
+    expect(() => stackSettings({ STACK_POSTGRES_PORT: '70000' })).toThrow(/STACK_POSTGRES_PORT must be a TCP port/);
+  });
+});
