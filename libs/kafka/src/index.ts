@@ -4,3 +4,6 @@ export * from './lib/schema-registry';
 export * from './lib/round-trip-probe';
 export * from './lib/dependency-checks';
 export { logLevel } from 'kafkajs';
+export * from './lib/avro-codec';
+export * from './lib/reliable-producer';
+export type { Kafka, Producer, Consumer, Message, IHeaders, EachBatchPayload, KafkaMessage, Transaction } from 'kafkajs';
