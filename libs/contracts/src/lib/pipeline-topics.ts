@@ -24,3 +24,41 @@ export const HEADERS = {
   /** Marks a watermark heartbeat: no data, only "event time has reached <value>" for its partition. */
   watermarkHeartbeat: 'pipeline-watermark-heartbeat',
 } as const;
+
+/**
+ * Event time of an end-of-input heartbeat: a bounded source (a CSV replay that does not
+ * loop) sends it last, so every window closes, as a bounded source does in Flink.
+ */
+export const END_OF_INPUT = Number.MAX_SAFE_INTEGER;
+
+export interface HeartbeatMessage {
+  partition: number;
+  key: null;
+  value: null;
+  headers: Record<string, string>;
+}
+
+/**
+ * Watermark heartbeats for every partition of an event topic. A heartbeat carries no
+ * data, only "this source has sent events up to event time T" (the highest event time
+ * it has sent, or END_OF_INPUT). The aggregator treats it like an event at T for its
+ * partition, so windows close even when a partition (or the whole source) goes quiet.
+ */
+export function watermarkHeartbeats(partitions: number, eventTime: number): HeartbeatMessage[] {
+  if (!Number.isSafeInteger(eventTime) || eventTime < 0) throw new Error(`heartbeat event time must be a non-negative safe integer, got ${eventTime}`);
+  return Array.from({ length: partitions }, (_, partition) => ({
+    partition,
+    key: null,
+    value: null,
+    headers: { [HEADERS.watermarkHeartbeat]: String(eventTime) },
+  }));
+}
+
+/** The event time of a heartbeat record, or undefined for a data record. */
+export function heartbeatEventTime(headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): number | undefined {
+  const raw = headers?.[HEADERS.watermarkHeartbeat];
+  if (raw === undefined) return undefined;
+  const text = (Array.isArray(raw) ? raw[0] : raw)?.toString();
+  const eventTime = Number(text);
+  return Number.isSafeInteger(eventTime) ? eventTime : undefined;
+}
