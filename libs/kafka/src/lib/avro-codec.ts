@@ -15,15 +15,36 @@ export interface AvroCodec<T> {
   readonly schemaId: number;
   /** Confluent wire format: magic byte 0, schema id (int32), Avro body. */
   encode(value: T): Promise<Buffer>;
-  /** Decodes with the writer's schema from the registry, resolved to ours (schema evolution), then validates. */
+  /**
+   * Decodes with the writer's schema from the registry, resolved to ours (schema evolution), then validates.
+   * Throws AvroDecodeError for bytes that can never decode, the binding's validation error for a value
+   * that breaks its contract, and any other error (registry unreachable) for a transient failure.
+   */
   decode(buffer: Buffer): Promise<T>;
 }
 
+/**
+ * The record's bytes can never be decoded (not the wire format, unknown writer schema id,
+ * body that does not match its writer schema): a consumer dead-letters it. Registry
+ * outages are not this error; they surface as they are, so consumers retry instead.
+ */
 export class AvroDecodeError extends Error {
-  constructor(subject: string, reason: string) {
+  constructor(
+    readonly subject: string,
+    readonly reason: string,
+  ) {
     super(`cannot decode a record of ${subject}: ${reason}`);
     this.name = 'AvroDecodeError';
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The registry answered 404 for a schema id: no retry will ever find it. */
+function isUnknownSchemaId(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'status' in error && error.status === 404;
 }
 
 interface WriterResolution {
@@ -40,10 +61,19 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
   const resolutionFor = (writerId: number): Promise<WriterResolution> => {
     let resolution = resolutions.get(writerId);
     if (!resolution) {
-      resolution = registry.getSchema(writerId).then((schema) => {
-        const writer = Type.forSchema(JSON.parse(JSON.stringify(schema)) as Schema);
-        return { writer, resolver: writer.equals(reader) ? undefined : reader.createResolver(writer) };
-      });
+      resolution = registry.getSchema(writerId).then(
+        (schema) => {
+          try {
+            const writer = Type.forSchema(JSON.parse(JSON.stringify(schema)) as Schema);
+            return { writer, resolver: writer.equals(reader) ? undefined : reader.createResolver(writer) };
+          } catch (error) {
+            throw new AvroDecodeError(binding.subject, `writer schema ${writerId} cannot be read as ${binding.schema.name}: ${messageOf(error)}`);
+          }
+        },
+        (error: unknown) => {
+          throw isUnknownSchemaId(error) ? new AvroDecodeError(binding.subject, `writer schema id ${writerId} is not in the registry`) : error;
+        },
+      );
       resolution.catch(() => resolutions.delete(writerId));
       resolutions.set(writerId, resolution);
     }
@@ -60,8 +90,14 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
     },
     decode: async (buffer) => {
       if (buffer.length < 5 || buffer[0] !== 0) throw new AvroDecodeError(binding.subject, 'not in the Confluent wire format (magic byte 0 + schema id)');
-      const { resolver } = await resolutionFor(buffer.readInt32BE(1));
-      const decoded: unknown = resolver ? reader.fromBuffer(buffer.subarray(5), resolver) : reader.fromBuffer(buffer.subarray(5));
+      const writerId = buffer.readInt32BE(1);
+      const { resolver } = await resolutionFor(writerId);
+      let decoded: unknown;
+      try {
+        decoded = resolver ? reader.fromBuffer(buffer.subarray(5), resolver) : reader.fromBuffer(buffer.subarray(5));
+      } catch (error) {
+        throw new AvroDecodeError(binding.subject, `the body does not match writer schema ${writerId}: ${messageOf(error)}`);
+      }
       return binding.validate(decoded);
     },
   };
