@@ -126,3 +126,26 @@ describe('contracts', () => {
     });
   });
 });
+
+describe('topic namespace', () => {
+  it('prefixes topic names and subjects from PIPELINE_TOPIC_NAMESPACE', () => {
+    jest.isolateModules(() => {
+      process.env['PIPELINE_TOPIC_NAMESPACE'] = 'staging.';
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const isolated = require('../index') as typeof import('../index');
+        expect(isolated.sensorReadingsTopic.topic).toBe('staging.iot.sensor-readings');
+        expect(isolated.sensorReadingsTopic.subject).toBe('staging.iot.sensor-readings-value');
+        expect(isolated.deadLetterTopic.topic).toBe('staging.pipeline.dead-letter');
+      } finally {
+        delete process.env['PIPELINE_TOPIC_NAMESPACE'];
+      }
+    });
+  });
+
+  it('rejects characters Kafka does not allow', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { topicNamespace } = require('./topic') as typeof import('./topic');
+    expect(() => topicNamespace({ PIPELINE_TOPIC_NAMESPACE: 'a b' })).toThrow(/PIPELINE_TOPIC_NAMESPACE/);
+  });
+});
