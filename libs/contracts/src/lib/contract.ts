@@ -12,6 +12,11 @@ export class ContractViolationError extends Error {
   }
 }
 
+/** Text cells by column; a nested record's cells form a nested row. */
+export interface TextRow {
+  [column: string]: string | undefined | TextRow;
+}
+
 export interface AvroRecordSchema {
   type: 'record';
   name: string;
@@ -28,7 +33,7 @@ export interface Contract<S extends FieldShape> {
   /** Validates a typed value (from JSON, Avro or code); throws ContractViolationError. */
   parse(value: unknown): ShapeValue<S>;
   /** Validates and converts a row of text cells (CSV); throws ContractViolationError. */
-  parseText(row: Record<string, string | undefined>): ShapeValue<S>;
+  parseText(row: TextRow): ShapeValue<S>;
 }
 
 /** The TypeScript type of a contract's values. */

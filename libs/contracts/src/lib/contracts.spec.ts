@@ -80,6 +80,12 @@ describe('contracts', () => {
       expect(() => clickEvent.parseText({ ...row, [column]: cell })).toThrow(message);
     });
 
+    it('converts a nested record from its own cells', () => {
+      const cells = { ...reading, timestamp: '1700000000000', temperature: '21.5', humidity: '40', pressure: '1013.2', batteryLevel: '0.8' };
+      expect(sensorReading.parseText({ ...cells, location: { latitude: '52.5', longitude: '13.4' } })).toEqual(reading);
+      expect(() => sensorReading.parseText({ ...cells, location: { latitude: 'north', longitude: '13.4' } })).toThrow('location.latitude is not a number');
+    });
+
     it('reports a missing column', () => {
       const { category: _dropped, ...withoutCategory } = row;
       expect(() => clickEvent.parseText(withoutCategory)).toThrow(/category/);

@@ -105,8 +105,9 @@ export const field = {
     const value = objectSchema(shape, 'value');
     return {
       value,
-      // Nested records have no single text cell; CSV sources flatten them (see flattened columns).
-      text: z.never(),
+      // Nested records have no single text cell: text sources give an object of cells
+      // (a CSV replay maps dotted columns such as `location.latitude` to it).
+      text: objectSchema(shape, 'text'),
       avro: { type: 'record', name, fields: avroFields(shape) },
       sql: 'jsonb',
       nullable: false,
