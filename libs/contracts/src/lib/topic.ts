@@ -6,8 +6,11 @@ export interface TopicBinding<S extends FieldShape> {
   readonly topic: string;
   readonly partitions: number;
   readonly contract: Contract<S>;
-  /** The record key; equal keys go to the same partition (and so to the same windowing state). */
-  readonly key: (value: ShapeValue<S>) => string;
+  /**
+   * The record key; equal keys go to the same partition (and so to the same windowing state).
+   * A method, so a binding of any contract is also a TopicBinding<FieldShape> (lists of mixed contracts).
+   */
+  key(value: ShapeValue<S>): string;
   /** Registry subject, TopicNameStrategy: `<topic>-value`. */
   readonly subject: string;
   readonly config?: Readonly<Record<string, string>>;
