@@ -7,3 +7,4 @@ export { logLevel } from 'kafkajs';
 export * from './lib/avro-codec';
 export * from './lib/reliable-producer';
 export type { Kafka, Producer, Consumer, Message, IHeaders, EachBatchPayload, KafkaMessage, Transaction } from 'kafkajs';
+export * from './lib/read-to-end';

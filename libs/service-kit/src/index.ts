@@ -2,3 +2,5 @@ export * from './lib/dependency-check';
 export * from './lib/health.controller';
 export * from './lib/service-kit.module';
 export * from './lib/run-service';
+export * from './lib/metrics.controller';
+export * from './lib/counter-gauges';

@@ -2,3 +2,4 @@ export * from './lib/endpoints';
 export * from './lib/errors';
 export * from './lib/resolve-stack';
 export { stackSettings, findRepoRoot, type StackSettings } from './lib/stack-settings';
+export * from './lib/services';

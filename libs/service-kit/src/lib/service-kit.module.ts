@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { parseEnv } from '@pipeline/config';
 import { DEPENDENCY_CHECKS, type DependencyCheck } from './dependency-check';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
 
@@ -24,7 +25,7 @@ export type ServiceConfig<Shape extends z.ZodRawShape> = z.infer<z.ZodObject<Sha
 
 /**
  * Everything the three services share: validated env (process env first, then
- * .env and the local stack's .stack/stack.env), structured logs, and /health.
+ * .env and the local stack's .stack/stack.env), structured logs, /health and /metrics.
  */
 @Module({})
 export class ServiceKitModule {
@@ -46,7 +47,7 @@ export class ServiceKitModule {
         }),
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         {
           provide: SERVICE_CONFIG,

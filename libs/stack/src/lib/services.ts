@@ -61,11 +61,11 @@ export async function waitHealthy(service: RunningService, timeoutMs: number): P
   return report;
 }
 
-/** SIGTERM (the services shut down gracefully), SIGKILL if one hangs. */
-export async function stopService(service: RunningService, graceMs = 15000): Promise<void> {
+/** SIGTERM (the services shut down gracefully), SIGKILL if one hangs; `SIGKILL` simulates a crash. */
+export async function stopService(service: RunningService, graceMs = 15000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (service.process.exitCode !== null || service.process.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => service.process.once('exit', () => resolve()));
-  service.process.kill('SIGTERM');
+  service.process.kill(signal);
   const timer = setTimeout(() => service.process.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
