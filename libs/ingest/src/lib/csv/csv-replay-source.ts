@@ -1,0 +1,60 @@
+import { loopShiftMs, widenSpan, type EventTimeSource, type EventTimeSpan } from '../event-time';
+import type { Admission, EventContract, EventValue, SourceItem } from '../source';
+import { CsvHeaderError, CsvLayout } from './csv-layout';
+import { readCsvRecords } from './csv-records';
+
+export interface CsvReplaySourceOptions<T extends EventValue> {
+  file: string;
+  contract: EventContract<T>;
+  eventTime: EventTimeSource;
+  /** Passes over the file; Infinity loops until stopped. Each pass after the first shifts column event times forward. */
+  passes: number;
+  /** Told once the header is read: e.g. to report ignored columns. */
+  onLayout?: (layout: CsvLayout<T>) => void;
+}
+
+function settled<T extends EventValue>(position: string, admission: Admission<T>): SourceItem<T> {
+  return { position, eventTime: admission.accepted ? admission.value.timestamp : undefined, admit: () => admission };
+}
+
+/**
+ * The rows of a CSV file as source items, validated against the contract, one pass after
+ * another. Reading is streamed (csv-parse), so memory stays flat for any file size.
+ */
+export async function* csvReplayItems<T extends EventValue>(options: CsvReplaySourceOptions<T>): AsyncGenerator<SourceItem<T>> {
+  const { file, contract, eventTime } = options;
+  let firstPass: EventTimeSpan | undefined;
+  let shiftPerPass = 0;
+  let rowIndex = 0;
+  for (let pass = 0; pass < options.passes; pass += 1) {
+    const shiftMs = pass * shiftPerPass;
+    let layout: CsvLayout<T> | undefined;
+    for await (const record of readCsvRecords(file)) {
+      if (!layout) {
+        if ('unreadable' in record) throw new CsvHeaderError(file, [`the header row is unreadable: ${record.unreadable}`]);
+        layout = new CsvLayout(contract, record.cells, eventTime, file);
+        if (pass === 0) options.onLayout?.(layout);
+        continue;
+      }
+      const position = pass === 0 ? String(record.line) : `${record.line} (pass ${pass + 1})`;
+      const index = rowIndex;
+      rowIndex += 1;
+      if ('unreadable' in record) {
+        yield settled(position, { accepted: false, reason: `is not readable CSV: ${record.unreadable}`, raw: record.raw ?? null });
+        continue;
+      }
+      const { cells } = record;
+      const rowLayout = layout;
+      if (eventTime.kind === 'now') {
+        yield { position, admit: (sendTime) => rowLayout.admit(cells, sendTime, 0) };
+        continue;
+      }
+      const injected = eventTime.kind === 'synthetic' ? Math.round(eventTime.start + index * eventTime.spacingMs) : undefined;
+      const admission = layout.admit(cells, injected, eventTime.kind === 'column' ? shiftMs : 0);
+      if (pass === 0 && admission.accepted) firstPass = widenSpan(firstPass, admission.value.timestamp);
+      yield settled(position, admission);
+    }
+    if (!layout) throw new CsvHeaderError(file, ['the file is empty: no header row']);
+    if (pass === 0) shiftPerPass = loopShiftMs(firstPass);
+  }
+}

@@ -1,0 +1,56 @@
+import { deadLetterTopic as defaultDeadLetterTopic } from '@pipeline/contracts';
+import {
+  createAvroCodec,
+  createKafkaClient,
+  createReliableProducer,
+  createSchemaRegistry,
+  ensureTopics,
+  parseBrokerList,
+  type Kafka,
+  type Producer,
+  type SchemaRegistry,
+  type TopicSpec,
+} from '@pipeline/kafka';
+import type { EventTopic, EventValue } from '../source';
+import type { EventSink } from './pump';
+
+/** Where the broker and the registry are. */
+export interface IngestConnection {
+  /** host:port[,host:port] */
+  brokers: string;
+  schemaRegistryUrl: string;
+  clientId?: string;
+}
+
+/** A Kafka client and a registry client for one ingestion process; producers are per job. */
+export class IngestClient {
+  readonly kafka: Kafka;
+  readonly registry: SchemaRegistry;
+
+  constructor(connection: IngestConnection) {
+    this.kafka = createKafkaClient({ brokers: parseBrokerList(connection.brokers), clientId: connection.clientId ?? 'ingest-producer' });
+    this.registry = createSchemaRegistry(connection.schemaRegistryUrl);
+  }
+
+  /** Creates the event topic (with the binding's partition count) and the dead-letter topic if missing, registers the schema, returns the sink. */
+  async prepare<T extends EventValue>(topic: EventTopic<T>, deadLetterTopic: TopicSpec = defaultDeadLetterTopic): Promise<EventSink<T>> {
+    await ensureTopics(this.kafka, [{ topic: topic.topic, partitions: topic.partitions }, deadLetterTopic]);
+    const codec = await createAvroCodec(this.registry, { subject: topic.subject, schema: topic.contract.avroSchema, validate: topic.contract.parse });
+    return { topic, encode: (value) => codec.encode(value) };
+  }
+
+  /**
+   * Runs `work` with a connected idempotent producer of its own (acks=all, retries with
+   * backoff): each job has its own producer id and sequence numbers, so jobs never
+   * disturb each other's retries. Disconnects (flushing) afterwards.
+   */
+  async withProducer<R>(work: (producer: Producer) => Promise<R>): Promise<R> {
+    const producer = createReliableProducer(this.kafka);
+    await producer.connect();
+    try {
+      return await work(producer);
+    } finally {
+      await producer.disconnect();
+    }
+  }
+}

@@ -1,0 +1,246 @@
+import { watermarkHeartbeats } from '@pipeline/contracts';
+import { SEND_DEFAULTS, type Message, type Producer } from '@pipeline/kafka';
+import { createPaceSchedule, type Pace } from '../pacing';
+import type { EventTopic, EventValue, SourceItem } from '../source';
+import { systemClock, type Clock } from './clock';
+import { deadLetterMessage } from './dead-letter';
+import { closingWatermarks, type IngestCounts, type IngestSummary, type ProgressSnapshot } from './summary';
+
+/** Where valid records go and how they are encoded (Avro, Confluent wire format). */
+export interface EventSink<T extends EventValue> {
+  topic: EventTopic<T>;
+  encode(value: T): Promise<Buffer>;
+}
+
+export interface BatchingOptions {
+  /** Records per send at most. Default 500. */
+  batchSize?: number;
+  /** How long a record may wait for its batch to fill, ms. Default 50. */
+  lingerMs?: number;
+  /** Watermark heartbeats every this many ms of processing time. Default 1000. */
+  heartbeatIntervalMs?: number;
+}
+
+export interface PumpOptions extends BatchingOptions {
+  producer: Producer;
+  deadLetterTopic: string;
+  /** Names the source in dead-letter headers and progress: a file path, `generator:iot`. */
+  source: string;
+  pace: Pace;
+  /** Seeds the random batch sizes of the `batches` pace. */
+  paceSeed?: number;
+  /** The source ending means no more input ever: END_OF_INPUT heartbeats close every window. */
+  endOfInput: boolean;
+  clock?: Clock;
+  /** Stops reading the source; what was read is still sent, then the heartbeats at the highest event time. */
+  signal?: AbortSignal;
+  onProgress?: (snapshot: ProgressSnapshot) => void;
+}
+
+export const BATCHING_DEFAULTS = { batchSize: 500, lingerMs: 50, heartbeatIntervalMs: 1000 } as const;
+
+export class PublishError extends Error {
+  constructor(
+    readonly source: string,
+    readonly topics: string[],
+    readonly positions: string,
+    cause: unknown,
+  ) {
+    super(`${source}: sending ${positions} to ${topics.join(', ')} failed after retries: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'PublishError';
+  }
+}
+
+/** Records waiting for their send. */
+class PendingBatch {
+  readonly events: Message[] = [];
+  readonly deadLetters: Message[] = [];
+  openedAt = 0;
+  firstPosition = '';
+  lastPosition = '';
+  minEventTime: number | undefined;
+  maxEventTime: number | undefined;
+
+  get size(): number {
+    return this.events.length + this.deadLetters.length;
+  }
+
+  note(position: string, now: number): void {
+    if (this.size === 0) {
+      this.openedAt = now;
+      this.firstPosition = position;
+    }
+    this.lastPosition = position;
+  }
+
+  addEvent(message: Message, eventTime: number, position: string, now: number): void {
+    this.note(position, now);
+    this.events.push(message);
+    this.minEventTime = Math.min(this.minEventTime ?? eventTime, eventTime);
+    this.maxEventTime = Math.max(this.maxEventTime ?? eventTime, eventTime);
+  }
+
+  addDeadLetter(message: Message, position: string, now: number): void {
+    this.note(position, now);
+    this.deadLetters.push(message);
+  }
+}
+
+/**
+ * Sends a source's items to Kafka: paced, batched (N records or T ms per send), with
+ * at most one send in flight while the next batch fills (backpressure; kafkajs'
+ * idempotent producer can reuse a sequence number when concurrent sends to a partition
+ * retry, so sends are not overlapped). Rejected items go to the dead-letter topic in
+ * the same sends. Watermark heartbeats at the highest acknowledged event time follow
+ * periodically and at the end, each only after every record before it is acknowledged.
+ */
+export async function pump<T extends EventValue>(items: AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>, sink: EventSink<T>, options: PumpOptions): Promise<IngestSummary> {
+  return new Pump(sink, options).run(items);
+}
+
+class Pump<T extends EventValue> {
+  private readonly clock: Clock;
+  private readonly batchSize: number;
+  private readonly lingerMs: number;
+  private readonly heartbeatIntervalMs: number;
+  private readonly counts: IngestCounts = { read: 0, produced: 0, deadLettered: 0, heartbeatRounds: 0 };
+  private batch = new PendingBatch();
+  private inFlight: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | undefined;
+  private startedAt = 0;
+  private nextHeartbeatAt = 0;
+  private minEventTime: number | undefined;
+  private maxEventTime: number | undefined;
+
+  constructor(
+    private readonly sink: EventSink<T>,
+    private readonly options: PumpOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.batchSize = options.batchSize ?? BATCHING_DEFAULTS.batchSize;
+    this.lingerMs = options.lingerMs ?? BATCHING_DEFAULTS.lingerMs;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? BATCHING_DEFAULTS.heartbeatIntervalMs;
+  }
+
+  async run(items: AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>): Promise<IngestSummary> {
+    this.startedAt = this.clock.now();
+    this.nextHeartbeatAt = this.startedAt + this.heartbeatIntervalMs;
+    const schedule = createPaceSchedule(this.options.pace, this.startedAt, this.options.paceSeed);
+    let stopped = false;
+    for await (const item of items) {
+      await this.waitUntil(schedule.next(item.eventTime));
+      if (this.options.signal?.aborted) {
+        stopped = true;
+        break;
+      }
+      await this.add(item);
+    }
+    await this.drain();
+    const endOfInput = this.options.endOfInput && !stopped;
+    for (const watermark of closingWatermarks(this.maxEventTime, endOfInput)) await this.sendHeartbeats(watermark);
+    const snapshot = this.snapshot();
+    this.options.onProgress?.(snapshot);
+    return {
+      ...snapshot,
+      deadLetterTopic: this.options.deadLetterTopic,
+      minEventTime: this.minEventTime,
+      endOfInput,
+      stopped,
+      ratePerSecond: snapshot.elapsedMs > 0 ? (snapshot.read * 1000) / snapshot.elapsedMs : snapshot.read,
+      reconciled: snapshot.read === snapshot.produced + snapshot.deadLettered,
+    };
+  }
+
+  private snapshot(): ProgressSnapshot {
+    return {
+      ...this.counts,
+      source: this.options.source,
+      topic: this.sink.topic.topic,
+      elapsedMs: this.clock.now() - this.startedAt,
+      maxEventTime: this.maxEventTime,
+    };
+  }
+
+  /** Waits for a record's due time, meanwhile sending batches that lingered long enough and heartbeats that are due. */
+  private async waitUntil(due: number): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      if (this.batch.size > 0 && now - this.batch.openedAt >= this.lingerMs) await this.flush();
+      if (now >= this.nextHeartbeatAt) await this.periodicHeartbeat(now);
+      if (now >= due || this.options.signal?.aborted) return;
+      const lingerEnds = this.batch.size > 0 ? this.batch.openedAt + this.lingerMs : Infinity;
+      await this.clock.sleep(Math.min(due, this.nextHeartbeatAt, lingerEnds) - now, this.options.signal);
+    }
+  }
+
+  private async add(item: SourceItem<T>): Promise<void> {
+    const now = this.clock.now();
+    const admission = item.admit(now);
+    this.counts.read += 1;
+    if (admission.accepted) {
+      const { value } = admission;
+      const message = { key: this.sink.topic.key(value), value: await this.sink.encode(value) };
+      this.batch.addEvent(message, value.timestamp, item.position, now);
+    } else {
+      const letter = { source: this.options.source, position: item.position, reason: admission.reason, contract: this.sink.topic.contract.name, raw: admission.raw };
+      this.batch.addDeadLetter(deadLetterMessage(letter), item.position, now);
+    }
+    if (this.batch.size >= this.batchSize) await this.flush();
+  }
+
+  /** Starts sending the pending batch once the previous send is acknowledged. */
+  private async flush(): Promise<void> {
+    if (this.batch.size === 0) return;
+    const batch = this.batch;
+    this.batch = new PendingBatch();
+    await this.settled();
+    // The failure is kept and rethrown at the next wait, so it is never an unhandled rejection.
+    this.inFlight = this.send(batch).catch((error: unknown) => {
+      this.failure = { error };
+    });
+  }
+
+  private async settled(): Promise<void> {
+    await this.inFlight;
+    if (this.failure) throw this.failure.error;
+  }
+
+  private async drain(): Promise<void> {
+    await this.flush();
+    await this.settled();
+  }
+
+  private async send(batch: PendingBatch): Promise<void> {
+    const topicMessages = [
+      { topic: this.sink.topic.topic, messages: batch.events },
+      { topic: this.options.deadLetterTopic, messages: batch.deadLetters },
+    ].filter((entry) => entry.messages.length > 0);
+    try {
+      await this.options.producer.sendBatch({ ...SEND_DEFAULTS, topicMessages });
+    } catch (error) {
+      const positions = batch.firstPosition === batch.lastPosition ? batch.firstPosition : `${batch.firstPosition}..${batch.lastPosition}`;
+      throw new PublishError(this.options.source, topicMessages.map((entry) => entry.topic), `${batch.size} records (${positions})`, error);
+    }
+    this.counts.produced += batch.events.length;
+    this.counts.deadLettered += batch.deadLetters.length;
+    if (batch.minEventTime !== undefined) this.minEventTime = Math.min(this.minEventTime ?? batch.minEventTime, batch.minEventTime);
+    if (batch.maxEventTime !== undefined) this.maxEventTime = Math.max(this.maxEventTime ?? batch.maxEventTime, batch.maxEventTime);
+    this.options.onProgress?.(this.snapshot());
+  }
+
+  private async periodicHeartbeat(now: number): Promise<void> {
+    this.nextHeartbeatAt = now + this.heartbeatIntervalMs;
+    await this.drain();
+    if (this.maxEventTime !== undefined) await this.sendHeartbeats(this.maxEventTime);
+  }
+
+  private async sendHeartbeats(watermark: number): Promise<void> {
+    const topic = this.sink.topic;
+    try {
+      await this.options.producer.send({ ...SEND_DEFAULTS, topic: topic.topic, messages: watermarkHeartbeats(topic.partitions, watermark) });
+    } catch (error) {
+      throw new PublishError(this.options.source, [topic.topic], `heartbeats at ${watermark}`, error);
+    }
+    this.counts.heartbeatRounds += 1;
+  }
+}

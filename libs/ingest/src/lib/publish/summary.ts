@@ -1,0 +1,85 @@
+import { END_OF_INPUT } from '@pipeline/contracts';
+
+/** Counts of a running or finished ingestion. */
+export interface IngestCounts {
+  /** Inputs taken from the source (rows, generated events, webhook items). */
+  read: number;
+  /** Valid records acknowledged on the event topic. */
+  produced: number;
+  /** Rejected inputs acknowledged on the dead-letter topic. */
+  deadLettered: number;
+  /** Rounds of watermark heartbeats (one record per partition each). */
+  heartbeatRounds: number;
+}
+
+export interface ProgressSnapshot extends IngestCounts {
+  source: string;
+  topic: string;
+  elapsedMs: number;
+  /** Highest event time acknowledged so far. */
+  maxEventTime?: number;
+}
+
+/** What a bounded run reports when it ends: read = produced + dead-lettered, or it says why not. */
+export interface IngestSummary extends ProgressSnapshot {
+  deadLetterTopic: string;
+  minEventTime?: number;
+  /** END_OF_INPUT heartbeats were sent (the source ended and does not loop). */
+  endOfInput: boolean;
+  /** The run was stopped (signal) before its source ended. */
+  stopped: boolean;
+  /** Inputs per second over the whole run. */
+  ratePerSecond: number;
+  /** read === produced + deadLettered. */
+  reconciled: boolean;
+}
+
+/**
+ * The watermarks a run sends when its source stops: the highest event time sent (if any),
+ * then END_OF_INPUT when the source is bounded and ran out, so every window closes.
+ */
+export function closingWatermarks(maxEventTime: number | undefined, endOfInput: boolean): number[] {
+  return [...(maxEventTime === undefined ? [] : [maxEventTime]), ...(endOfInput ? [END_OF_INPUT] : [])];
+}
+
+const count = new Intl.NumberFormat('en-US');
+
+function duration(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const [hours, minutes] = [Math.floor(seconds / 3600), Math.floor((seconds % 3600) / 60)];
+  const clock = `${String(minutes).padStart(hours > 0 ? 2 : 1, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+  return hours > 0 ? `${hours}:${clock}` : clock;
+}
+
+function eventTime(ms: number | undefined): string {
+  if (ms === undefined) return '-';
+  return ms === END_OF_INPUT ? 'end of input' : new Date(ms).toISOString();
+}
+
+/** One line of progress: "<source> 12,345 read · 12,000 produced · 345 dead-lettered · 4,100/s · event time … · 0:03". */
+export function formatProgress(snapshot: ProgressSnapshot, ratePerSecond: number): string {
+  return [
+    `${snapshot.source} → ${snapshot.topic}`,
+    `${count.format(snapshot.read)} read`,
+    `${count.format(snapshot.produced)} produced`,
+    `${count.format(snapshot.deadLettered)} dead-lettered`,
+    `${count.format(Math.round(ratePerSecond))}/s`,
+    `event time ${eventTime(snapshot.maxEventTime)}`,
+    duration(snapshot.elapsedMs),
+  ].join(' · ');
+}
+
+/** The summary a bounded run prints, one fact a line. */
+export function formatSummary(summary: IngestSummary): string {
+  const verdict = summary.reconciled
+    ? `reconciled: ${count.format(summary.read)} read = ${count.format(summary.produced)} produced + ${count.format(summary.deadLettered)} dead-lettered`
+    : `NOT reconciled: ${count.format(summary.read)} read ≠ ${count.format(summary.produced)} produced + ${count.format(summary.deadLettered)} dead-lettered`;
+  return [
+    `source        ${summary.source}`,
+    `topics        ${summary.topic} (events), ${summary.deadLetterTopic} (dead letters)`,
+    `${verdict}`,
+    `rate          ${count.format(Math.round(summary.ratePerSecond))} inputs/s over ${duration(summary.elapsedMs)}`,
+    `event time    ${eventTime(summary.minEventTime)} .. ${eventTime(summary.maxEventTime)}`,
+    `heartbeats    ${summary.heartbeatRounds} rounds${summary.endOfInput ? ', the last at END_OF_INPUT' : ''}${summary.stopped ? ' (stopped before the end of the source)' : ''}`,
+  ].join('\n');
+}

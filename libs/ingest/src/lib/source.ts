@@ -1,0 +1,46 @@
+import { ContractViolationError, type AvroRecordSchema, type FieldShape, type TextRow } from '@pipeline/contracts';
+
+/** Every event contract carries its event time in `timestamp` (epoch ms). */
+export interface EventValue {
+  timestamp: number;
+}
+
+/** What ingestion needs of a contract (a `Contract<S>` of an event fits). */
+export interface EventContract<T> {
+  readonly name: string;
+  readonly fields: FieldShape;
+  readonly avroSchema: AvroRecordSchema;
+  parse(value: unknown): T;
+  parseText(row: TextRow): T;
+}
+
+/** What ingestion needs of a topic binding (a `TopicBinding<S>` of an event contract fits). */
+export interface EventTopic<T extends EventValue> {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly subject: string;
+  readonly contract: EventContract<T>;
+  readonly key: (value: T) => string;
+}
+
+/** A source's verdict on one input: a valid event, or a rejection bound for the dead-letter topic. */
+export type Admission<T> = { accepted: true; value: T } | { accepted: false; reason: string; raw: unknown };
+
+/** One input of a source, admitted when it is sent (an injected wall-clock time is only known then). */
+export interface SourceItem<T> {
+  /** Where it came from, for dead-letter headers: a CSV line number, a generator index. */
+  readonly position: string;
+  /** Its event time when known before sending; replay pacing needs it. */
+  readonly eventTime?: number;
+  admit(sendTime: number): Admission<T>;
+}
+
+/** Contract violations become rejections; anything else is a bug and propagates. */
+export function admitParsed<T>(parse: () => T, raw: unknown): Admission<T> {
+  try {
+    return { accepted: true, value: parse() };
+  } catch (error) {
+    if (!(error instanceof ContractViolationError)) throw error;
+    return { accepted: false, reason: error.message, raw };
+  }
+}

@@ -1,0 +1,134 @@
+import { DOMAINS, type Domain } from '@pipeline/contracts';
+import { SEND_DEFAULTS, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { watermarkHeartbeats } from '@pipeline/contracts';
+import { forDomain } from './jobs';
+import { deadLetterMessage } from './publish/dead-letter';
+import type { IngestClient } from './publish/ingest-client';
+import type { EventSink } from './publish/pump';
+import { admitParsed, type EventValue } from './source';
+
+export interface WebhookRejection {
+  /** Position of the item in the posted array (0 for a single object). */
+  index: number;
+  reason: string;
+}
+
+export interface WebhookOutcome {
+  /** 202 when every item was valid, 400 when some were not (the valid ones are still published). */
+  status: 202 | 400;
+  domain: Domain;
+  accepted: number;
+  rejected: number;
+  rejections: WebhookRejection[];
+}
+
+export class UnknownDomainError extends Error {
+  constructor(readonly domain: string) {
+    super(`unknown domain "${domain}"; expected one of ${DOMAINS.join(', ')}`);
+    this.name = 'UnknownDomainError';
+  }
+}
+
+export class WebhookBodyError extends Error {
+  constructor(readonly received: string) {
+    super(`the body must be a JSON object or an array of objects, got ${received}`);
+    this.name = 'WebhookBodyError';
+  }
+}
+
+interface DomainChannel {
+  publish(items: unknown[], requestId: string): Promise<Omit<WebhookOutcome, 'status' | 'domain'>>;
+  heartbeat(): Promise<void>;
+}
+
+export interface WebhookIngestorOptions {
+  client: IngestClient;
+  producer: Producer;
+  deadLetterTopic: TopicSpec;
+  /** Watermark heartbeats per domain that received events, every this many ms. Default 1000. */
+  heartbeatIntervalMs?: number;
+}
+
+/**
+ * POST /ingest/:domain: each posted item validated with the domain's contract, valid ones
+ * published keyed to the event topic, invalid ones to the dead-letter topic (reason, source
+ * `webhook:<domain>`, position = item index) in the same acknowledged send. All sends and
+ * heartbeats go through one queue: one send in flight, heartbeats after the data before them.
+ */
+export class WebhookIngestor {
+  private readonly channels = new Map<Domain, Promise<DomainChannel>>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+  private requests = 0;
+
+  constructor(private readonly options: WebhookIngestorOptions) {
+    this.timer = setInterval(() => void this.heartbeats(), options.heartbeatIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async ingest(domain: string, body: unknown): Promise<WebhookOutcome> {
+    if (!(DOMAINS as string[]).includes(domain)) throw new UnknownDomainError(domain);
+    const items = Array.isArray(body) ? body : [body];
+    if (body === null || typeof body !== 'object' || items.length === 0) throw new WebhookBodyError(Array.isArray(body) ? 'an empty array' : typeof body);
+    const channel = await this.channel(domain as Domain);
+    this.requests += 1;
+    const outcome = await channel.publish(items, String(this.requests));
+    return { status: outcome.rejected > 0 ? 400 : 202, domain: domain as Domain, ...outcome };
+  }
+
+  close(): Promise<unknown> {
+    clearInterval(this.timer);
+    return this.queue;
+  }
+
+  /** Runs sends one after another (sequence-number safety of kafkajs' idempotent producer). */
+  private serially<R>(work: () => Promise<R>): Promise<R> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async heartbeats(): Promise<void> {
+    for (const channel of this.channels.values()) await (await channel).heartbeat().catch(() => undefined);
+  }
+
+  private channel(domain: Domain): Promise<DomainChannel> {
+    let channel = this.channels.get(domain);
+    if (!channel) {
+      channel = forDomain(domain, async (topic) => this.openChannel(domain, await this.options.client.prepare(topic, this.options.deadLetterTopic)));
+      channel.catch(() => this.channels.delete(domain));
+      this.channels.set(domain, channel);
+    }
+    return channel;
+  }
+
+  private openChannel<T extends EventValue>(domain: Domain, sink: EventSink<T>): DomainChannel {
+    const source = `webhook:${domain}`;
+    const { producer, deadLetterTopic } = this.options;
+    let maxEventTime: number | undefined;
+    return {
+      publish: async (items, requestId) => {
+        const admissions = items.map((item) => admitParsed(() => sink.topic.contract.parse(item), item));
+        const events = await Promise.all(
+          admissions.flatMap((admission) => (admission.accepted ? [admission.value] : [])).map(async (value) => ({ key: sink.topic.key(value), value: await sink.encode(value) })),
+        );
+        const rejections = admissions.flatMap((admission, index) => (admission.accepted ? [] : [{ index, reason: admission.reason, raw: admission.raw }]));
+        const deadLetters = rejections.map((rejection) =>
+          deadLetterMessage({ source, position: `request ${requestId} item ${rejection.index}`, reason: rejection.reason, contract: sink.topic.contract.name, raw: rejection.raw }),
+        );
+        const topicMessages = [
+          { topic: sink.topic.topic, messages: events },
+          { topic: deadLetterTopic.topic, messages: deadLetters },
+        ].filter((entry) => entry.messages.length > 0);
+        await this.serially(() => producer.sendBatch({ ...SEND_DEFAULTS, topicMessages }));
+        for (const admission of admissions) if (admission.accepted) maxEventTime = Math.max(maxEventTime ?? 0, admission.value.timestamp);
+        return { accepted: events.length, rejected: rejections.length, rejections: rejections.map(({ index, reason }) => ({ index, reason })) };
+      },
+      heartbeat: async () => {
+        if (maxEventTime === undefined) return;
+        const watermark = maxEventTime;
+        await this.serially(() => producer.send({ ...SEND_DEFAULTS, topic: sink.topic.topic, messages: watermarkHeartbeats(sink.topic.partitions, watermark) }));
+      },
+    };
+  }
+}
