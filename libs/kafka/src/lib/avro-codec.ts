@@ -55,7 +55,8 @@ interface WriterResolution {
 /** Registers the contract's schema under its subject (the registry checks compatibility) and returns its codec. */
 export async function createAvroCodec<T>(registry: SchemaRegistry, binding: AvroBinding<T>): Promise<AvroCodec<T>> {
   const schemaId = await registerAvroSchema(registry, binding.subject, binding.schema);
-  const reader = Type.forSchema(binding.schema as Schema);
+  // Plain records: avsc's record methods (clone, toBuffer...) are enumerable, and a strict contract rejects them as unknown keys.
+  const reader = Type.forSchema(binding.schema as Schema, { omitRecordMethods: true });
   // Writer schemas and their resolvers are compiled once per schema id, not per record.
   const resolutions = new Map<number, Promise<WriterResolution>>();
   const resolutionFor = (writerId: number): Promise<WriterResolution> => {
