@@ -36,9 +36,10 @@ export class ProgressReporter {
     this.report(snapshot, at);
   }
 
-  /** Reports the final snapshot and ends the redrawn line. */
+  /** Reports the final snapshot (unless the last report already showed it) and ends the redrawn line. */
   finish(snapshot: ProgressSnapshot): void {
-    this.report(snapshot, this.now());
+    const inputs = snapshot.produced + snapshot.deadLettered;
+    if (this.interactive || this.lastReport?.inputs !== inputs) this.report(snapshot, this.now());
     if (this.drawn) this.stream.write('\n');
     this.drawn = false;
   }

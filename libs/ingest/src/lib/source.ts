@@ -23,6 +23,11 @@ export interface EventTopic<T extends EventValue> {
   readonly key: (value: T) => string;
 }
 
+/** The same binding under another topic name (and its registry subject): a test run's or a replay's own topic. */
+export function renamedTopic<T extends EventValue>(topic: EventTopic<T>, name: string): EventTopic<T> {
+  return { ...topic, topic: name, subject: `${name}-value` };
+}
+
 /** A source's verdict on one input: a valid event, or a rejection bound for the dead-letter topic. */
 export type Admission<T> = { accepted: true; value: T } | { accepted: false; reason: string; raw: unknown };
 

@@ -1,11 +1,11 @@
-import { DOMAINS, type Domain } from '@pipeline/contracts';
+import { DOMAINS, watermarkHeartbeats, type Domain } from '@pipeline/contracts';
 import { SEND_DEFAULTS, type Producer, type TopicSpec } from '@pipeline/kafka';
-import { watermarkHeartbeats } from '@pipeline/contracts';
 import { forDomain } from './jobs';
 import { deadLetterMessage } from './publish/dead-letter';
 import type { IngestClient } from './publish/ingest-client';
 import type { EventSink } from './publish/pump';
-import { admitParsed, type EventValue } from './source';
+import type { IngestCounts } from './publish/summary';
+import { admitParsed, renamedTopic, type EventValue } from './source';
 
 export interface WebhookRejection {
   /** Position of the item in the posted array (0 for a single object). */
@@ -47,6 +47,8 @@ export interface WebhookIngestorOptions {
   deadLetterTopic: TopicSpec;
   /** Watermark heartbeats per domain that received events, every this many ms. Default 1000. */
   heartbeatIntervalMs?: number;
+  /** Maps each event topic's name, e.g. to a test run's own topics. */
+  renameTopic?: (name: string) => string;
 }
 
 /**
@@ -60,6 +62,7 @@ export class WebhookIngestor {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
   private requests = 0;
+  private readonly tally: IngestCounts = { read: 0, produced: 0, deadLettered: 0, heartbeatRounds: 0 };
 
   constructor(private readonly options: WebhookIngestorOptions) {
     this.timer = setInterval(() => void this.heartbeats(), options.heartbeatIntervalMs ?? 1000);
@@ -74,6 +77,11 @@ export class WebhookIngestor {
     this.requests += 1;
     const outcome = await channel.publish(items, String(this.requests));
     return { status: outcome.rejected > 0 ? 400 : 202, domain: domain as Domain, ...outcome };
+  }
+
+  /** Items received, published and dead-lettered so far (all domains). */
+  counts(): IngestCounts {
+    return { ...this.tally };
   }
 
   close(): Promise<unknown> {
@@ -95,7 +103,11 @@ export class WebhookIngestor {
   private channel(domain: Domain): Promise<DomainChannel> {
     let channel = this.channels.get(domain);
     if (!channel) {
-      channel = forDomain(domain, async (topic) => this.openChannel(domain, await this.options.client.prepare(topic, this.options.deadLetterTopic)));
+      const rename = this.options.renameTopic;
+      channel = forDomain(domain, async (topic) => {
+        const named = rename ? renamedTopic(topic, rename(topic.topic)) : topic;
+        return this.openChannel(domain, await this.options.client.prepare(named, this.options.deadLetterTopic));
+      });
       channel.catch(() => this.channels.delete(domain));
       this.channels.set(domain, channel);
     }
@@ -120,7 +132,10 @@ export class WebhookIngestor {
           { topic: sink.topic.topic, messages: events },
           { topic: deadLetterTopic.topic, messages: deadLetters },
         ].filter((entry) => entry.messages.length > 0);
+        this.tally.read += items.length;
         await this.serially(() => producer.sendBatch({ ...SEND_DEFAULTS, topicMessages }));
+        this.tally.produced += events.length;
+        this.tally.deadLettered += deadLetters.length;
         for (const admission of admissions) if (admission.accepted) maxEventTime = Math.max(maxEventTime ?? 0, admission.value.timestamp);
         return { accepted: events.length, rejected: rejections.length, rejections: rejections.map(({ index, reason }) => ({ index, reason })) };
       },
@@ -128,6 +143,7 @@ export class WebhookIngestor {
         if (maxEventTime === undefined) return;
         const watermark = maxEventTime;
         await this.serially(() => producer.send({ ...SEND_DEFAULTS, topic: sink.topic.topic, messages: watermarkHeartbeats(sink.topic.partitions, watermark) }));
+        this.tally.heartbeatRounds += 1;
       },
     };
   }

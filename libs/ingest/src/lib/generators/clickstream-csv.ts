@@ -16,7 +16,8 @@ export interface ClickstreamCsvOptions extends Partial<Omit<GeneratorOptions, 'l
 }
 
 const DEFAULT_INVALID_EVERY = 50;
-const CSV_DEFAULTS = { seed: 7, ratePerSecond: 20, keys: 12, startTime: Date.parse('2024-03-01T09:00:00Z') };
+/** The session generator's options behind the CSV unless overridden: 20 events/s from 2024-03-01 09:00 UTC. */
+export const CLICKSTREAM_CSV_DEFAULTS = { seed: 7, ratePerSecond: 20, keys: 12, startTime: Date.parse('2024-03-01T09:00:00Z') };
 
 /** Quotes a cell when CSV needs it (comma, quote, line break). */
 function csvCell(value: string): string {
@@ -50,7 +51,7 @@ function cellsOf(event: ClickEventValue): Cells {
  * cell). Same options, same bytes.
  */
 export function* clickstreamCsvLines(options: ClickstreamCsvOptions): Generator<string> {
-  const generator = { ...CSV_DEFAULTS, ...options };
+  const generator = { ...CLICKSTREAM_CSV_DEFAULTS, ...options };
   const invalidEvery = options.invalidEvery ?? DEFAULT_INVALID_EVERY;
   const breakWith = new SeededRandom(generator.seed + 1);
   yield `${CLICKSTREAM_CSV_COLUMNS.join(',')}\n`;

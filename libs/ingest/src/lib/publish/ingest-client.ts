@@ -22,21 +22,40 @@ export interface IngestConnection {
   clientId?: string;
 }
 
+/**
+ * Topics this process already made sure of, per cluster: jobs starting together (three
+ * generators sharing the dead-letter topic) would otherwise race to create the same topic.
+ */
+const ensured = new Map<string, Promise<void>>();
+
 /** A Kafka client and a registry client for one ingestion process; producers are per job. */
 export class IngestClient {
   readonly kafka: Kafka;
   readonly registry: SchemaRegistry;
+  private readonly brokers: string;
 
   constructor(connection: IngestConnection) {
+    this.brokers = connection.brokers;
     this.kafka = createKafkaClient({ brokers: parseBrokerList(connection.brokers), clientId: connection.clientId ?? 'ingest-producer' });
     this.registry = createSchemaRegistry(connection.schemaRegistryUrl);
   }
 
   /** Creates the event topic (with the binding's partition count) and the dead-letter topic if missing, registers the schema, returns the sink. */
   async prepare<T extends EventValue>(topic: EventTopic<T>, deadLetterTopic: TopicSpec = defaultDeadLetterTopic): Promise<EventSink<T>> {
-    await ensureTopics(this.kafka, [{ topic: topic.topic, partitions: topic.partitions }, deadLetterTopic]);
+    await Promise.all([{ topic: topic.topic, partitions: topic.partitions }, deadLetterTopic].map((spec) => this.ensureTopic(spec)));
     const codec = await createAvroCodec(this.registry, { subject: topic.subject, schema: topic.contract.avroSchema, validate: topic.contract.parse });
     return { topic, encode: (value) => codec.encode(value) };
+  }
+
+  private ensureTopic(spec: TopicSpec): Promise<void> {
+    const key = `${this.brokers}|${spec.topic}`;
+    let done = ensured.get(key);
+    if (!done) {
+      done = ensureTopics(this.kafka, [spec]);
+      done.catch(() => ensured.delete(key));
+      ensured.set(key, done);
+    }
+    return done;
   }
 
   /**

@@ -77,7 +77,7 @@ export function formatSummary(summary: IngestSummary): string {
   return [
     `source        ${summary.source}`,
     `topics        ${summary.topic} (events), ${summary.deadLetterTopic} (dead letters)`,
-    `${verdict}`,
+    `counts        ${verdict}`,
     `rate          ${count.format(Math.round(summary.ratePerSecond))} inputs/s over ${duration(summary.elapsedMs)}`,
     `event time    ${eventTime(summary.minEventTime)} .. ${eventTime(summary.maxEventTime)}`,
     `heartbeats    ${summary.heartbeatRounds} rounds${summary.endOfInput ? ', the last at END_OF_INPUT' : ''}${summary.stopped ? ' (stopped before the end of the source)' : ''}`,
