@@ -1,16 +1,38 @@
 import { endpointEnv, serviceEnv } from '@pipeline/config';
+import { BATCHING_DEFAULTS, DEFAULT_LATE_BY_MS } from '@pipeline/ingest';
 import { kafkaDependency, schemaRegistryDependency } from '@pipeline/kafka';
-import type { ServiceDefinition } from '@pipeline/service-kit';
+import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
+import { jobBoard } from './job-board';
+import { setting } from './settings';
 
 const env = {
   KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS,
   SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL,
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3001),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
+  INGEST_CSV_FILE: setting.csvFile.optional().describe('CSV file to replay (unset: no replay)'),
+  INGEST_CSV_DOMAIN: setting.domain.default('clickstream').describe('contract and topic of the replayed rows'),
+  INGEST_TIMESTAMP_COLUMN: setting.name.default('timestamp').describe('column holding the event time'),
+  INGEST_INJECT_TIME: setting.injectedTime.optional().describe('inject event times instead: now, or <start>/<spacing ms>'),
+  INGEST_PACE: setting.pace.default('batches:500-1000/5s'),
+  INGEST_LOOP: setting.flag.default(false).describe('replay the file again and again, event times shifted forward each pass'),
+  INGEST_GENERATORS: setting.domains.optional().describe('generators to run: comma list of domains or none (default: all, unless a CSV file is replayed)'),
+  GENERATOR_SEED: setting.integer.default(1),
+  GENERATOR_RATE: setting.positive.default(20).describe('events per second of each generator'),
+  GENERATOR_KEYS: setting.count.default(20).describe('sensors / concurrent sessions / turnstiles per generator'),
+  GENERATOR_JITTER_MS: setting.nonNegative.default(0).describe('out-of-order jitter: event times move back up to this many ms'),
+  GENERATOR_LATE_FRACTION: setting.fraction.default(0).describe('fraction of events sent late'),
+  GENERATOR_LATE_BY_MS: setting.nonNegative.default(DEFAULT_LATE_BY_MS).describe('how late a late event is'),
+  INGEST_BATCH_SIZE: setting.count.default(BATCHING_DEFAULTS.batchSize),
+  INGEST_LINGER_MS: setting.nonNegative.default(BATCHING_DEFAULTS.lingerMs),
+  INGEST_HEARTBEAT_MS: setting.count.default(BATCHING_DEFAULTS.heartbeatIntervalMs).describe('watermark heartbeat interval'),
+  INGEST_PROGRESS_MS: setting.count.default(10_000).describe('progress log line interval'),
 };
+
+export type IngestProducerConfig = ServiceConfig<typeof env>;
 
 export const ingestProducer: ServiceDefinition<typeof env> = {
   name: 'ingest-producer',
   env,
-  dependencies: (config) => [kafkaDependency(config.KAFKA_BROKERS, 'ingest-producer'), schemaRegistryDependency(config.SCHEMA_REGISTRY_URL)],
+  dependencies: (config) => [kafkaDependency(config.KAFKA_BROKERS, 'ingest-producer'), schemaRegistryDependency(config.SCHEMA_REGISTRY_URL), jobBoard.healthCheck()],
 };

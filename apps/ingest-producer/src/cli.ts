@@ -1,0 +1,190 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv as parseDotEnv, parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigValidationError, endpointEnv, parseEnv } from '@pipeline/config';
+import { deadLetterTopic, DOMAINS } from '@pipeline/contracts';
+import {
+  BATCHING_DEFAULTS,
+  DEFAULT_LATE_BY_MS,
+  formatSummary,
+  parseInjectedTime,
+  parsePace,
+  ProgressReporter,
+  writeClickstreamCsv,
+  type JobOptions,
+} from '@pipeline/ingest';
+import { ENV_FILES } from '@pipeline/service-kit';
+import { runJob, type JobPlan } from './job-plan';
+import { setting } from './settings';
+
+export const USAGE = `Bounded ingest jobs from the command line; each prints a reconciled summary and exits
+0 when read = produced + dead-lettered, 3 when not, 2 on bad arguments, 1 on failure.
+Kafka and the registry come from KAFKA_BROKERS and SCHEMA_REGISTRY_URL (env, .env, .stack/stack.env).
+
+  replay   --file <csv> [--domain ${DOMAINS.join('|')}] [--timestamp-column <name> | --inject-time now|<start>/<spacing ms>]
+           [--pace asap|rate:<n>|replay:<speed>|batches:<min>-<max>/<s>s] [--passes <n> | --loop]
+  generate --domain ${DOMAINS.join('|')} --count <n> [--seed <n>] [--rate <events/s>] [--keys <n>] [--start now|<time>]
+           [--jitter-ms <ms>] [--late-fraction <0..1>] [--late-by-ms <ms>] [--pace ...]  (pace default: rate:<rate>)
+  sample   --out <file> [--rows <n>] [--invalid-every <n>] [--seed <n>]   deterministic clickstream CSV with broken rows
+  both jobs: [--topic <name>] [--dead-letter-topic <name>] [--batch-size <n>] [--linger-ms <ms>] [--heartbeat-ms <ms>]`;
+
+export const CLI_COMMANDS = ['replay', 'generate', 'sample', 'help'] as const;
+type CommandName = (typeof CLI_COMMANDS)[number];
+
+export function isCliCommand(argv: readonly string[]): boolean {
+  return (CLI_COMMANDS as readonly string[]).includes(argv[0] ?? '');
+}
+
+export type CliCommand =
+  | { kind: 'run'; job: JobPlan; options: Omit<JobOptions, 'connection' | 'signal' | 'onProgress' | 'log'> }
+  | { kind: 'sample'; out: string; rows: number; invalidEvery: number; seed: number }
+  | { kind: 'help' };
+
+const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'is not a valid Kafka topic name');
+
+const jobFlags = {
+  '--topic': topicName.optional(),
+  '--dead-letter-topic': topicName.optional(),
+  '--batch-size': setting.count.default(BATCHING_DEFAULTS.batchSize),
+  '--linger-ms': setting.nonNegative.default(BATCHING_DEFAULTS.lingerMs),
+  '--heartbeat-ms': setting.count.default(BATCHING_DEFAULTS.heartbeatIntervalMs),
+  '--pace': setting.pace.optional(),
+};
+
+const flagSchemas = {
+  replay: {
+    ...jobFlags,
+    '--file': setting.csvFile,
+    '--domain': setting.domain.default('clickstream'),
+    '--timestamp-column': setting.name.default('timestamp'),
+    '--inject-time': setting.injectedTime.optional(),
+    '--passes': setting.count.optional(),
+    '--loop': z.boolean().default(false),
+  },
+  generate: {
+    ...jobFlags,
+    '--domain': setting.domain,
+    '--count': setting.count,
+    '--seed': setting.integer.default(1),
+    '--rate': setting.positive.default(100),
+    '--keys': setting.count.default(20),
+    '--start': setting.time.prefault('now'),
+    '--jitter-ms': setting.nonNegative.default(0),
+    '--late-fraction': setting.fraction.default(0),
+    '--late-by-ms': setting.nonNegative.default(DEFAULT_LATE_BY_MS),
+  },
+  sample: {
+    '--out': setting.name,
+    '--rows': setting.count.default(400),
+    '--invalid-every': setting.nonNegative.pipe(z.number().int()).default(40),
+    '--seed': setting.integer.default(7),
+  },
+};
+
+const BOOLEAN_FLAGS = new Set(['loop', 'help']);
+
+/** Parses a command line into what to run; throws ConfigValidationError naming each bad flag. */
+export function parseCommand(argv: readonly string[]): CliCommand {
+  const [command, ...rest] = argv as [CommandName, ...string[]];
+  if (command === 'help') return { kind: 'help' };
+  const names = Object.keys(flagSchemas[command]).map((flag) => flag.slice(2));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      strict: true,
+      options: Object.fromEntries(names.map((name) => [name, { type: BOOLEAN_FLAGS.has(name) ? 'boolean' : 'string' }] as const)),
+    }));
+  } catch (error) {
+    throw new ConfigValidationError(`ingest-producer ${command}`, [error instanceof Error ? error.message : String(error)]);
+  }
+  const raw = Object.fromEntries(Object.entries(values).map(([name, value]) => [`--${name}`, value]));
+  switch (command) {
+    case 'replay': {
+      const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.replay, raw);
+      const eventTime = flags['--inject-time'] ? parseInjectedTime(flags['--inject-time']) : { kind: 'column' as const, column: flags['--timestamp-column'] };
+      const loop = flags['--loop'] ? true : (flags['--passes'] ?? 1);
+      const job: JobPlan = { kind: 'csv', name: flags['--file'], domain: flags['--domain'], file: flags['--file'], eventTime, pace: parsePace(flags['--pace'] ?? 'asap'), loop, topic: flags['--topic'] };
+      return { kind: 'run', job, options: jobOptions(flags) };
+    }
+    case 'generate': {
+      const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.generate, raw);
+      const options = {
+        seed: flags['--seed'],
+        ratePerSecond: flags['--rate'],
+        keys: flags['--keys'],
+        startTime: flags['--start'],
+        jitterMs: flags['--jitter-ms'],
+        lateFraction: flags['--late-fraction'],
+        lateByMs: flags['--late-by-ms'],
+      };
+      const pace = flags['--pace'] ? parsePace(flags['--pace']) : undefined;
+      const job: JobPlan = { kind: 'generator', name: `generator:${flags['--domain']}`, domain: flags['--domain'], options, count: flags['--count'], pace, topic: flags['--topic'] };
+      return { kind: 'run', job, options: jobOptions(flags) };
+    }
+    case 'sample': {
+      const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.sample, raw);
+      return { kind: 'sample', out: flags['--out'], rows: flags['--rows'], invalidEvery: flags['--invalid-every'], seed: flags['--seed'] };
+    }
+  }
+}
+
+function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': number; '--linger-ms': number; '--heartbeat-ms': number }): Omit<JobOptions, 'connection'> {
+  return {
+    deadLetterTopic: flags['--dead-letter-topic'] ? { ...deadLetterTopic, topic: flags['--dead-letter-topic'] } : deadLetterTopic,
+    batchSize: flags['--batch-size'],
+    lingerMs: flags['--linger-ms'],
+    heartbeatIntervalMs: flags['--heartbeat-ms'],
+  };
+}
+
+/** Broker and registry as the service would see them: process env, then .env, then the local stack's endpoints. */
+function connectionFromEnv(): JobOptions['connection'] {
+  const fromFiles = ENV_FILES.filter((file) => existsSync(file)).map((file) => parseDotEnv(readFileSync(file, 'utf8')));
+  const env = parseEnv('ingest-producer', { KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL }, Object.assign({}, ...fromFiles.reverse(), process.env));
+  return { brokers: env.KAFKA_BROKERS, schemaRegistryUrl: env.SCHEMA_REGISTRY_URL, clientId: 'ingest-producer-cli' };
+}
+
+/** Runs a command line to its end; resolves with the process exit code. Ctrl-C stops a job gracefully (a second one exits at once). */
+export async function runCli(argv: readonly string[], output: { out: NodeJS.WriteStream; err: NodeJS.WriteStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
+  let command: CliCommand;
+  try {
+    command = parseCommand(argv);
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    output.err.write(`${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    if (command.kind === 'help') {
+      output.out.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (command.kind === 'sample') {
+      const written = await writeClickstreamCsv(command.out, { rows: command.rows, invalidEvery: command.invalidEvery, seed: command.seed });
+      output.out.write(`wrote ${written.rows} rows (${written.brokenRows} broken on purpose) to ${written.file}\n`);
+      return 0;
+    }
+    const stop = new AbortController();
+    const interrupt = () => (stop.signal.aborted ? process.exit(130) : stop.abort());
+    process.on('SIGINT', interrupt);
+    const reporter = new ProgressReporter({ stream: output.err });
+    try {
+      const summary = await runJob(command.job, {
+        ...command.options,
+        connection: connectionFromEnv(),
+        signal: stop.signal,
+        onProgress: (snapshot) => reporter.update(snapshot),
+        log: (line) => output.err.write(`${line}\n`),
+      });
+      reporter.finish(summary);
+      output.out.write(`${formatSummary(summary)}\n`);
+      return summary.reconciled ? 0 : 3;
+    } finally {
+      process.off('SIGINT', interrupt);
+    }
+  } catch (error) {
+    output.err.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

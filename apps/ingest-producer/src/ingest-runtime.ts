@@ -1,0 +1,70 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { deadLetterTopic } from '@pipeline/contracts';
+import { formatProgress, IngestClient, ProgressReporter, WebhookIngestor, type ProgressSnapshot, type WebhookOutcome } from '@pipeline/ingest';
+import { createReliableProducer, type Producer } from '@pipeline/kafka';
+import { exposeCounters, SERVICE_CONFIG } from '@pipeline/service-kit';
+import { register } from 'prom-client';
+import { jobBoard } from './job-board';
+import { planJobs, runJob } from './job-plan';
+import type { IngestProducerConfig } from './service';
+
+/**
+ * The service's ingest work: the jobs the environment selects (started at boot, stopped
+ * gracefully on shutdown: what was read is sent, heartbeats follow) and the webhook.
+ */
+@Injectable()
+export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ingest');
+  private readonly stop = new AbortController();
+  private readonly running: Array<Promise<unknown>> = [];
+  private readonly client: IngestClient;
+  private readonly producer: Producer;
+  private readonly webhook: WebhookIngestor;
+  private connected: Promise<void> | undefined;
+
+  constructor(@Inject(SERVICE_CONFIG) private readonly config: IngestProducerConfig) {
+    this.client = new IngestClient({ brokers: config.KAFKA_BROKERS, schemaRegistryUrl: config.SCHEMA_REGISTRY_URL, clientId: 'ingest-producer' });
+    this.producer = createReliableProducer(this.client.kafka);
+    this.webhook = new WebhookIngestor({ client: this.client, producer: this.producer, deadLetterTopic, heartbeatIntervalMs: config.INGEST_HEARTBEAT_MS });
+  }
+
+  onApplicationBootstrap(): void {
+    const plan = planJobs(this.config, Date.now());
+    for (const job of plan.jobs) {
+      const reporter = new ProgressReporter({ log: (line) => this.logger.log(line), intervalMs: this.config.INGEST_PROGRESS_MS });
+      const onProgress = (snapshot: ProgressSnapshot) => reporter.update(snapshot);
+      const log = (line: string) => this.logger.log(line);
+      const done = jobBoard
+        .track(job.name, (track) => runJob(job, { ...this.connection(), ...plan.batching, signal: this.stop.signal, log, onProgress: (snapshot) => (track(snapshot), onProgress(snapshot)) }))
+        .then((summary) => this.logger.log(`${job.name} ended, ${summary.reconciled ? 'reconciled' : 'NOT reconciled'}${summary.endOfInput ? ', END_OF_INPUT sent' : ''}: ${formatProgress(summary, summary.ratePerSecond)}`))
+        .catch((error: unknown) => this.logger.error(`${job.name} failed: ${error instanceof Error ? error.message : String(error)}`));
+      this.running.push(done);
+    }
+    if (plan.jobs.length === 0) this.logger.log('no ingest jobs selected (INGEST_CSV_FILE, INGEST_GENERATORS); the webhook takes POST /ingest/:domain');
+    // Gauges read at scrape time; registered once per process.
+    if (!register.getSingleMetric('ingest_read_total')) {
+      exposeCounters('ingest', 'job', () => [...jobBoard.counters(), { label: 'webhook', counters: { ...this.webhook.counts() } }]);
+    }
+  }
+
+  /** Validates and publishes webhook items (the producer connects on first use). */
+  async ingest(domain: string, body: unknown): Promise<WebhookOutcome> {
+    this.connected ??= this.producer.connect().catch((error: unknown) => {
+      this.connected = undefined;
+      throw error;
+    });
+    await this.connected;
+    return this.webhook.ingest(domain, body);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stop.abort();
+    await Promise.allSettled(this.running);
+    await this.webhook.close();
+    if (this.connected) await this.producer.disconnect();
+  }
+
+  private connection() {
+    return { connection: { brokers: this.config.KAFKA_BROKERS, schemaRegistryUrl: this.config.SCHEMA_REGISTRY_URL, clientId: 'ingest-producer' } };
+  }
+}
