@@ -7,4 +7,8 @@ export default {
   },
   moduleFileExtensions: ['ts', 'js', 'html'],
   coverageDirectory: '../../coverage/libs/warehouse',
+  // The integration test talks to the real broker, registry and database.
+  globalSetup: '<rootDir>/../../libs/stack/src/jest/global-setup.ts',
+  globalTeardown: '<rootDir>/../../libs/stack/src/jest/global-teardown.ts',
+  testTimeout: 120000,
 };

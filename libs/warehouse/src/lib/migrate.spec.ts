@@ -1,0 +1,34 @@
+import { sensorWindowStatsTable } from '@pipeline/contracts';
+import { tableDriftProblems, type ExistingColumn } from './migrate';
+
+const table = sensorWindowStatsTable;
+/** How PostgreSQL's information_schema reports the DDL types of this table. */
+const REPORTED_TYPE: Record<string, string> = { timestamptz: 'timestamp with time zone', 'numeric(20,6)': 'numeric' };
+
+function columnsAsCreated(): ExistingColumn[] {
+  return table.columns.map((column) => ({ table_name: table.name, column_name: column.column, data_type: REPORTED_TYPE[column.sql] ?? column.sql }));
+}
+
+describe('tableDriftProblems', () => {
+  it('finds nothing when the table matches its contract', () => {
+    expect(tableDriftProblems([table], columnsAsCreated())).toEqual([]);
+  });
+
+  it('names a missing table', () => {
+    expect(tableDriftProblems([table], [])).toEqual(['table iot_sensor_window_stats is missing']);
+  });
+
+  it('names missing columns and columns of another type', () => {
+    const existing = columnsAsCreated()
+      .filter((column) => column.column_name !== 'temperature_trend')
+      .map((column) => (column.column_name === 'reading_count' ? { ...column, data_type: 'integer' } : column));
+    expect(tableDriftProblems([table], existing)).toEqual([
+      'column iot_sensor_window_stats.reading_count is integer, the contract says bigint',
+      'column iot_sensor_window_stats.temperature_trend is missing',
+    ]);
+  });
+
+  it('ignores tables the contracts do not define', () => {
+    expect(tableDriftProblems([table], [...columnsAsCreated(), { table_name: 'scratch', column_name: 'x', data_type: 'text' }])).toEqual([]);
+  });
+});

@@ -1,0 +1,96 @@
+import type { DataSource } from 'typeorm';
+import { warehouseTables } from '@pipeline/contracts';
+import { WarehouseMigrationError, WarehouseSchemaDriftError } from './errors';
+import type { LandingTable } from './landing-route';
+import { ensureBiReaderLogin } from './read-only-access';
+import { queryRows, type SqlRunner } from './sql';
+import { createWarehouseSchemaDataSource } from './warehouse-data-source';
+import { quoteIdentifier, warehouseSchemaOf, type WarehouseSettings } from './warehouse-settings';
+
+/** Advisory lock key of warehouse migrations: one migrator per database at a time (roles are cluster-wide). */
+const MIGRATION_LOCK_KEY = 0x77_68_6d_67; // "whmg"
+
+export interface ExistingColumn {
+  table_name: string;
+  column_name: string;
+  data_type: string;
+}
+
+/** information_schema spells some types differently from the DDL. */
+const INFORMATION_SCHEMA_TYPES: Readonly<Record<string, string>> = { timestamptz: 'timestamp with time zone' };
+
+function informationSchemaType(sqlType: string): string {
+  const base = sqlType.replace(/\(.*\)$/, '');
+  return INFORMATION_SCHEMA_TYPES[base] ?? base;
+}
+
+/** Every table or column the contracts define that the database lacks or types differently. */
+export function tableDriftProblems(tables: readonly Pick<LandingTable, 'name' | 'columns'>[], existing: readonly ExistingColumn[]): string[] {
+  const columnsByTable = new Map<string, Map<string, string>>();
+  for (const column of existing) {
+    const columns = columnsByTable.get(column.table_name) ?? new Map<string, string>();
+    columns.set(column.column_name, column.data_type);
+    columnsByTable.set(column.table_name, columns);
+  }
+  const problems: string[] = [];
+  for (const table of tables) {
+    const columns = columnsByTable.get(table.name);
+    if (!columns) {
+      problems.push(`table ${table.name} is missing`);
+      continue;
+    }
+    for (const column of table.columns) {
+      const actual = columns.get(column.column);
+      const expected = informationSchemaType(column.sql);
+      if (actual === undefined) problems.push(`column ${table.name}.${column.column} is missing`);
+      else if (actual !== expected) problems.push(`column ${table.name}.${column.column} is ${actual}, the contract says ${expected}`);
+    }
+  }
+  return problems;
+}
+
+export async function findTableDrift(runner: SqlRunner, schema: string, tables: readonly Pick<LandingTable, 'name' | 'columns'>[]): Promise<string[]> {
+  const existing = await queryRows<ExistingColumn>(runner, 'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1', [schema]);
+  return tableDriftProblems(tables, existing);
+}
+
+/**
+ * Brings a schema-bound warehouse data source (createWarehouseSchemaDataSource, initialised) up to
+ * date: creates the schema, runs pending migrations in one transaction, sets the BI login's password,
+ * then checks the tables against the contracts. Returns the names of the migrations it applied.
+ * Needs a pool of two connections or more (one holds the lock while TypeORM migrates on another).
+ */
+export async function runWarehouseMigrations(dataSource: DataSource, biReaderPassword: string): Promise<string[]> {
+  const schema = warehouseSchemaOf(dataSource);
+  const session = dataSource.createQueryRunner();
+  let locked = false;
+  try {
+    await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    locked = true;
+    await session.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    const applied = await dataSource.runMigrations({ transaction: 'all' });
+    await ensureBiReaderLogin(session, biReaderPassword);
+    const problems = await findTableDrift(session, schema, warehouseTables);
+    if (problems.length > 0) throw new WarehouseSchemaDriftError(schema, problems);
+    return applied.map((migration) => migration.name);
+  } catch (error) {
+    throw error instanceof WarehouseSchemaDriftError ? error : new WarehouseMigrationError(schema, error);
+  } finally {
+    // The pooled connection outlives this call, so the session lock is released explicitly.
+    if (locked) await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await session.release();
+  }
+}
+
+/** `npm run warehouse:migrate` and tests: open the warehouse, migrate it, close it. */
+export async function migrateWarehouse(settings: WarehouseSettings): Promise<string[]> {
+  const dataSource = createWarehouseSchemaDataSource(settings, { extra: { max: 2 } });
+  try {
+    await dataSource.initialize();
+    return await runWarehouseMigrations(dataSource, settings.biReaderPassword);
+  } catch (error) {
+    throw error instanceof WarehouseSchemaDriftError || error instanceof WarehouseMigrationError ? error : new WarehouseMigrationError(settings.schema, error);
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+  }
+}
