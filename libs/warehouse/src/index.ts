@@ -6,3 +6,6 @@ export * from './lib/sql';
 export * from './lib/migrate';
 export * from './lib/read-only-access';
 export { warehouseMigrations } from './lib/migrations';
+export * from './lib/sink/sink-records';
+export * from './lib/sink/warehouse-sink';
+export * from './lib/sink/launch-warehouse-sink';
