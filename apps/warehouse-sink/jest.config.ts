@@ -7,4 +7,8 @@ export default {
   },
   moduleFileExtensions: ['ts', 'js', 'html'],
   coverageDirectory: '../../coverage/apps/warehouse-sink',
+  // The boot test starts the service against the real broker, registry and database.
+  globalSetup: '<rootDir>/../../libs/stack/src/jest/global-setup.ts',
+  globalTeardown: '<rootDir>/../../libs/stack/src/jest/global-teardown.ts',
+  testTimeout: 120000,
 };

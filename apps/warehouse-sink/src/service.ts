@@ -1,13 +1,24 @@
+import { z } from 'zod';
 import { endpointEnv, serviceEnv } from '@pipeline/config';
 import { kafkaDependency, schemaRegistryDependency } from '@pipeline/kafka';
-import type { ServiceDefinition } from '@pipeline/service-kit';
-import { postgresDependency } from '@pipeline/warehouse';
+import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
+import { postgresDependency, warehouseEnv, warehouseSettingsFrom, type WarehouseSinkSettings } from '@pipeline/warehouse';
 
 const env = {
   ...endpointEnv,
+  // WAREHOUSE_SCHEMA and WAREHOUSE_BI_READER_PASSWORD, shared with `npm run warehouse:migrate`.
+  ...warehouseEnv,
+  WAREHOUSE_SINK_GROUP_ID: z
+    .string()
+    .trim()
+    .regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka group id: letters, digits, ".", "_" or "-"')
+    .default('warehouse-sink')
+    .describe('Kafka consumer group of the sink (all sink topics, one group)'),
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3003),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
 };
+
+export type WarehouseSinkConfig = ServiceConfig<typeof env>;
 
 export const warehouseSink: ServiceDefinition<typeof env> = {
   name: 'warehouse-sink',
@@ -18,3 +29,13 @@ export const warehouseSink: ServiceDefinition<typeof env> = {
     postgresDependency(config.DATABASE_URL),
   ],
 };
+
+export function sinkSettingsFrom(config: WarehouseSinkConfig): WarehouseSinkSettings {
+  return {
+    ...warehouseSettingsFrom(config),
+    kafkaBrokers: config.KAFKA_BROKERS,
+    schemaRegistryUrl: config.SCHEMA_REGISTRY_URL,
+    groupId: config.WAREHOUSE_SINK_GROUP_ID,
+    clientId: warehouseSink.name,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The service's wiring against the real stack: bootstrap migrates the warehouse (a schema of its own
+ * here) and joins the consumer group; /metrics shows the sink's counters; shutdown leaves the group.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { Test } from '@nestjs/testing';
+import { warehouseTables } from '@pipeline/contracts';
+import { createKafkaClient, parseBrokerList } from '@pipeline/kafka';
+import { endpointsGivenIn, isComplete } from '@pipeline/stack';
+import { createWarehouseSchemaDataSource, queryRows, quoteIdentifier } from '@pipeline/warehouse';
+
+const endpoints = endpointsGivenIn(process.env);
+if (!isComplete(endpoints)) throw new Error('the stack endpoints are not set: the Jest global setup should have provided them');
+
+describe('warehouse-sink service (real stack)', () => {
+  const runId = randomBytes(4).toString('hex');
+  const schema = `wh_app_it_${runId}`;
+  const groupId = `warehouse-sink-app-it-${runId}`;
+  const kafka = createKafkaClient({ brokers: parseBrokerList(endpoints.KAFKA_BROKERS), clientId: `warehouse-sink-app-it-${runId}` });
+  const admin = kafka.admin();
+  const db = createWarehouseSchemaDataSource({ databaseUrl: endpoints.DATABASE_URL, schema }, { extra: { max: 1 } });
+
+  const groupState = async () => {
+    const { groups } = await admin.describeGroups([groupId]);
+    return { state: groups[0]?.state, members: groups[0]?.members.length };
+  };
+
+  beforeAll(async () => {
+    Object.assign(process.env, { WAREHOUSE_SCHEMA: schema, WAREHOUSE_SINK_GROUP_ID: groupId, LOG_LEVEL: 'warn' });
+    await admin.connect();
+    await db.initialize();
+  });
+
+  afterAll(async () => {
+    await db.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+    await db.destroy();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  });
+
+  it('migrates and joins its consumer group on bootstrap, exposes its counters, and leaves the group on shutdown', async () => {
+    // Imported after the environment is set: the config module reads it when the module is defined.
+    const { AppModule } = await import('./app.module');
+    const app = (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const tables = await queryRows<{ table_name: string }>(db, 'SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+      expect(tables.map((table) => table.table_name)).toEqual(expect.arrayContaining(warehouseTables.map((table) => table.name)));
+      expect(await groupState()).toEqual({ state: 'Stable', members: 1 });
+
+      const metrics = await (await fetch(`${await app.getUrl()}/metrics`)).text();
+      expect(metrics).toContain(`warehouse_sink_batches_total{group="${groupId}"}`);
+      for (const table of warehouseTables) expect(metrics).toContain(`warehouse_sink_rows_upserted_total{table="${table.name}"}`);
+    } finally {
+      await app.close();
+    }
+    expect(await groupState()).toEqual({ state: 'Empty', members: 0 });
+  });
+});
