@@ -102,7 +102,7 @@ export async function runGenerator<T extends EventValue>(job: GeneratorJob<T>): 
     let index = 0;
     for (const event of take(job.generator(job.options), count)) {
       index += 1;
-      const admission = admitParsed(() => contract.parse(event), event);
+      const admission = admitParsed(() => contract.parse(event), () => event);
       yield { position: String(index), eventTime: admission.accepted ? admission.value.timestamp : undefined, admit: () => admission };
     }
   };

@@ -40,12 +40,12 @@ export interface SourceItem<T> {
   admit(sendTime: number): Admission<T>;
 }
 
-/** Contract violations become rejections; anything else is a bug and propagates. */
-export function admitParsed<T>(parse: () => T, raw: unknown): Admission<T> {
+/** Contract violations become rejections (with the raw input, built only then); anything else is a bug and propagates. */
+export function admitParsed<T>(parse: () => T, rawInput: () => unknown): Admission<T> {
   try {
     return { accepted: true, value: parse() };
   } catch (error) {
     if (!(error instanceof ContractViolationError)) throw error;
-    return { accepted: false, reason: error.message, raw };
+    return { accepted: false, reason: error.message, raw: rawInput() };
   }
 }

@@ -120,7 +120,7 @@ export class WebhookIngestor {
     let maxEventTime: number | undefined;
     return {
       publish: async (items, requestId) => {
-        const admissions = items.map((item) => admitParsed(() => sink.topic.contract.parse(item), item));
+        const admissions = items.map((item) => admitParsed(() => sink.topic.contract.parse(item), () => item));
         const events = await Promise.all(
           admissions.flatMap((admission) => (admission.accepted ? [admission.value] : [])).map(async (value) => ({ key: sink.topic.key(value), value: await sink.encode(value) })),
         );

@@ -85,7 +85,7 @@ export class CsvLayout<T extends EventValue> {
       else ((row[field] as TextRow | undefined) ??= {})[subField] = cell;
     }
     if (this.eventTime.kind !== 'column') row[EVENT_TIME_FIELD] = String(injectedTime);
-    const admission = admitParsed(() => this.contract.parseText(row), this.rawRow(cells));
+    const admission = admitParsed(() => this.contract.parseText(row), () => this.rawRow(cells));
     if (admission.accepted && shiftMs !== 0) admission.value.timestamp += shiftMs;
     return admission;
   }
