@@ -84,8 +84,8 @@ export function* clickstreamSessions(options: GeneratorOptions): Generator<Click
   const sessions = Array.from({ length: options.keys }, () => openSession(random, catalog, customers));
   for (let index = 0; ; index += 1) {
     const slot = random.int(0, sessions.length - 1);
-    const session = sessions[slot] as Session;
-    const step = session.steps[session.next] as Step;
+    const session = sessions[slot];
+    const step = session.steps[session.next];
     session.next += 1;
     if (session.next === session.steps.length) sessions[slot] = openSession(random, catalog, customers);
     yield {

@@ -40,7 +40,7 @@ export class SeededRandom {
 
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new RangeError('cannot pick from an empty list');
-    return items[this.int(0, items.length - 1)] as T;
+    return items[this.int(0, items.length - 1)];
   }
 
   /** Normally distributed (Box-Muller). */

@@ -76,7 +76,7 @@ export function* sensorReadings(options: GeneratorOptions): Generator<SensorRead
   const random = new SeededRandom(options.seed);
   const sensors = installSensors(random, options.keys);
   for (let index = 0; ; index += 1) {
-    const reading = nextReading(random, sensors[index % sensors.length] as Sensor);
+    const reading = nextReading(random, sensors[index % sensors.length]);
     yield { ...reading, timestamp: eventTime(index) };
   }
 }

@@ -48,14 +48,14 @@ export function* turnstileReports(options: GeneratorOptions): Generator<Turnstil
   const turnstiles: Turnstile[] = Array.from({ length: options.keys }, (_, index) => {
     const stationIndex = index % TRANSIT_STATIONS.length;
     return {
-      station: TRANSIT_STATIONS[stationIndex] as string,
+      station: TRANSIT_STATIONS[stationIndex],
       turnstileId: `R${String(100 + stationIndex)}-${String(Math.floor(index / TRANSIT_STATIONS.length)).padStart(2, '0')}`,
       deviceId: `dev-${random.uuid().slice(0, 8)}`,
       traffic: random.between(0.5, 2),
     };
   });
   for (let index = 0; ; index += 1) {
-    const turnstile = turnstiles[index % turnstiles.length] as Turnstile;
+    const turnstile = turnstiles[index % turnstiles.length];
     // Traffic follows the scheduled time, so jitter and lateness move reports without changing their counts.
     const factor = hourFactor(scheduledTimeOf(index, options));
     yield {
