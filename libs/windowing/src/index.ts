@@ -1,5 +1,12 @@
 export { createWindowingEngine } from './lib/engine';
-export { tumbling, hopping, session, TimeWindows, SessionWindows, type WindowSpec } from './lib/window-spec';
+export {
+  tumbling,
+  hopping,
+  session,
+  TimeWindows,
+  SessionWindows,
+  type WindowSpec,
+} from './lib/window-spec';
 export {
   count,
   sum,
@@ -10,6 +17,7 @@ export {
   first,
   last,
   trend,
+  countDistinct,
   type Aggregate,
   type AggregateKind,
   type AggregateSpecs,

@@ -1,5 +1,11 @@
-import type { Accumulator, AccumulatorSlots, AggregateSpecs } from './aggregates';
+import type {
+  Accumulator,
+  AccumulatorSlots,
+  AggregateSpecs,
+} from './aggregates';
 import { InvalidConfigError } from './errors';
+
+const NO_VALUES: unknown[] = [];
 
 /**
  * The pipeline's named aggregates resolved once into flat slot ranges, so the per-event
@@ -25,16 +31,27 @@ export class AccumulatorLayout<TEvent, TValues> {
     let valueSlotCount = 0;
     for (const [name, aggregate] of Object.entries(aggregates)) {
       if (typeof aggregate?.bind !== 'function') {
-        throw new InvalidConfigError(`aggregate '${name}' is not an aggregate (use count(), avg(field), …)`, { name });
+        throw new InvalidConfigError(
+          `aggregate '${name}' is not an aggregate (use count(), avg(field), …)`,
+          { name },
+        );
       }
       names.push(name);
       kinds.push(`${name}:${aggregate.kind}`);
-      accumulators.push(aggregate.bind({ number: initialNumbers.length, value: valueSlotCount }));
+      accumulators.push(
+        aggregate.bind({
+          number: initialNumbers.length,
+          value: valueSlotCount,
+        }),
+      );
       initialNumbers.push(...aggregate.initialNumbers);
       valueSlotCount += aggregate.valueSlotCount;
     }
     if (names.length === 0) {
-      throw new InvalidConfigError('a pipeline needs at least one aggregate', {});
+      throw new InvalidConfigError(
+        'a pipeline needs at least one aggregate',
+        {},
+      );
     }
     this.names = names;
     this.signature = kinds.join(',');
@@ -50,13 +67,22 @@ export class AccumulatorLayout<TEvent, TValues> {
   }
 
   createValues(): unknown[] {
-    return this.valueSlotCount === 0 ? [] : new Array<unknown>(this.valueSlotCount).fill(null);
+    // Without value slots nothing ever writes to the array, so all windows can share one.
+    return this.valueSlotCount === 0
+      ? NO_VALUES
+      : new Array<unknown>(this.valueSlotCount).fill(null);
   }
 
-  add(slots: AccumulatorSlots, event: TEvent, eventTime: number, arrival: number): void {
+  add(
+    slots: AccumulatorSlots,
+    event: TEvent,
+    eventTime: number,
+    arrival: number,
+  ): void {
     const accumulators = this.accumulators;
+    const { numbers, values } = slots;
     for (let index = 0; index < accumulators.length; index++) {
-      accumulators[index].add(slots, event, eventTime, arrival);
+      accumulators[index].add(numbers, values, event, eventTime, arrival);
     }
   }
 

@@ -1,6 +1,16 @@
 import { InvalidConfigError } from './errors';
 
-export type AggregateKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stddev' | 'first' | 'last' | 'trend';
+export type AggregateKind =
+  | 'count'
+  | 'sum'
+  | 'min'
+  | 'max'
+  | 'avg'
+  | 'stddev'
+  | 'first'
+  | 'last'
+  | 'trend'
+  | 'countDistinct';
 
 export type Trend = 'increasing' | 'decreasing' | 'stable';
 
@@ -22,7 +32,14 @@ export interface SlotOffsets {
 
 /** An aggregate bound to its slots; the engine calls it for every accepted event. */
 export interface Accumulator<TEvent, TValue> {
-  add(slots: AccumulatorSlots, event: TEvent, eventTime: number, arrival: number): void;
+  /** Hot path: gets a window's arrays directly rather than the window. */
+  add(
+    numbers: number[],
+    values: unknown[],
+    event: TEvent,
+    eventTime: number,
+    arrival: number,
+  ): void;
   /** Folds `source` into `target` (session windows merging). */
   merge(target: AccumulatorSlots, source: AccumulatorSlots): void;
   result(slots: AccumulatorSlots): TValue;
@@ -41,11 +58,18 @@ export interface Aggregate<TEvent, TValue> {
 }
 
 /** Named aggregates of a pipeline, e.g. `{ count: count(), avgTemp: avg(r => r.temp) }`. */
-export type AggregateSpecs<TEvent> = Readonly<Record<string, Aggregate<TEvent, unknown>>>;
+export type AggregateSpecs<TEvent> = Readonly<
+  Record<string, Aggregate<TEvent, unknown>>
+>;
 
 /** The result type that follows from the aggregates asked for. */
 export type AggregateValues<TAggregates> = {
-  readonly [Name in keyof TAggregates]: TAggregates[Name] extends Aggregate<never, infer TValue> ? TValue : never;
+  readonly [Name in keyof TAggregates]: TAggregates[Name] extends Aggregate<
+    never,
+    infer TValue
+  >
+    ? TValue
+    : never;
 };
 
 export type FieldOf<TEvent, TValue> = (event: TEvent) => TValue;
@@ -53,8 +77,8 @@ export type FieldOf<TEvent, TValue> = (event: TEvent) => TValue;
 class CountAccumulator implements Accumulator<unknown, number> {
   constructor(private readonly slot: number) {}
 
-  add(slots: AccumulatorSlots): void {
-    slots.numbers[this.slot] += 1;
+  add(numbers: number[]): void {
+    numbers[this.slot] += 1;
   }
 
   merge(target: AccumulatorSlots, source: AccumulatorSlots): void {
@@ -72,8 +96,8 @@ class SumAccumulator<TEvent> implements Accumulator<TEvent, number> {
     private readonly slot: number,
   ) {}
 
-  add(slots: AccumulatorSlots, event: TEvent): void {
-    slots.numbers[this.slot] += this.field(event);
+  add(numbers: number[], _values: unknown[], event: TEvent): void {
+    numbers[this.slot] += this.field(event);
   }
 
   merge(target: AccumulatorSlots, source: AccumulatorSlots): void {
@@ -93,12 +117,15 @@ class ExtremumAccumulator<TEvent> implements Accumulator<TEvent, number> {
     private readonly pick: (current: number, candidate: number) => number,
   ) {}
 
-  add(slots: AccumulatorSlots, event: TEvent): void {
-    slots.numbers[this.slot] = this.pick(slots.numbers[this.slot], this.field(event));
+  add(numbers: number[], _values: unknown[], event: TEvent): void {
+    numbers[this.slot] = this.pick(numbers[this.slot], this.field(event));
   }
 
   merge(target: AccumulatorSlots, source: AccumulatorSlots): void {
-    target.numbers[this.slot] = this.pick(target.numbers[this.slot], source.numbers[this.slot]);
+    target.numbers[this.slot] = this.pick(
+      target.numbers[this.slot],
+      source.numbers[this.slot],
+    );
   }
 
   result(slots: AccumulatorSlots): number {
@@ -113,9 +140,9 @@ class AverageAccumulator<TEvent> implements Accumulator<TEvent, number> {
     private readonly slot: number,
   ) {}
 
-  add(slots: AccumulatorSlots, event: TEvent): void {
-    slots.numbers[this.slot] += this.field(event);
-    slots.numbers[this.slot + 1] += 1;
+  add(numbers: number[], _values: unknown[], event: TEvent): void {
+    numbers[this.slot] += this.field(event);
+    numbers[this.slot + 1] += 1;
   }
 
   merge(target: AccumulatorSlots, source: AccumulatorSlots): void {
@@ -132,14 +159,16 @@ class AverageAccumulator<TEvent> implements Accumulator<TEvent, number> {
  * Population standard deviation with Welford's update (numerically stable in one pass)
  * and Chan's formula for merging. Slots: [count, mean, sum of squared deviations].
  */
-class StandardDeviationAccumulator<TEvent> implements Accumulator<TEvent, number> {
+class StandardDeviationAccumulator<TEvent> implements Accumulator<
+  TEvent,
+  number
+> {
   constructor(
     private readonly field: FieldOf<TEvent, number>,
     private readonly slot: number,
   ) {}
 
-  add(slots: AccumulatorSlots, event: TEvent): void {
-    const numbers = slots.numbers;
+  add(numbers: number[], _values: unknown[], event: TEvent): void {
     const value = this.field(event);
     const count = numbers[this.slot] + 1;
     const delta = value - numbers[this.slot + 1];
@@ -158,7 +187,8 @@ class StandardDeviationAccumulator<TEvent> implements Accumulator<TEvent, number
     const delta = from[this.slot + 1] - into[this.slot + 1];
     into[this.slot] = count;
     into[this.slot + 1] += (delta * sourceCount) / count;
-    into[this.slot + 2] += from[this.slot + 2] + (delta * delta * targetCount * sourceCount) / count;
+    into[this.slot + 2] +=
+      from[this.slot + 2] + (delta * delta * targetCount * sourceCount) / count;
   }
 
   result(slots: AccumulatorSlots): number {
@@ -169,7 +199,12 @@ class StandardDeviationAccumulator<TEvent> implements Accumulator<TEvent, number
 type Edge = 'first' | 'last';
 
 /** Event-time order with arrival order as tie-breaker, so first/last are deterministic. */
-function precedes(time: number, arrival: number, otherTime: number, otherArrival: number): boolean {
+function precedes(
+  time: number,
+  arrival: number,
+  otherTime: number,
+  otherArrival: number,
+): boolean {
   return time < otherTime || (time === otherTime && arrival < otherArrival);
 }
 
@@ -177,7 +212,13 @@ function precedes(time: number, arrival: number, otherTime: number, otherArrival
  * Tracks the position [eventTime, arrival] of the first or last event at `slot`;
  * returns true when the candidate takes over, so the caller stores its value.
  */
-function claimsEdge(edge: Edge, numbers: number[], slot: number, time: number, arrival: number): boolean {
+function claimsEdge(
+  edge: Edge,
+  numbers: number[],
+  slot: number,
+  time: number,
+  arrival: number,
+): boolean {
   const wins =
     edge === 'first'
       ? precedes(time, arrival, numbers[slot], numbers[slot + 1])
@@ -202,15 +243,31 @@ class EdgeAccumulator<TEvent, TValue> implements Accumulator<TEvent, TValue> {
     private readonly offsets: SlotOffsets,
   ) {}
 
-  add(slots: AccumulatorSlots, event: TEvent, eventTime: number, arrival: number): void {
-    if (claimsEdge(this.edge, slots.numbers, this.offsets.number, eventTime, arrival)) {
-      slots.values[this.offsets.value] = this.field(event);
+  add(
+    numbers: number[],
+    values: unknown[],
+    event: TEvent,
+    eventTime: number,
+    arrival: number,
+  ): void {
+    if (
+      claimsEdge(this.edge, numbers, this.offsets.number, eventTime, arrival)
+    ) {
+      values[this.offsets.value] = this.field(event);
     }
   }
 
   merge(target: AccumulatorSlots, source: AccumulatorSlots): void {
     const slot = this.offsets.number;
-    if (claimsEdge(this.edge, target.numbers, slot, source.numbers[slot], source.numbers[slot + 1])) {
+    if (
+      claimsEdge(
+        this.edge,
+        target.numbers,
+        slot,
+        source.numbers[slot],
+        source.numbers[slot + 1],
+      )
+    ) {
       target.values[this.offsets.value] = source.values[this.offsets.value];
     }
   }
@@ -232,11 +289,22 @@ class TrendAccumulator<TEvent> implements Accumulator<TEvent, Trend> {
     private readonly tolerance: number,
   ) {}
 
-  add(slots: AccumulatorSlots, event: TEvent, eventTime: number, arrival: number): void {
-    const numbers = slots.numbers;
+  add(
+    numbers: number[],
+    _values: unknown[],
+    event: TEvent,
+    eventTime: number,
+    arrival: number,
+  ): void {
     const firstSlot = this.slot + TREND_FIRST;
     const lastSlot = this.slot + TREND_LAST;
-    const takesFirst = claimsEdge('first', numbers, firstSlot, eventTime, arrival);
+    const takesFirst = claimsEdge(
+      'first',
+      numbers,
+      firstSlot,
+      eventTime,
+      arrival,
+    );
     const takesLast = claimsEdge('last', numbers, lastSlot, eventTime, arrival);
     if (takesFirst || takesLast) {
       const value = this.field(event);
@@ -250,7 +318,12 @@ class TrendAccumulator<TEvent> implements Accumulator<TEvent, Trend> {
     this.mergeEdge('last', this.slot + TREND_LAST, target, source);
   }
 
-  private mergeEdge(edge: Edge, slot: number, target: AccumulatorSlots, source: AccumulatorSlots): void {
+  private mergeEdge(
+    edge: Edge,
+    slot: number,
+    target: AccumulatorSlots,
+    source: AccumulatorSlots,
+  ): void {
     const from = source.numbers;
     if (claimsEdge(edge, target.numbers, slot, from[slot], from[slot + 1])) {
       target.numbers[slot + 2] = from[slot + 2];
@@ -258,7 +331,9 @@ class TrendAccumulator<TEvent> implements Accumulator<TEvent, Trend> {
   }
 
   result(slots: AccumulatorSlots): Trend {
-    const change = slots.numbers[this.slot + TREND_LAST + 2] - slots.numbers[this.slot + TREND_FIRST + 2];
+    const change =
+      slots.numbers[this.slot + TREND_LAST + 2] -
+      slots.numbers[this.slot + TREND_FIRST + 2];
     if (change > this.tolerance) return 'increasing';
     if (change < -this.tolerance) return 'decreasing';
     return 'stable';
@@ -270,7 +345,12 @@ function numericAggregate<TEvent, TValue>(
   initialNumbers: readonly number[],
   bindToSlot: (slot: number) => Accumulator<TEvent, TValue>,
 ): Aggregate<TEvent, TValue> {
-  return { kind, initialNumbers, valueSlotCount: 0, bind: (offsets) => bindToSlot(offsets.number) };
+  return {
+    kind,
+    initialNumbers,
+    valueSlotCount: 0,
+    bind: (offsets) => bindToSlot(offsets.number),
+  };
 }
 
 /** Number of events in the window. */
@@ -278,28 +358,61 @@ export function count(): Aggregate<unknown, number> {
   return numericAggregate('count', [0], (slot) => new CountAccumulator(slot));
 }
 
-export function sum<TEvent>(field: FieldOf<TEvent, number>): Aggregate<TEvent, number> {
-  return numericAggregate('sum', [0], (slot) => new SumAccumulator(field, slot));
+export function sum<TEvent>(
+  field: FieldOf<TEvent, number>,
+): Aggregate<TEvent, number> {
+  return numericAggregate(
+    'sum',
+    [0],
+    (slot) => new SumAccumulator(field, slot),
+  );
 }
 
-export function min<TEvent>(field: FieldOf<TEvent, number>): Aggregate<TEvent, number> {
-  return numericAggregate('min', [Infinity], (slot) => new ExtremumAccumulator(field, slot, Math.min));
+export function min<TEvent>(
+  field: FieldOf<TEvent, number>,
+): Aggregate<TEvent, number> {
+  return numericAggregate(
+    'min',
+    [Infinity],
+    (slot) => new ExtremumAccumulator(field, slot, Math.min),
+  );
 }
 
-export function max<TEvent>(field: FieldOf<TEvent, number>): Aggregate<TEvent, number> {
-  return numericAggregate('max', [-Infinity], (slot) => new ExtremumAccumulator(field, slot, Math.max));
+export function max<TEvent>(
+  field: FieldOf<TEvent, number>,
+): Aggregate<TEvent, number> {
+  return numericAggregate(
+    'max',
+    [-Infinity],
+    (slot) => new ExtremumAccumulator(field, slot, Math.max),
+  );
 }
 
-export function avg<TEvent>(field: FieldOf<TEvent, number>): Aggregate<TEvent, number> {
-  return numericAggregate('avg', [0, 0], (slot) => new AverageAccumulator(field, slot));
+export function avg<TEvent>(
+  field: FieldOf<TEvent, number>,
+): Aggregate<TEvent, number> {
+  return numericAggregate(
+    'avg',
+    [0, 0],
+    (slot) => new AverageAccumulator(field, slot),
+  );
 }
 
 /** Population standard deviation (0 for a single event). */
-export function stddev<TEvent>(field: FieldOf<TEvent, number>): Aggregate<TEvent, number> {
-  return numericAggregate('stddev', [0, 0, 0], (slot) => new StandardDeviationAccumulator(field, slot));
+export function stddev<TEvent>(
+  field: FieldOf<TEvent, number>,
+): Aggregate<TEvent, number> {
+  return numericAggregate(
+    'stddev',
+    [0, 0, 0],
+    (slot) => new StandardDeviationAccumulator(field, slot),
+  );
 }
 
-function edgeAggregate<TEvent, TValue>(edge: Edge, field: FieldOf<TEvent, TValue>): Aggregate<TEvent, TValue> {
+function edgeAggregate<TEvent, TValue>(
+  edge: Edge,
+  field: FieldOf<TEvent, TValue>,
+): Aggregate<TEvent, TValue> {
   return {
     kind: edge,
     initialNumbers: emptyEdge(edge),
@@ -309,12 +422,16 @@ function edgeAggregate<TEvent, TValue>(edge: Edge, field: FieldOf<TEvent, TValue
 }
 
 /** Value of the earliest event by event time (earlier arrival wins ties). Must be JSON-serialisable for snapshots. */
-export function first<TEvent, TValue>(field: FieldOf<TEvent, TValue>): Aggregate<TEvent, TValue> {
+export function first<TEvent, TValue>(
+  field: FieldOf<TEvent, TValue>,
+): Aggregate<TEvent, TValue> {
   return edgeAggregate('first', field);
 }
 
 /** Value of the latest event by event time (later arrival wins ties). Must be JSON-serialisable for snapshots. */
-export function last<TEvent, TValue>(field: FieldOf<TEvent, TValue>): Aggregate<TEvent, TValue> {
+export function last<TEvent, TValue>(
+  field: FieldOf<TEvent, TValue>,
+): Aggregate<TEvent, TValue> {
   return edgeAggregate('last', field);
 }
 
@@ -324,14 +441,66 @@ export interface TrendOptions {
 }
 
 /** Compares the first and last value of the window (by event time). */
-export function trend<TEvent>(field: FieldOf<TEvent, number>, options: TrendOptions = {}): Aggregate<TEvent, Trend> {
+export function trend<TEvent>(
+  field: FieldOf<TEvent, number>,
+  options: TrendOptions = {},
+): Aggregate<TEvent, Trend> {
   const tolerance = options.tolerance ?? 0;
   if (!Number.isFinite(tolerance) || tolerance < 0) {
-    throw new InvalidConfigError('trend tolerance must be a finite, non-negative number', { tolerance });
+    throw new InvalidConfigError(
+      'trend tolerance must be a finite, non-negative number',
+      { tolerance },
+    );
   }
   return numericAggregate(
     'trend',
     [...emptyEdge('first'), NaN, ...emptyEdge('last'), NaN],
     (slot) => new TrendAccumulator(field, slot, tolerance),
   );
+}
+
+/**
+ * Distinct values of a window (sessions, users), kept as a plain object so snapshots stay
+ * JSON. Keys carry a prefix so a value such as "__proto__" is data, never a prototype.
+ */
+type DistinctValues = Record<string, 1>;
+
+class CountDistinctAccumulator<TEvent> implements Accumulator<TEvent, number> {
+  constructor(
+    private readonly field: FieldOf<TEvent, string | number>,
+    private readonly slot: number,
+  ) {}
+
+  add(_numbers: number[], values: unknown[], event: TEvent): void {
+    this.distinctIn(values)[`v:${this.field(event)}`] = 1;
+  }
+
+  merge(target: AccumulatorSlots, source: AccumulatorSlots): void {
+    const from = source.values[this.slot] as DistinctValues | null | undefined;
+    if (from) Object.assign(this.distinctIn(target.values), from);
+  }
+
+  result(slots: AccumulatorSlots): number {
+    const distinct = slots.values[this.slot] as DistinctValues | null | undefined;
+    return distinct ? Object.keys(distinct).length : 0;
+  }
+
+  private distinctIn(values: unknown[]): DistinctValues {
+    let distinct = values[this.slot] as DistinctValues | null | undefined;
+    if (!distinct) {
+      distinct = {};
+      values[this.slot] = distinct;
+    }
+    return distinct;
+  }
+}
+
+/** Number of distinct values of a field in the window (e.g. sessions per category). */
+export function countDistinct<TEvent>(field: FieldOf<TEvent, string | number>): Aggregate<TEvent, number> {
+  return {
+    kind: 'countDistinct',
+    initialNumbers: [],
+    valueSlotCount: 1,
+    bind: (offsets) => new CountDistinctAccumulator(field, offsets.value),
+  };
 }

@@ -1,77 +1,99 @@
 /**
- * Items grouped by the watermark at which they fall due (window close, tombstone expiry).
- * Many windows share a due time (all keys' windows end together), so a min-heap holds
- * only the distinct due times and each bucket keeps its items in insertion order, which
- * makes the close order — and therefore the output order — deterministic.
+ * Items ordered by the watermark at which they fall due (window close, tombstone expiry),
+ * ties in insertion order, which makes the close order — and so the output order —
+ * deterministic. A binary min-heap over parallel arrays: no allocation per entry, and
+ * O(log n) whether due times are shared (time windows) or all distinct (sessions).
  */
 export class DueSchedule<TItem> {
-  private readonly buckets = new Map<number, TItem[]>();
   private readonly dueTimes: number[] = [];
+  private readonly sequence: number[] = [];
+  private readonly items: TItem[] = [];
+  private inserted = 0;
+
+  get size(): number {
+    return this.items.length;
+  }
 
   /** Earliest due time, +∞ when nothing is scheduled. */
   get nextDueAt(): number {
-    return this.dueTimes.length === 0 ? Infinity : this.dueTimes[0];
+    return this.items.length === 0 ? Infinity : this.dueTimes[0];
   }
 
   add(dueAt: number, item: TItem): void {
-    const bucket = this.buckets.get(dueAt);
-    if (bucket !== undefined) {
-      bucket.push(item);
-      return;
-    }
-    this.buckets.set(dueAt, [item]);
-    this.pushDueTime(dueAt);
+    this.inserted += 1;
+    this.dueTimes.push(dueAt);
+    this.sequence.push(this.inserted);
+    this.items.push(item);
+    this.siftUp(this.items.length - 1);
   }
 
-  /** Removes and returns the bucket at nextDueAt (items added to it later start a new bucket). */
-  takeNextBucket(): TItem[] {
-    const dueAt = this.popDueTime();
-    const bucket = this.buckets.get(dueAt) ?? [];
-    this.buckets.delete(dueAt);
-    return bucket;
+  /** Removes and returns the earliest item if it is due at `watermark`. */
+  takeDue(watermark: number): TItem | undefined {
+    if (this.items.length === 0 || this.dueTimes[0] > watermark)
+      return undefined;
+    const item = this.items[0];
+    const last = this.items.length - 1;
+    this.move(last, 0);
+    this.dueTimes.pop();
+    this.sequence.pop();
+    this.items.pop();
+    if (last > 0) this.siftDown(0);
+    return item;
   }
 
-  /** Every scheduled entry in due order; stale entries included, callers filter. */
-  *entries(): IterableIterator<[dueAt: number, item: TItem]> {
-    const dueTimes = [...this.buckets.keys()].sort((left, right) => left - right);
-    for (const dueAt of dueTimes) {
-      for (const item of this.buckets.get(dueAt) ?? []) {
-        yield [dueAt, item];
-      }
+  /** Every scheduled item in the order it would come due. */
+  entries(): TItem[] {
+    return this.items
+      .map((_item, index) => index)
+      .sort((left, right) => this.compare(left, right))
+      .map((index) => this.items[index]);
+  }
+
+  private compare(left: number, right: number): number {
+    return (
+      this.dueTimes[left] - this.dueTimes[right] ||
+      this.sequence[left] - this.sequence[right]
+    );
+  }
+
+  private siftUp(index: number): void {
+    let position = index;
+    while (position > 0) {
+      const parent = (position - 1) >> 1;
+      if (this.compare(parent, position) <= 0) return;
+      this.swap(parent, position);
+      position = parent;
     }
   }
 
-  private pushDueTime(dueAt: number): void {
-    const heap = this.dueTimes;
-    let index = heap.length;
-    heap.push(dueAt);
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (heap[parent] <= dueAt) break;
-      heap[index] = heap[parent];
-      index = parent;
-    }
-    heap[index] = dueAt;
-  }
-
-  private popDueTime(): number {
-    const heap = this.dueTimes;
-    const top = heap[0];
-    const tail = heap.pop();
-    if (tail === undefined || heap.length === 0) {
-      return top;
-    }
-    let index = 0;
+  private siftDown(index: number): void {
+    const length = this.items.length;
+    let position = index;
     for (;;) {
-      const left = index * 2 + 1;
-      if (left >= heap.length) break;
+      const left = position * 2 + 1;
+      if (left >= length) return;
       const right = left + 1;
-      const smaller = right < heap.length && heap[right] < heap[left] ? right : left;
-      if (heap[smaller] >= tail) break;
-      heap[index] = heap[smaller];
-      index = smaller;
+      const smaller =
+        right < length && this.compare(right, left) < 0 ? right : left;
+      if (this.compare(position, smaller) <= 0) return;
+      this.swap(position, smaller);
+      position = smaller;
     }
-    heap[index] = tail;
-    return top;
+  }
+
+  private swap(left: number, right: number): void {
+    const dueAt = this.dueTimes[left];
+    const sequence = this.sequence[left];
+    const item = this.items[left];
+    this.move(right, left);
+    this.dueTimes[right] = dueAt;
+    this.sequence[right] = sequence;
+    this.items[right] = item;
+  }
+
+  private move(from: number, to: number): void {
+    this.dueTimes[to] = this.dueTimes[from];
+    this.sequence[to] = this.sequence[from];
+    this.items[to] = this.items[from];
   }
 }

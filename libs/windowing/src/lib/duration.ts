@@ -28,18 +28,24 @@ export function toMillis(duration: Duration, name = 'duration'): number {
     if (Number.isFinite(duration) && duration >= 0) {
       return duration;
     }
-    throw new InvalidDurationError(`${name} must be a finite, non-negative number of milliseconds`, {
-      name,
-      value: duration,
-    });
+    throw new InvalidDurationError(
+      `${name} must be a finite, non-negative number of milliseconds`,
+      {
+        name,
+        value: duration,
+      },
+    );
   }
   const match = DURATION_LITERAL.exec(duration);
   const unit = match?.[2];
   if (match === null || unit === undefined || !isDurationUnit(unit)) {
-    throw new InvalidDurationError(`${name} must look like '500ms', '10s', '1m', '4h' or '1d'`, {
-      name,
-      value: duration,
-    });
+    throw new InvalidDurationError(
+      `${name} must look like '500ms', '10s', '1m', '4h' or '1d'`,
+      {
+        name,
+        value: duration,
+      },
+    );
   }
   return Number(match[1]) * MILLIS_PER_UNIT[unit];
 }
@@ -48,7 +54,10 @@ export function toMillis(duration: Duration, name = 'duration'): number {
 export function toPositiveMillis(duration: Duration, name: string): number {
   const millis = toMillis(duration, name);
   if (millis === 0) {
-    throw new InvalidDurationError(`${name} must be greater than zero`, { name, value: duration });
+    throw new InvalidDurationError(`${name} must be greater than zero`, {
+      name,
+      value: duration,
+    });
   }
   return millis;
 }

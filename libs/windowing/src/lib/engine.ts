@@ -1,10 +1,25 @@
 import { AccumulatorLayout } from './accumulator-layout';
 import type { AggregateSpecs, AggregateValues } from './aggregates';
 import { toMillis } from './duration';
-import { InvalidArgumentError, InvalidConfigError, InvalidEventTimeError, PartitionConflictError } from './errors';
-import { type GroupKey, PartitionState, type WindowState, emptyCounters } from './partition-state';
+import {
+  InvalidArgumentError,
+  InvalidConfigError,
+  InvalidEventTimeError,
+  PartitionConflictError,
+} from './errors';
+import {
+  type GroupKey,
+  PartitionState,
+  type WindowState,
+  emptyCounters,
+} from './partition-state';
 import { SessionWindowAssigner } from './session-window-assigner';
-import { capturePartition, decodeSnapshot, encodeSnapshot, type SnapshotIdentity } from './snapshot';
+import {
+  capturePartition,
+  decodeSnapshot,
+  encodeSnapshot,
+  type SnapshotIdentity,
+} from './snapshot';
 import { TimeWindowAssigner } from './time-window-assigner';
 import type {
   LateRecord,
@@ -16,19 +31,32 @@ import type {
   WindowingStats,
   WindowResult,
 } from './types';
-import type { LateReason, WindowAssigner, WindowListener } from './window-assigner';
+import type {
+  LateReason,
+  WindowAssigner,
+  WindowListener,
+} from './window-assigner';
 
 /**
  * Creates an engine for one pipeline definition. The result type follows from the
  * aggregates: `{ n: count(), t: trend(...) }` yields values `{ n: number; t: Trend }`.
  */
-export function createWindowingEngine<TEvent, TKey extends GroupKey, TAggregates extends AggregateSpecs<TEvent>>(
+export function createWindowingEngine<
+  TEvent,
+  TKey extends GroupKey,
+  TAggregates extends AggregateSpecs<TEvent>,
+>(
   config: WindowingConfig<TEvent, TKey, TAggregates>,
 ): WindowingEngine<TEvent, TKey, AggregateValues<TAggregates>> {
   return new Engine<TEvent, TKey, AggregateValues<TAggregates>>(config);
 }
 
-class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<TEvent, TKey, TValues>, WindowListener<TEvent, TKey> {
+/** Owns time and output; the window assigner reports back through the WindowListener side. */
+class Engine<TEvent, TKey extends GroupKey, TValues>
+  implements
+    WindowingEngine<TEvent, TKey, TValues>,
+    WindowListener<TEvent, TKey>
+{
   private readonly eventTimeOf: (event: TEvent) => number;
   private readonly layout: AccumulatorLayout<TEvent, TValues>;
   private readonly assigner: WindowAssigner<TEvent, TKey>;
@@ -38,6 +66,8 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
   private readonly closesOnCombinedWatermark: boolean;
   /** undefined in final mode. */
   private readonly updateThrottleMs: number | undefined;
+  /** Update mode; read by the assigners on every event, hence a plain field. */
+  readonly wantsUpdates: boolean;
 
   private readonly partitions = new Map<PartitionId, PartitionState<TKey>>();
   /** Same states, ascending partition id: sweeps visit partitions in a fixed order. */
@@ -52,11 +82,17 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
   private eventTimes = new Float64Array(1024);
 
   constructor(config: WindowingConfig<TEvent, TKey, AggregateSpecs<TEvent>>) {
-    if (typeof config.eventTime !== 'function' || typeof config.key !== 'function') {
-      throw new InvalidConfigError('eventTime and key must be functions of the event', {
-        eventTime: typeof config.eventTime,
-        key: typeof config.key,
-      });
+    if (
+      typeof config.eventTime !== 'function' ||
+      typeof config.key !== 'function'
+    ) {
+      throw new InvalidConfigError(
+        'eventTime and key must be functions of the event',
+        {
+          eventTime: typeof config.eventTime,
+          key: typeof config.key,
+        },
+      );
     }
     this.eventTimeOf = config.eventTime;
     this.layout = new AccumulatorLayout<TEvent, TValues>(config.aggregates);
@@ -67,17 +103,33 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
         : new TimeWindowAssigner(spec, config.key, this.layout, this);
     this.pipelineSignature = `${spec.layoutSignature()};${this.layout.signature}`;
     const watermark = config.watermark ?? {};
-    this.maxOutOfOrdernessMs = toMillis(watermark.maxOutOfOrderness ?? 0, 'maxOutOfOrderness');
-    this.idleTimeoutMs = watermark.idleTimeout === undefined ? Infinity : toMillis(watermark.idleTimeout, 'idleTimeout');
-    this.closesOnCombinedWatermark = (watermark.closeWindowsOn ?? 'combined') === 'combined';
+    this.maxOutOfOrdernessMs = toMillis(
+      watermark.maxOutOfOrderness ?? 0,
+      'maxOutOfOrderness',
+    );
+    this.idleTimeoutMs =
+      watermark.idleTimeout === undefined
+        ? Infinity
+        : toMillis(watermark.idleTimeout, 'idleTimeout');
+    this.closesOnCombinedWatermark =
+      (watermark.closeWindowsOn ?? 'combined') === 'combined';
     const emit = config.emit ?? 'final';
-    this.updateThrottleMs = emit === 'final' ? undefined : toMillis(emit.throttle, 'update throttle');
+    this.updateThrottleMs =
+      emit === 'final' ? undefined : toMillis(emit.throttle, 'update throttle');
+    this.wantsUpdates = this.updateThrottleMs !== undefined;
   }
 
-  process(partition: PartitionId, events: readonly TEvent[], nowMs: number): ProcessOutput<TEvent, TKey, TValues> {
+  process(
+    partition: PartitionId,
+    events: readonly TEvent[],
+    nowMs: number,
+  ): ProcessOutput<TEvent, TKey, TValues> {
     assertPartitionId(partition);
     if (!Number.isFinite(nowMs)) {
-      throw new InvalidArgumentError('nowMs must be a finite processing time in milliseconds', { partition, nowMs });
+      throw new InvalidArgumentError(
+        'nowMs must be a finite processing time in milliseconds',
+        { partition, nowMs },
+      );
     }
     const eventTimes = this.readEventTimes(partition, events);
     const results: WindowResult<TKey, TValues>[] = [];
@@ -98,23 +150,68 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
     return { results, late };
   }
 
+  advanceEventTime(
+    partition: PartitionId,
+    eventTime: number,
+    nowMs: number,
+  ): ProcessOutput<TEvent, TKey, TValues> {
+    assertPartitionId(partition);
+    if (!Number.isFinite(eventTime) || !Number.isFinite(nowMs)) {
+      throw new InvalidArgumentError(
+        'eventTime and nowMs must be finite milliseconds',
+        { partition, eventTime, nowMs },
+      );
+    }
+    const results: WindowResult<TKey, TValues>[] = [];
+    const late: LateRecord<TEvent>[] = [];
+    this.results = results;
+    this.late = late;
+    const state =
+      this.partitions.get(partition) ??
+      this.addPartition(this.newPartition(partition));
+    state.lastActivityMs = nowMs;
+    this.refreshActivePartitions(state, nowMs);
+    // Like an event at that time, minus the event: the clock moves, windows close, nothing is added.
+    if (eventTime > state.maxEventTime) {
+      this.raiseEventTime(state, eventTime);
+    }
+    if (this.wantsUpdates) {
+      this.flushThrottledUpdates(state);
+    }
+    return { results, late };
+  }
+
   snapshot(partition: PartitionId): Uint8Array {
     assertPartitionId(partition);
-    // A partition that never received events snapshots as empty state.
-    const state = this.partitions.get(partition) ?? new PartitionState<TKey>(partition);
-    return encodeSnapshot(this.snapshotIdentity(partition), capturePartition(state));
+    // A partition without events snapshots as empty state that still carries the
+    // closing watermark it would start from, so a restore judges lateness the same way.
+    const state =
+      this.partitions.get(partition) ?? this.newPartition(partition);
+    return encodeSnapshot(
+      this.snapshotIdentity(partition),
+      capturePartition(state),
+    );
   }
 
   restore(partition: PartitionId, snapshot: Uint8Array): void {
     assertPartitionId(partition);
     if (this.partitions.has(partition)) {
-      throw new PartitionConflictError('partition already holds state; revoke it before restoring', { partition });
+      throw new PartitionConflictError(
+        'partition already holds state; revoke it before restoring',
+        { partition },
+      );
     }
-    const stored = decodeSnapshot<TKey>(snapshot, this.snapshotIdentity(partition));
+    const stored = decodeSnapshot<TKey>(
+      snapshot,
+      this.snapshotIdentity(partition),
+    );
     const state = new PartitionState<TKey>(partition);
     state.maxEventTime = stored.maxEventTime;
     state.eventTimeWatermark = stored.maxEventTime - this.maxOutOfOrdernessMs;
-    state.closingWatermark = Math.max(stored.closingWatermark, this.initialClosingWatermark());
+    state.closingWatermark = Math.max(
+      stored.closingWatermark,
+      this.initialClosingWatermark(),
+    );
     state.lastActivityMs = stored.lastActivityMs;
     state.arrivals = stored.arrivals;
     Object.assign(state.counters, stored.counters);
@@ -131,14 +228,22 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
       }
     }
     for (const session of stored.closedSessions) {
-      this.assigner.restoreClosedSession(state, session.key, session.start, session.end);
+      this.assigner.restoreClosedSession(
+        state,
+        session.key,
+        session.start,
+        session.end,
+      );
     }
     this.addPartition(state);
   }
 
   revoke(partition: PartitionId): void {
+    assertPartitionId(partition);
     if (this.partitions.delete(partition)) {
-      this.partitionOrder = this.partitionOrder.filter((state) => state.partition !== partition);
+      this.partitionOrder = this.partitionOrder.filter(
+        (state) => state.partition !== partition,
+      );
     }
   }
 
@@ -151,26 +256,36 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
     return {
       combinedWatermark: this.combinedWatermark,
       totals: { ...this.totals },
-      partitions: this.partitionOrder.map(
-        (state): PartitionStats => ({
-          partition: state.partition,
-          watermark: state.eventTimeWatermark,
-          closingWatermark: state.closingWatermark,
-          maxEventTime: state.maxEventTime,
-          idle: state.idle,
-          openWindows: state.openWindows,
-          ...state.counters,
-        }),
-      ),
+      partitions: this.partitionOrder.map((state): PartitionStats => ({
+        partition: state.partition,
+        watermark: state.eventTimeWatermark,
+        closingWatermark: state.closingWatermark,
+        maxEventTime: state.maxEventTime,
+        idle: state.idle,
+        openWindows: state.openWindows,
+        ...state.counters,
+      })),
     };
   }
 
-  onLate(state: PartitionState<TKey>, event: TEvent, windowStart: number, windowEnd: number, reason: LateReason): void {
-    this.late.push({ event, partition: state.partition, windowStart, windowEnd, watermark: state.closingWatermark, reason });
+  onLate(
+    state: PartitionState<TKey>,
+    event: TEvent,
+    windowStart: number,
+    windowEnd: number,
+    reason: LateReason,
+  ): void {
+    this.late.push({
+      event,
+      partition: state.partition,
+      windowStart,
+      windowEnd,
+      watermark: state.closingWatermark,
+      reason,
+    });
   }
 
   onUpdated(state: PartitionState<TKey>, window: WindowState<TKey>): void {
-    if (this.updateThrottleMs === undefined) return;
     if (window.inThrottleQueue) {
       window.updatePending = true;
     } else {
@@ -183,15 +298,18 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
   }
 
   /** Per event, not per batch: this is what makes the output independent of batching. */
-  private processEvents(state: PartitionState<TKey>, events: readonly TEvent[], eventTimes: Float64Array): void {
+  private processEvents(
+    state: PartitionState<TKey>,
+    events: readonly TEvent[],
+    eventTimes: Float64Array,
+  ): void {
     const assigner = this.assigner;
     const late = this.late;
-    const emitsUpdates = this.updateThrottleMs !== undefined;
     state.idle = false;
     for (let index = 0; index < events.length; index++) {
       const eventTime = eventTimes[index];
       if (eventTime > state.maxEventTime) {
-        this.advanceEventTime(state, eventTime);
+        this.raiseEventTime(state, eventTime);
       }
       const lateBefore = late.length;
       state.arrivals += 1;
@@ -200,7 +318,7 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
         state.counters.lateEvents += 1;
         this.totals.lateEvents += 1;
       }
-      if (emitsUpdates) {
+      if (this.wantsUpdates) {
         this.flushThrottledUpdates(state);
       }
     }
@@ -208,7 +326,10 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
     this.totals.eventsProcessed += events.length;
   }
 
-  private advanceEventTime(state: PartitionState<TKey>, eventTime: number): void {
+  private raiseEventTime(
+    state: PartitionState<TKey>,
+    eventTime: number,
+  ): void {
     state.maxEventTime = eventTime;
     const watermark = eventTime - this.maxOutOfOrdernessMs;
     state.eventTimeWatermark = watermark;
@@ -222,14 +343,23 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
    * Idleness is judged once per call against the caller's clock; the partition being fed
    * counts as active. Also closes whatever became due while partitions were idle.
    */
-  private refreshActivePartitions(current: PartitionState<TKey> | undefined, nowMs: number): void {
+  private refreshActivePartitions(
+    current: PartitionState<TKey> | undefined,
+    nowMs: number,
+  ): void {
     let activeWatermark = Infinity;
     let otherActiveWatermark = Infinity;
     for (const state of this.partitionOrder) {
-      state.idle = !state.hasSeenEvents || nowMs - state.lastActivityMs > this.idleTimeoutMs;
+      state.idle =
+        !state.hasSeenEvents ||
+        nowMs - state.lastActivityMs > this.idleTimeoutMs;
       if (state.idle) continue;
       activeWatermark = Math.min(activeWatermark, state.eventTimeWatermark);
-      if (state !== current) otherActiveWatermark = Math.min(otherActiveWatermark, state.eventTimeWatermark);
+      if (state !== current)
+        otherActiveWatermark = Math.min(
+          otherActiveWatermark,
+          state.eventTimeWatermark,
+        );
     }
     this.otherActiveWatermark = otherActiveWatermark;
     // With every partition idle there is no evidence of progress: hold the watermark.
@@ -252,16 +382,21 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
     }
   }
 
-  private closeDueWindows(state: PartitionState<TKey>, watermark: number): void {
+  private closeDueWindows(
+    state: PartitionState<TKey>,
+    watermark: number,
+  ): void {
     if (watermark > state.closingWatermark) {
       state.closingWatermark = watermark;
     }
     const schedule = state.schedule;
-    while (schedule.nextDueAt <= state.closingWatermark) {
-      const dueAt = schedule.nextDueAt;
-      for (const window of schedule.takeNextBucket()) {
-        this.assigner.onDue(state, window, dueAt);
-      }
+    // Entries filed during the sweep (re-filed sessions, tombstones) come up in the same loop.
+    for (
+      let window = schedule.takeDue(state.closingWatermark);
+      window !== undefined;
+      window = schedule.takeDue(state.closingWatermark)
+    ) {
+      this.assigner.onDue(state, window);
     }
   }
 
@@ -269,7 +404,12 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
   private flushThrottledUpdates(state: PartitionState<TKey>): void {
     const throttleMs = this.updateThrottleMs ?? 0;
     const queue = state.throttle;
-    for (let window = queue.peek(); window !== undefined && window.lastUpdateAt + throttleMs <= state.maxEventTime; window = queue.peek()) {
+    for (
+      let window = queue.peek();
+      window !== undefined &&
+      window.lastUpdateAt + throttleMs <= state.maxEventTime;
+      window = queue.peek()
+    ) {
       queue.shift();
       window.inThrottleQueue = false;
       if (window.lifecycle === 'open' && window.updatePending) {
@@ -278,7 +418,10 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
     }
   }
 
-  private emitUpdate(state: PartitionState<TKey>, window: WindowState<TKey>): void {
+  private emitUpdate(
+    state: PartitionState<TKey>,
+    window: WindowState<TKey>,
+  ): void {
     window.updatePending = false;
     window.lastUpdateAt = state.maxEventTime;
     window.inThrottleQueue = true;
@@ -286,7 +429,11 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
     this.emit(state, window, false);
   }
 
-  private emit(state: PartitionState<TKey>, window: WindowState<TKey>, final: boolean): void {
+  private emit(
+    state: PartitionState<TKey>,
+    window: WindowState<TKey>,
+    final: boolean,
+  ): void {
     this.results.push({
       key: window.key,
       windowStart: window.start,
@@ -299,19 +446,27 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
     this.totals.resultsEmitted += 1;
   }
 
-  private readEventTimes(partition: PartitionId, events: readonly TEvent[]): Float64Array {
+  private readEventTimes(
+    partition: PartitionId,
+    events: readonly TEvent[],
+  ): Float64Array {
     if (this.eventTimes.length < events.length) {
-      this.eventTimes = new Float64Array(Math.max(events.length, this.eventTimes.length * 2));
+      this.eventTimes = new Float64Array(
+        Math.max(events.length, this.eventTimes.length * 2),
+      );
     }
     const eventTimes = this.eventTimes;
     for (let index = 0; index < events.length; index++) {
       const eventTime = this.eventTimeOf(events[index]);
       if (typeof eventTime !== 'number' || !Number.isFinite(eventTime)) {
-        throw new InvalidEventTimeError('event time must be a finite number of epoch milliseconds', {
-          partition,
-          index,
-          eventTime,
-        });
+        throw new InvalidEventTimeError(
+          'event time must be a finite number of epoch milliseconds',
+          {
+            partition,
+            index,
+            eventTime,
+          },
+        );
       }
       eventTimes[index] = eventTime;
     }
@@ -334,7 +489,9 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
 
   private addPartition(state: PartitionState<TKey>): PartitionState<TKey> {
     this.partitions.set(state.partition, state);
-    this.partitionOrder = [...this.partitionOrder, state].sort((left, right) => left.partition - right.partition);
+    this.partitionOrder = [...this.partitionOrder, state].sort(
+      (left, right) => left.partition - right.partition,
+    );
     return state;
   }
 
@@ -350,6 +507,8 @@ class Engine<TEvent, TKey extends GroupKey, TValues> implements WindowingEngine<
 
 function assertPartitionId(partition: PartitionId): void {
   if (!Number.isInteger(partition) || partition < 0) {
-    throw new InvalidArgumentError('partition must be a non-negative integer', { partition });
+    throw new InvalidArgumentError('partition must be a non-negative integer', {
+      partition,
+    });
   }
 }

@@ -13,16 +13,20 @@ export class WindowState<TKey extends GroupKey> implements AccumulatorSlots {
   /** Update mode: changed since the last update but held back by the throttle. */
   updatePending = false;
   inThrottleQueue = false;
+  /** Time of the window's one schedule entry; behind dueAt while a session grows. */
+  scheduledAt: number;
 
   constructor(
     readonly key: TKey,
     public start: number,
     public end: number,
-    /** Watermark at which the schedule next looks at this window: close time while open, tombstone expiry once closed. */
+    /** Close time while open (end + grace), tombstone expiry once a session closed. */
     public dueAt: number,
     readonly numbers: number[],
     readonly values: unknown[],
-  ) {}
+  ) {
+    this.scheduledAt = dueAt;
+  }
 }
 
 export class KeyWindows<TKey extends GroupKey> {
@@ -30,6 +34,8 @@ export class KeyWindows<TKey extends GroupKey> {
   readonly open: WindowState<TKey>[] = [];
   /** Sessions only: the latest closed session, so a late event cannot silently reopen it. */
   lastClosed: WindowState<TKey> | null = null;
+  /** Time windows only: the window the key's last event went to, where the next one usually goes too. */
+  lastUsed: WindowState<TKey> | null = null;
 
   constructor(readonly key: TKey) {}
 
@@ -46,7 +52,9 @@ export interface WindowingCounters {
   readonly resultsEmitted: number;
 }
 
-export type MutableCounters = { -readonly [Name in keyof WindowingCounters]: WindowingCounters[Name] };
+export type MutableCounters = {
+  -readonly [Name in keyof WindowingCounters]: WindowingCounters[Name];
+};
 
 export function emptyCounters(): MutableCounters {
   return { eventsProcessed: 0, lateEvents: 0, resultsEmitted: 0 };

@@ -1,18 +1,30 @@
 import type { AccumulatorLayout } from './accumulator-layout';
-import { type GroupKey, type KeyWindows, type PartitionState, WindowState } from './partition-state';
+import {
+  type GroupKey,
+  type KeyWindows,
+  type PartitionState,
+  WindowState,
+} from './partition-state';
 import { WindowAssigner, type WindowListener } from './window-assigner';
 import type { SessionWindows } from './window-spec';
+
+const NO_SESSIONS: readonly WindowState<GroupKey>[] = [];
 
 /**
  * Session windows `[first event, last event + gap)` per key. An event opens its own
  * session `[t, t + gap)` and merges with every open session it overlaps; an event that
  * bridges two sessions merges them. Events exactly `gap` apart start separate sessions.
  *
- * A closed session is kept as a tombstone until no on-time event can reach it any more:
- * without it, an event falling inside the gap after a closed session would start a new
- * session instead of being reported late, and the result would depend on timing.
+ * An event is late when its own session is past close time (`t + gap + grace <= watermark`),
+ * as for time windows, or when it would reach a session that already closed. The first rule
+ * bounds how far back an open session can grow; otherwise a chain of old events could drag
+ * it back indefinitely. For the second rule the latest closed session of each key is kept
+ * as a tombstone until the first rule alone covers it.
  */
-export class SessionWindowAssigner<TEvent, TKey extends GroupKey> extends WindowAssigner<TEvent, TKey> {
+export class SessionWindowAssigner<
+  TEvent,
+  TKey extends GroupKey,
+> extends WindowAssigner<TEvent, TKey> {
   private readonly gapMs: number;
 
   constructor(
@@ -25,57 +37,111 @@ export class SessionWindowAssigner<TEvent, TKey extends GroupKey> extends Window
     this.gapMs = spec.gapMs;
   }
 
-  assign(state: PartitionState<TKey>, event: TEvent, eventTime: number, arrival: number): void {
+  assign(
+    state: PartitionState<TKey>,
+    event: TEvent,
+    eventTime: number,
+    arrival: number,
+  ): void {
     const sessionEnd = eventTime + this.gapMs;
     const key = this.keyOf(event);
     const keyWindows = state.keys.get(key);
-    const open = keyWindows?.open ?? [];
+    if (
+      sessionEnd + this.graceMs <= state.closingWatermark ||
+      this.reachesClosedSession(keyWindows, eventTime, sessionEnd)
+    ) {
+      this.listener.onLate(
+        state,
+        event,
+        eventTime,
+        sessionEnd,
+        'window-closed',
+      );
+      return;
+    }
+    const open = keyWindows?.open ?? NO_SESSIONS;
     let firstOverlap = -1;
     let lastOverlap = -1;
-    for (let index = 0; index < open.length && open[index].start < sessionEnd; index++) {
+    for (
+      let index = 0;
+      index < open.length && open[index].start < sessionEnd;
+      index++
+    ) {
       if (eventTime < open[index].end) {
         if (firstOverlap < 0) firstOverlap = index;
         lastOverlap = index;
       }
     }
-    const joinsOpenSession = keyWindows !== undefined && firstOverlap >= 0;
-    // Joining an open session only ever grows it, so that cannot be late by itself.
-    if (this.reachesClosedSession(keyWindows, eventTime, sessionEnd) || (!joinsOpenSession && sessionEnd + this.graceMs <= state.closingWatermark)) {
-      this.listener.onLate(state, event, eventTime, sessionEnd, 'window-closed');
-      return;
-    }
-    const session = joinsOpenSession
-      ? this.mergeOverlapping(state, keyWindows, firstOverlap, lastOverlap, eventTime, sessionEnd)
-      : this.openWindow(state, keyWindows ?? state.keyWindows(key), eventTime, sessionEnd);
+    const session =
+      keyWindows !== undefined && firstOverlap >= 0
+        ? this.mergeOverlapping(
+            state,
+            keyWindows,
+            firstOverlap,
+            lastOverlap,
+            eventTime,
+            sessionEnd,
+          )
+        : this.openWindow(
+            state,
+            keyWindows ?? state.keyWindows(key),
+            eventTime,
+            sessionEnd,
+          );
     this.layout.add(session, event, eventTime, arrival);
-    this.listener.onUpdated(state, session);
+    if (this.listener.wantsUpdates) this.listener.onUpdated(state, session);
   }
 
-  onDue(state: PartitionState<TKey>, window: WindowState<TKey>, dueAt: number): void {
-    const keyWindows = state.keys.get(window.key);
-    // Entries left behind by a session that grew, merged away or was replaced as tombstone.
-    if (keyWindows === undefined || window.dueAt !== dueAt) return;
-    if (window.lifecycle === 'open') {
-      this.closeWindow(state, keyWindows, window);
-      this.keepAsTombstone(state, keyWindows, window);
-    } else if (window.lifecycle === 'closed' && keyWindows.lastClosed === window && !this.canStillBeReached(keyWindows, window)) {
-      keyWindows.lastClosed = null;
-      state.releaseIfEmpty(keyWindows);
-    }
+  protected afterClose(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    session: WindowState<TKey>,
+  ): void {
+    this.keepAsTombstone(state, keyWindows, session);
   }
 
-  override restoreClosedSession(state: PartitionState<TKey>, key: TKey, start: number, end: number): void {
-    const tombstone = new WindowState(key, start, end, end + this.graceMs, [], []);
+  protected onClosedWindowDue(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    tombstone: WindowState<TKey>,
+  ): void {
+    // A tombstone replaced by a later closed session has nothing left to expire.
+    if (keyWindows.lastClosed !== tombstone) return;
+    keyWindows.lastClosed = null;
+    state.releaseIfEmpty(keyWindows);
+  }
+
+  override restoreClosedSession(
+    state: PartitionState<TKey>,
+    key: TKey,
+    start: number,
+    end: number,
+  ): void {
+    const tombstone = new WindowState(
+      key,
+      start,
+      end,
+      end + this.graceMs,
+      [],
+      [],
+    );
     tombstone.lifecycle = 'closed';
     this.keepAsTombstone(state, state.keyWindows(key), tombstone);
   }
 
-  /** Restored windows may arrive in any order; sessions must stay sorted by start. */
-  protected insertOpen(keyWindows: KeyWindows<TKey>, window: WindowState<TKey>): void {
+  /** Sessions stay sorted by start: out-of-order and restored sessions land in the middle. */
+  protected insertOpen(
+    keyWindows: KeyWindows<TKey>,
+    window: WindowState<TKey>,
+  ): void {
     const open = keyWindows.open;
     let index = open.length;
     while (index > 0 && open[index - 1].start > window.start) index--;
-    open.splice(index, 0, window);
+    if (index === open.length) {
+      open.push(window);
+    } else {
+      open.splice(index, 0, window);
+    }
   }
 
   private mergeOverlapping(
@@ -95,35 +161,39 @@ export class SessionWindowAssigner<TEvent, TKey extends GroupKey> extends Window
       absorbed.lifecycle = 'merged';
       state.openWindows -= 1;
     }
-    open.splice(firstOverlap + 1, lastOverlap - firstOverlap);
+    if (lastOverlap > firstOverlap) {
+      open.splice(firstOverlap + 1, lastOverlap - firstOverlap);
+    }
     survivor.start = Math.min(survivor.start, eventTime);
     survivor.end = Math.max(survivor.end, sessionEnd);
-    this.reschedule(state, survivor, survivor.end + this.graceMs);
+    // Its schedule entry stays put and re-files itself when it comes up (see WindowAssigner).
+    survivor.dueAt = survivor.end + this.graceMs;
     return survivor;
   }
 
-  private reachesClosedSession(keyWindows: KeyWindows<TKey> | undefined, eventTime: number, sessionEnd: number): boolean {
+  private reachesClosedSession(
+    keyWindows: KeyWindows<TKey> | undefined,
+    eventTime: number,
+    sessionEnd: number,
+  ): boolean {
     const closed = keyWindows?.lastClosed;
-    return closed != null && eventTime < closed.end && closed.start < sessionEnd;
+    return (
+      closed != null && eventTime < closed.end && closed.start < sessionEnd
+    );
   }
 
   /**
-   * Only the latest closed session matters: an event reaching an older one is already
-   * past its own close time. The tombstone expires once its gap is closed too.
+   * Only the latest closed session matters: an event reaching an older one is past its
+   * own close time. Once the watermark passes end + gap + grace, so is any event reaching
+   * this one, and the tombstone can go.
    */
-  private keepAsTombstone(state: PartitionState<TKey>, keyWindows: KeyWindows<TKey>, session: WindowState<TKey>): void {
+  private keepAsTombstone(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    session: WindowState<TKey>,
+  ): void {
     keyWindows.lastClosed = session;
     session.dueAt = session.end + this.gapMs + this.graceMs;
-    state.schedule.add(session.dueAt, session);
-  }
-
-  /**
-   * At expiry no event can reach the tombstone on its own, but one could still bridge it
-   * to the next open session if that starts within a gap of the tombstone's end. That
-   * session becomes the tombstone when it closes, so nothing needs rescheduling here.
-   */
-  private canStillBeReached(keyWindows: KeyWindows<TKey>, tombstone: WindowState<TKey>): boolean {
-    const next = keyWindows.open[0];
-    return next !== undefined && next.start < tombstone.end + this.gapMs;
+    this.schedule(state, session);
   }
 }

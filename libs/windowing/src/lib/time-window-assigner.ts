@@ -1,11 +1,19 @@
 import type { AccumulatorLayout } from './accumulator-layout';
 import { SnapshotMismatchError } from './errors';
-import type { GroupKey, KeyWindows, PartitionState, WindowState } from './partition-state';
+import type {
+  GroupKey,
+  KeyWindows,
+  PartitionState,
+  WindowState,
+} from './partition-state';
 import { WindowAssigner, type WindowListener } from './window-assigner';
 import type { TimeWindows } from './window-spec';
 
 /** Tumbling and hopping windows: every event belongs to size/advance epoch-aligned windows. */
-export class TimeWindowAssigner<TEvent, TKey extends GroupKey> extends WindowAssigner<TEvent, TKey> {
+export class TimeWindowAssigner<
+  TEvent,
+  TKey extends GroupKey,
+> extends WindowAssigner<TEvent, TKey> {
   private readonly sizeMs: number;
   private readonly advanceMs: number;
   private readonly offsetMs: number;
@@ -22,9 +30,16 @@ export class TimeWindowAssigner<TEvent, TKey extends GroupKey> extends WindowAss
     this.offsetMs = spec.offsetMs;
   }
 
-  assign(state: PartitionState<TKey>, event: TEvent, eventTime: number, arrival: number): void {
+  assign(
+    state: PartitionState<TKey>,
+    event: TEvent,
+    eventTime: number,
+    arrival: number,
+  ): void {
     const { sizeMs, advanceMs, graceMs } = this;
-    const latestStart = Math.floor((eventTime - this.offsetMs) / advanceMs) * advanceMs + this.offsetMs;
+    const latestStart =
+      Math.floor((eventTime - this.offsetMs) / advanceMs) * advanceMs +
+      this.offsetMs;
     let start = latestStart;
     while (start - advanceMs > eventTime - sizeMs) {
       start -= advanceMs;
@@ -39,32 +54,59 @@ export class TimeWindowAssigner<TEvent, TKey extends GroupKey> extends WindowAss
         continue;
       }
       keyWindows ??= state.keyWindows(key);
-      const window = this.findOpen(keyWindows, start) ?? this.openWindow(state, keyWindows, start, end);
+      const window =
+        this.findOpen(keyWindows, start) ??
+        this.openWindow(state, keyWindows, start, end);
+      keyWindows.lastUsed = window;
       this.layout.add(window, event, eventTime, arrival);
-      this.listener.onUpdated(state, window);
+      if (this.listener.wantsUpdates) this.listener.onUpdated(state, window);
     }
   }
 
-  onDue(state: PartitionState<TKey>, window: WindowState<TKey>): void {
-    const keyWindows = state.keys.get(window.key);
-    if (keyWindows === undefined || window.lifecycle !== 'open') return;
-    this.closeWindow(state, keyWindows, window);
+  protected afterClose(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+  ): void {
     state.releaseIfEmpty(keyWindows);
   }
 
-  override restoreClosedSession(state: PartitionState<TKey>, key: TKey): void {
-    throw new SnapshotMismatchError('snapshot holds closed sessions but the pipeline uses time windows', {
-      partition: state.partition,
-      key,
-    });
+  /** Time windows are never scheduled after closing. */
+  protected onClosedWindowDue(): void {
+    return;
   }
 
-  protected insertOpen(keyWindows: KeyWindows<TKey>, window: WindowState<TKey>): void {
+  override restoreClosedSession(state: PartitionState<TKey>, key: TKey): void {
+    throw new SnapshotMismatchError(
+      'snapshot holds closed sessions but the pipeline uses time windows',
+      {
+        partition: state.partition,
+        key,
+      },
+    );
+  }
+
+  protected insertOpen(
+    keyWindows: KeyWindows<TKey>,
+    window: WindowState<TKey>,
+  ): void {
     keyWindows.open.push(window);
   }
 
-  /** A key has at most size/advance (+ grace) open windows; newest last, where in-order events hit. */
-  private findOpen(keyWindows: KeyWindows<TKey>, start: number): WindowState<TKey> | undefined {
+  /**
+   * Most events of a key land in the window its previous event used; otherwise scan the
+   * key's few open windows ((size + grace + disorder) / advance at most), newest first.
+   */
+  private findOpen(
+    keyWindows: KeyWindows<TKey>,
+    start: number,
+  ): WindowState<TKey> | undefined {
+    const lastUsed = keyWindows.lastUsed;
+    if (
+      lastUsed !== null &&
+      lastUsed.start === start &&
+      lastUsed.lifecycle === 'open'
+    )
+      return lastUsed;
     const open = keyWindows.open;
     for (let index = open.length - 1; index >= 0; index--) {
       if (open[index].start === start) return open[index];

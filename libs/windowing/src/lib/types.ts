@@ -28,9 +28,14 @@ export interface WatermarkOptions {
  * update: the window's current value after events change it, at most once per window and key
  * per `throttle` of event time, then the final result when it closes.
  */
-export type EmitMode = 'final' | { readonly mode: 'update'; readonly throttle: Duration };
+export type EmitMode =
+  'final' | { readonly mode: 'update'; readonly throttle: Duration };
 
-export interface WindowingConfig<TEvent, TKey extends GroupKey, TAggregates extends AggregateSpecs<TEvent>> {
+export interface WindowingConfig<
+  TEvent,
+  TKey extends GroupKey,
+  TAggregates extends AggregateSpecs<TEvent>,
+> {
   /** Event time in epoch milliseconds. */
   readonly eventTime: (event: TEvent) => number;
   /** Group key; all of a key's events must come from the same partition. */
@@ -99,7 +104,17 @@ export interface WindowingEngine<TEvent, TKey extends GroupKey, TValues> {
    * @param nowMs caller's processing time, used only for idleness
    * @throws InvalidEventTimeError before touching any state if an event time is not finite
    */
-  process(partition: PartitionId, events: readonly TEvent[], nowMs: number): ProcessOutput<TEvent, TKey, TValues>;
+  process(
+    partition: PartitionId,
+    events: readonly TEvent[],
+    nowMs: number,
+  ): ProcessOutput<TEvent, TKey, TValues>;
+  /**
+   * A watermark heartbeat: event time on the partition has reached `eventTime` (a source
+   * that went quiet or ended says so). The partition's clock moves as if an event at that
+   * time had arrived, so due windows close; no window receives anything.
+   */
+  advanceEventTime(partition: PartitionId, eventTime: number, nowMs: number): ProcessOutput<TEvent, TKey, TValues>;
   /** Open windows and clocks of the partition; store with the offset of the next event to read. */
   snapshot(partition: PartitionId): Uint8Array;
   /** Loads a partition's state on assignment; the partition must not hold state (revoke first). */

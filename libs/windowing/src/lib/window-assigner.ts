@@ -1,12 +1,25 @@
 import type { AccumulatorLayout } from './accumulator-layout';
-import { type GroupKey, type KeyWindows, type PartitionState, WindowState } from './partition-state';
+import {
+  type GroupKey,
+  type KeyWindows,
+  type PartitionState,
+  WindowState,
+} from './partition-state';
 
 /** Why an event was not aggregated. Only one today; a union so consumers switch on it. */
 export type LateReason = 'window-closed';
 
 /** How an assigner reports what happened; implemented by the engine, which builds the output. */
 export interface WindowListener<TEvent, TKey extends GroupKey> {
-  onLate(state: PartitionState<TKey>, event: TEvent, windowStart: number, windowEnd: number, reason: LateReason): void;
+  /** false in final mode: assigners then skip onUpdated on the per-event path. */
+  readonly wantsUpdates: boolean;
+  onLate(
+    state: PartitionState<TKey>,
+    event: TEvent,
+    windowStart: number,
+    windowEnd: number,
+    reason: LateReason,
+  ): void;
   /** An accepted event changed the window's aggregates. */
   onUpdated(state: PartitionState<TKey>, window: WindowState<TKey>): void;
   onClosed(state: PartitionState<TKey>, window: WindowState<TKey>): void;
@@ -17,13 +30,19 @@ export interface StoredWindow<TKey extends GroupKey> {
   readonly key: TKey;
   readonly start: number;
   readonly end: number;
+  /** Time of its schedule entry, which lags the close time while a session grows. */
+  readonly scheduledAt: number;
   readonly numbers: number[];
   readonly values: unknown[];
 }
 
 /**
- * Puts events into windows of one kind and decides what happens when a scheduled window
- * falls due. The engine owns time; assigners only read `state.closingWatermark`.
+ * Puts events into windows of one kind and decides what happens when a window falls due.
+ * The engine owns time; assigners only read `state.closingWatermark`.
+ *
+ * Every open window has exactly one schedule entry. A session that grows is not moved
+ * in the schedule; when its old entry comes up it is re-filed at its current due time.
+ * That keeps growing sessions from leaving one stale entry per event behind.
  */
 export abstract class WindowAssigner<TEvent, TKey extends GroupKey> {
   constructor(
@@ -33,18 +52,63 @@ export abstract class WindowAssigner<TEvent, TKey extends GroupKey> {
     protected readonly graceMs: number,
   ) {}
 
-  abstract assign(state: PartitionState<TKey>, event: TEvent, eventTime: number, arrival: number): void;
-
-  /** Called for every schedule entry at `dueAt` once the closing watermark reaches it. */
-  abstract onDue(state: PartitionState<TKey>, window: WindowState<TKey>, dueAt: number): void;
+  abstract assign(
+    state: PartitionState<TKey>,
+    event: TEvent,
+    eventTime: number,
+    arrival: number,
+  ): void;
 
   /** Re-creates a session tombstone decoded from a snapshot. */
-  abstract restoreClosedSession(state: PartitionState<TKey>, key: TKey, start: number, end: number): void;
+  abstract restoreClosedSession(
+    state: PartitionState<TKey>,
+    key: TKey,
+    start: number,
+    end: number,
+  ): void;
 
   /** Adds a window to the key's open windows, keeping whatever order the assigner relies on. */
-  protected abstract insertOpen(keyWindows: KeyWindows<TKey>, window: WindowState<TKey>): void;
+  protected abstract insertOpen(
+    keyWindows: KeyWindows<TKey>,
+    window: WindowState<TKey>,
+  ): void;
 
-  restoreOpenWindow(state: PartitionState<TKey>, stored: StoredWindow<TKey>): WindowState<TKey> {
+  /** The window's final result is out; keep or release what the key still needs. */
+  protected abstract afterClose(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    window: WindowState<TKey>,
+  ): void;
+
+  /** A closed window's own schedule entry came up (session tombstones expire this way). */
+  protected abstract onClosedWindowDue(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    window: WindowState<TKey>,
+  ): void;
+
+  /** Called for each schedule entry once the closing watermark reaches its time. */
+  onDue(state: PartitionState<TKey>, window: WindowState<TKey>): void {
+    const keyWindows = state.keys.get(window.key);
+    if (keyWindows === undefined || window.lifecycle === 'merged') return;
+    if (window.lifecycle === 'closed') {
+      this.onClosedWindowDue(state, keyWindows, window);
+    } else if (window.dueAt > window.scheduledAt) {
+      this.schedule(state, window);
+    } else {
+      window.lifecycle = 'closed';
+      state.openWindows -= 1;
+      this.listener.onClosed(state, window);
+      removeItem(keyWindows.open, window);
+      this.afterClose(state, keyWindows, window);
+    }
+  }
+
+  /** Keeps the stored schedule position so the restored schedule replays the same order. */
+  restoreOpenWindow(
+    state: PartitionState<TKey>,
+    stored: StoredWindow<TKey>,
+  ): WindowState<TKey> {
     const window = new WindowState(
       stored.key,
       stored.start,
@@ -53,11 +117,17 @@ export abstract class WindowAssigner<TEvent, TKey extends GroupKey> {
       stored.numbers,
       stored.values,
     );
-    this.track(state, state.keyWindows(stored.key), window);
+    const scheduledAt = Math.min(stored.scheduledAt, window.dueAt);
+    this.track(state, state.keyWindows(stored.key), window, scheduledAt);
     return window;
   }
 
-  protected openWindow(state: PartitionState<TKey>, keyWindows: KeyWindows<TKey>, start: number, end: number): WindowState<TKey> {
+  protected openWindow(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    start: number,
+    end: number,
+  ): WindowState<TKey> {
     const window = new WindowState(
       keyWindows.key,
       start,
@@ -66,30 +136,37 @@ export abstract class WindowAssigner<TEvent, TKey extends GroupKey> {
       this.layout.createNumbers(),
       this.layout.createValues(),
     );
-    this.track(state, keyWindows, window);
+    this.track(state, keyWindows, window, window.dueAt);
     return window;
   }
 
-  /** Emits the final result and forgets the window; the caller decides whether the key goes too. */
-  protected closeWindow(state: PartitionState<TKey>, keyWindows: KeyWindows<TKey>, window: WindowState<TKey>): void {
-    window.lifecycle = 'closed';
-    state.openWindows -= 1;
-    this.listener.onClosed(state, window);
-    const open = keyWindows.open;
-    open.splice(open.indexOf(window), 1);
+  protected schedule(
+    state: PartitionState<TKey>,
+    window: WindowState<TKey>,
+    at = window.dueAt,
+  ): void {
+    window.scheduledAt = at;
+    state.schedule.add(at, window);
   }
 
-  /** Moves a window whose end grew to its new close time; the old schedule entry turns stale. */
-  protected reschedule(state: PartitionState<TKey>, window: WindowState<TKey>, dueAt: number): void {
-    if (window.dueAt !== dueAt) {
-      window.dueAt = dueAt;
-      state.schedule.add(dueAt, window);
-    }
-  }
-
-  private track(state: PartitionState<TKey>, keyWindows: KeyWindows<TKey>, window: WindowState<TKey>): void {
+  private track(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    window: WindowState<TKey>,
+    scheduledAt: number,
+  ): void {
     this.insertOpen(keyWindows, window);
     state.openWindows += 1;
-    state.schedule.add(window.dueAt, window);
+    this.schedule(state, window, scheduledAt);
   }
+}
+
+/** Order-preserving removal without splice's result array. */
+function removeItem<TItem>(items: TItem[], item: TItem): void {
+  const index = items.indexOf(item);
+  if (index < 0) return;
+  for (let position = index; position < items.length - 1; position++) {
+    items[position] = items[position + 1];
+  }
+  items.pop();
 }

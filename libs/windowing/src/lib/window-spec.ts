@@ -16,28 +16,47 @@ export class TimeWindows {
   ) {}
 
   /** @internal use tumbling() or hopping() */
-  static create(kind: 'tumbling' | 'hopping', size: Duration, advance: Duration): TimeWindows {
+  static create(
+    kind: 'tumbling' | 'hopping',
+    size: Duration,
+    advance: Duration,
+  ): TimeWindows {
     const sizeMs = toPositiveMillis(size, 'window size');
     const advanceMs = toPositiveMillis(advance, 'window advance');
     if (advanceMs > sizeMs) {
-      throw new InvalidConfigError('hopping advance must not exceed the window size (events would fall between windows)', {
-        sizeMs,
-        advanceMs,
-      });
+      throw new InvalidConfigError(
+        'hopping advance must not exceed the window size (events would fall between windows)',
+        {
+          sizeMs,
+          advanceMs,
+        },
+      );
     }
     return new TimeWindows(kind, sizeMs, advanceMs, 0, 0);
   }
 
   /** How long after `end` (in watermark time) a window still accepts events. */
   grace(allowedLateness: Duration): TimeWindows {
-    return new TimeWindows(this.kind, this.sizeMs, this.advanceMs, this.offsetMs, toMillis(allowedLateness, 'grace'));
+    return new TimeWindows(
+      this.kind,
+      this.sizeMs,
+      this.advanceMs,
+      this.offsetMs,
+      toMillis(allowedLateness, 'grace'),
+    );
   }
 
   /** Shifts the epoch grid, e.g. offset('5m') on hourly windows gives [00:05, 01:05). */
   offset(shift: Duration): TimeWindows {
     // Only the position within one advance matters for alignment.
     const offsetMs = toMillis(shift, 'window offset') % this.advanceMs;
-    return new TimeWindows(this.kind, this.sizeMs, this.advanceMs, offsetMs, this.graceMs);
+    return new TimeWindows(
+      this.kind,
+      this.sizeMs,
+      this.advanceMs,
+      offsetMs,
+      this.graceMs,
+    );
   }
 
   /** Parts of the spec that shape stored state; a snapshot only restores into the same layout. */

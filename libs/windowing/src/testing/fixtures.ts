@@ -37,7 +37,9 @@ export const ALL_AGGREGATES = {
   stddev: stddev((reading: Reading) => reading.value),
   first: first((reading: Reading) => reading.id),
   last: last((reading: Reading) => reading.id),
-  trend: trend((reading: Reading) => reading.value, { tolerance: TREND_TOLERANCE }),
+  trend: trend((reading: Reading) => reading.value, {
+    tolerance: TREND_TOLERANCE,
+  }),
 };
 
 export type AllValues = AggregateValues<typeof ALL_AGGREGATES>;
@@ -49,7 +51,10 @@ export interface EngineOptions {
   readonly emit?: EmitMode;
 }
 
-export function createTestEngine(window: WindowSpec, options: EngineOptions = {}): TestEngine {
+export function createTestEngine(
+  window: WindowSpec,
+  options: EngineOptions = {},
+): TestEngine {
   return createWindowingEngine({
     eventTime: (reading: Reading) => reading.time,
     key: (reading) => reading.key,
@@ -83,8 +88,13 @@ export function collect(into: RunOutput, output: RunOutput): RunOutput {
 }
 
 /** Splits `items` at the given cut positions (any order, duplicates and out-of-range ignored). */
-export function splitAt<T>(items: readonly T[], cuts: readonly number[]): T[][] {
-  const positions = [...new Set(cuts.filter((cut) => cut > 0 && cut < items.length))].sort((a, b) => a - b);
+export function splitAt<T>(
+  items: readonly T[],
+  cuts: readonly number[],
+): T[][] {
+  const positions = [
+    ...new Set(cuts.filter((cut) => cut > 0 && cut < items.length)),
+  ].sort((a, b) => a - b);
   const batches: T[][] = [];
   let from = 0;
   for (const position of [...positions, items.length]) {
