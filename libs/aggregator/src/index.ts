@@ -1,0 +1,2 @@
+export * from './lib/pipeline-runner';
+export * from './lib/state-changelog';

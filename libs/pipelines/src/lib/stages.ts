@@ -1,0 +1,160 @@
+import {
+  avroBindingOf,
+  type FieldShape,
+  type ShapeValue,
+  type TopicBinding,
+} from '@pipeline/contracts';
+import type { AvroBinding } from '@pipeline/kafka';
+import {
+  createWindowingEngine,
+  type AggregateSpecs,
+  type AggregateValues,
+  type LateRecord,
+  type PartitionId,
+  type WatermarkOptions,
+  type WindowSpec,
+} from '@pipeline/windowing';
+
+/** A topic a stage writes, with what the service needs to create it and encode for it. */
+export interface OutputTopic {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly binding: AvroBinding<unknown>;
+}
+
+export function outputTopicOf<S extends FieldShape>(binding: TopicBinding<S>): OutputTopic {
+  return { topic: binding.topic, partitions: binding.partitions, binding: avroBindingOf(binding) };
+}
+
+/** A record a stage emits: already shaped to its output contract, keyed deterministically. */
+export interface OutputRecord {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: unknown;
+}
+
+export interface StageOutput<TEvent> {
+  readonly records: OutputRecord[];
+  readonly late: LateRecord<TEvent>[];
+}
+
+/** The running state of a windowed stage, one per service instance, holding all its assigned partitions. */
+export interface WindowStageEngine<TEvent> {
+  process(partition: PartitionId, events: readonly TEvent[], nowMs: number): StageOutput<TEvent>;
+  /** A watermark heartbeat: event time has reached `eventTime` on this partition. */
+  advance(partition: PartitionId, eventTime: number, nowMs: number): StageOutput<TEvent>;
+  snapshot(partition: PartitionId): Uint8Array;
+  restore(partition: PartitionId, snapshot: Uint8Array): void;
+  revoke(partition: PartitionId): void;
+  watermark(partition: PartitionId): number;
+}
+
+export interface WindowStage<TEvent> {
+  readonly name: string;
+  readonly output: OutputTopic;
+  createEngine(): WindowStageEngine<TEvent>;
+}
+
+export interface WindowInfo {
+  windowStart: number;
+  windowEnd: number;
+  windowMinutes: number;
+}
+
+/**
+ * A windowed aggregation that lands in an output contract: the window spec, the group
+ * key, the named aggregates (whose typed values `toRecord` receives) and the topic.
+ * Windows close on their own partition's watermark (Kafka Streams' stream time per
+ * task), so a partition's output depends only on that partition's input; watermark
+ * heartbeats keep time moving when a partition is quiet.
+ */
+export function windowedStage<TEvent, const A extends AggregateSpecs<TEvent>, S extends FieldShape>(definition: {
+  name: string;
+  window: WindowSpec;
+  key: (event: TEvent) => string;
+  eventTime: (event: TEvent) => number;
+  aggregates: A;
+  watermark: Omit<WatermarkOptions, 'closeWindowsOn'>;
+  output: TopicBinding<S>;
+  toRecord: (key: string, window: WindowInfo, values: AggregateValues<A>) => ShapeValue<S>;
+}): WindowStage<TEvent> {
+  const output = outputTopicOf(definition.output);
+  return {
+    name: definition.name,
+    output,
+    createEngine() {
+      const engine = createWindowingEngine({
+        eventTime: definition.eventTime,
+        key: definition.key,
+        window: definition.window,
+        aggregates: definition.aggregates,
+        watermark: { ...definition.watermark, closeWindowsOn: 'partition' },
+        emit: 'final',
+      });
+      const toOutput = ({ results, late }: ReturnType<typeof engine.process>): StageOutput<TEvent> => ({
+        records: results.map((result) => {
+          const window = { windowStart: result.windowStart, windowEnd: result.windowEnd, windowMinutes: Math.round((result.windowEnd - result.windowStart) / 60000) };
+          const value = definition.toRecord(result.key, window, result.values);
+          return { topic: output.topic, key: definition.output.key(value), value };
+        }),
+        late,
+      });
+      return {
+        process: (partition, events, nowMs) => toOutput(engine.process(partition, events, nowMs)),
+        advance: (partition, eventTime, nowMs) => toOutput(engine.advanceEventTime(partition, eventTime, nowMs)),
+        snapshot: (partition) => engine.snapshot(partition),
+        restore: (partition, snapshot) => engine.restore(partition, snapshot),
+        revoke: (partition) => engine.revoke(partition),
+        watermark: (partition) => engine.watermark(partition),
+      };
+    },
+  };
+}
+
+/** A stateless per-event stage: every event yields zero or more records (alerts). */
+export interface EventStage<TEvent> {
+  readonly name: string;
+  readonly output: OutputTopic;
+  apply(event: TEvent): OutputRecord[];
+}
+
+export function eventStage<TEvent, S extends FieldShape>(definition: {
+  name: string;
+  output: TopicBinding<S>;
+  derive: (event: TEvent) => ShapeValue<S>[];
+}): EventStage<TEvent> {
+  const output = outputTopicOf(definition.output);
+  return {
+    name: definition.name,
+    output,
+    apply: (event) => definition.derive(event).map((value) => ({ topic: output.topic, key: definition.output.key(value), value })),
+  };
+}
+
+/** One domain's processing: an input event topic, its windowed aggregations and its per-event stages. */
+export interface PipelineDefinition<TEvent> {
+  readonly name: string;
+  readonly input: { readonly topic: string; readonly partitions: number; readonly binding: AvroBinding<TEvent> };
+  readonly windows: readonly WindowStage<TEvent>[];
+  readonly events: readonly EventStage<TEvent>[];
+}
+
+export function definePipeline<S extends FieldShape>(definition: {
+  name: string;
+  input: TopicBinding<S>;
+  windows: readonly WindowStage<ShapeValue<S>>[];
+  events?: readonly EventStage<ShapeValue<S>>[];
+}): PipelineDefinition<ShapeValue<S>> {
+  return {
+    name: definition.name,
+    input: { topic: definition.input.topic, partitions: definition.input.partitions, binding: avroBindingOf(definition.input) },
+    windows: definition.windows,
+    events: definition.events ?? [],
+  };
+}
+
+/** Rounds a measure to the scale of its numeric(20, scale) column, so Kafka and the warehouse agree. */
+export function roundTo(scale: number, value: number): number {
+  const factor = 10 ** scale;
+  return Math.round(value * factor) / factor;
+}
