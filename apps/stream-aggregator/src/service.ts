@@ -1,13 +1,26 @@
+import { z } from 'zod';
+import { DOMAINS, type Domain } from '@pipeline/contracts';
 import { endpointEnv, serviceEnv } from '@pipeline/config';
 import { kafkaDependency, schemaRegistryDependency } from '@pipeline/kafka';
-import type { ServiceDefinition } from '@pipeline/service-kit';
+import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
+
+const domainList = z
+  .string()
+  .trim()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(DOMAINS as [Domain, ...Domain[]], { error: `each entry must be one of ${DOMAINS.join(', ')}` })).min(1));
 
 const env = {
   KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS,
   SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL,
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3002),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
+  AGGREGATOR_PIPELINES: domainList.default(DOMAINS).describe('pipelines (domains) this instance runs'),
+  AGGREGATOR_GROUP_ID: z.string().trim().min(1).default('stream-aggregator').describe('consumer group prefix; names the state changelog too'),
+  AGGREGATOR_INSTANCE_ID: z.string().trim().min(1).default('local').describe('stable id of this replica (fences its crashed predecessor)'),
 };
+
+export type AggregatorConfig = ServiceConfig<typeof env>;
 
 export const streamAggregator: ServiceDefinition<typeof env> = {
   name: 'stream-aggregator',

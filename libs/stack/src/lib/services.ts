@@ -14,6 +14,11 @@ export const SERVICES = [
 
 export type ServiceName = (typeof SERVICES)[number]['name'];
 
+export interface ServiceLaunch {
+  name: ServiceName;
+  httpPort: number;
+}
+
 export interface RunningService {
   name: ServiceName;
   httpPort: number;
@@ -22,7 +27,7 @@ export interface RunningService {
 }
 
 /** Starts a built service bundle (dist/apps/<name>/main.js) against the stack's endpoints. */
-export function startService(settings: StackSettings, service: (typeof SERVICES)[number], endpoints: StackEndpoints, extraEnv: NodeJS.ProcessEnv = {}): RunningService {
+export function startService(settings: StackSettings, service: ServiceLaunch, endpoints: StackEndpoints, extraEnv: NodeJS.ProcessEnv = {}): RunningService {
   const logFile = join(settings.stackDir, 'logs', `${service.name}.log`);
   mkdirSync(join(settings.stackDir, 'logs'), { recursive: true });
   const log = openSync(logFile, 'a');
