@@ -1,0 +1,173 @@
+/**
+ * E-commerce clickstream end to end, from a CSV replay: rows → validation (invalid ones to
+ * the dead-letter topic) → Kafka → per-category 1-minute windows → warehouse.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IngestSummary } from '@pipeline/ingest';
+import { isolatedRun, requiredEnv, runEnvironment } from './support/run-environment';
+import { loadRunModules, type ContractsModule, type IngestModule } from './support/contracts-module';
+import { PipelineServices } from './support/pipeline-services';
+import { header, readAll, testKafka } from './support/kafka-io';
+import { queryRows, waitForRowCount } from './support/warehouse-rows';
+import { asIso, iso, round6, windowCells } from './support/reference';
+import { feedPipeline, SCENARIOS, tableCount } from './support/scenario';
+
+type Click = { eventId: string; sessionId: string; customerId: string; eventType: string; productId: string; category: string; price: number; timestamp: number };
+
+const BASE = Date.UTC(2024, 4, 20, 9, 0, 0);
+const MINUTE = 60_000;
+const CATEGORIES = ['books', 'electronics', 'garden', 'toys'];
+const TYPES = ['page_view', 'page_view', 'add_to_cart', 'page_view', 'remove_from_cart', 'add_to_cart', 'checkout', 'purchase'];
+const COLUMNS = ['eventId', 'sessionId', 'customerId', 'eventType', 'productId', 'category', 'price', 'timestamp'] as const;
+
+/** 2,400 clicks over 15 minutes, up to 3 s out of order (bound: 5 s). */
+function onTimeClicks(): Click[] {
+  const clicks: { click: Click; sendKey: number }[] = [];
+  for (let i = 0; i < 2400; i += 1) {
+    const timestamp = BASE + i * 375;
+    clicks.push({
+      sendKey: timestamp + ((i * 7) % 4) * 1000,
+      click: {
+        eventId: `e-${i}`,
+        sessionId: `s-${(i * 13) % 53}`,
+        customerId: `c-${(i * 13) % 53 % 29}`,
+        eventType: TYPES[(i * 11) % TYPES.length] ?? 'page_view',
+        productId: `p-${(i * 17) % 97}`,
+        category: CATEGORIES[(i * 7) % CATEGORIES.length] ?? 'books',
+        price: ((i * 37) % 5000) / 100 + 1,
+        timestamp,
+      },
+    });
+  }
+  return clicks.sort((a, b) => a.sendKey - b.sendKey || a.click.eventId.localeCompare(b.click.eventId)).map((entry) => entry.click);
+}
+
+/** Clicks of minute 2, placed in the file after minute 10: late. */
+const lateClicks: Click[] = CATEGORIES.map((category, k) => ({ eventId: `late-${k}`, sessionId: 's-late', customerId: 'c-late', eventType: 'purchase', productId: 'p-late', category, price: 999, timestamp: BASE + 2 * MINUTE + k * 1000 }));
+
+/** Rows that break the contract, each for a different reason. */
+const invalidRows: Record<(typeof COLUMNS)[number], string>[] = [
+  { eventId: 'bad-1', sessionId: 's-1', customerId: 'c-1', eventType: 'purchase', productId: 'p-1', category: 'books', price: '12abc', timestamp: '2024-05-20T09:01:00Z' },
+  { eventId: 'bad-2', sessionId: 's-1', customerId: 'c-1', eventType: 'wishlist', productId: 'p-1', category: 'books', price: '5', timestamp: '2024-05-20T09:01:00Z' },
+  { eventId: 'bad-3', sessionId: 's-1', customerId: 'c-1', eventType: 'page_view', productId: 'p-1', category: '', price: '5', timestamp: '2024-05-20T09:01:00Z' },
+  { eventId: 'bad-4', sessionId: 's-1', customerId: 'c-1', eventType: 'page_view', productId: 'p-1', category: 'toys', price: '-3', timestamp: '2024-05-20T09:01:00Z' },
+  { eventId: 'bad-5', sessionId: 's-1', customerId: 'c-1', eventType: 'page_view', productId: 'p-1', category: 'toys', price: '3', timestamp: 'yesterday' },
+];
+
+const csvLine = (cells: readonly (string | number)[]) => cells.map((cell) => (/[",\n]/.test(String(cell)) ? `"${String(cell).replace(/"/g, '""')}"` : String(cell))).join(',');
+const clickRow = (click: Click) => csvLine(COLUMNS.map((column) => (column === 'timestamp' ? iso(click.timestamp) : click[column])));
+
+function writeCsv(onTime: Click[]): string {
+  const lateAt = onTime.findIndex((click) => click.timestamp >= BASE + 10 * MINUTE);
+  const lines = [csvLine(COLUMNS)];
+  onTime.forEach((click, index) => {
+    if (index === lateAt) lines.push(...lateClicks.map(clickRow));
+    const invalid = index % 400 === 17 ? invalidRows[(index - 17) / 400] : undefined;
+    if (invalid) lines.push(csvLine(COLUMNS.map((column) => invalid[column])));
+    lines.push(clickRow(click));
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'clickstream-e2e-')), 'clicks.csv');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+function expectedStats(clicks: readonly Click[]) {
+  return [...windowCells(clicks, (c) => c.category, (c) => c.timestamp, MINUTE).values()]
+    .map(({ key, windowStart, events }) => {
+      const countOf = (type: string) => events.filter((event) => event.eventType === type).length;
+      const revenueCents = events.filter((event) => event.eventType === 'purchase').reduce((sum, event) => sum + Math.round(event.price * 100), 0);
+      return {
+        category: key,
+        windowStart: iso(windowStart),
+        windowEnd: iso(windowStart + MINUTE),
+        eventCount: events.length,
+        pageViews: countOf('page_view'),
+        addToCarts: countOf('add_to_cart'),
+        removeFromCarts: countOf('remove_from_cart'),
+        checkouts: countOf('checkout'),
+        purchases: countOf('purchase'),
+        distinctSessions: new Set(events.map((event) => event.sessionId)).size,
+        revenue: (revenueCents / 100).toFixed(2),
+        cartToPurchaseConversion: countOf('add_to_cart') > 0 ? round6(countOf('purchase') / countOf('add_to_cart')) : null,
+      };
+    })
+    .sort((a, b) => a.category.localeCompare(b.category) || a.windowStart.localeCompare(b.windowStart));
+}
+
+describe.each(SCENARIOS)('clickstream pipeline end to end (CSV replay) %s', (_title, interrupted) => {
+  const kafka = testKafka();
+  let run: ReturnType<typeof isolatedRun>;
+  let services: PipelineServices;
+  let contracts: ContractsModule;
+  let ingest: IngestModule;
+
+  beforeAll(async () => {
+    run = isolatedRun('clickstream');
+    services = new PipelineServices(runEnvironment(run, 'clickstream'));
+    ({ contracts, ingest } = await loadRunModules());
+  });
+  afterAll(() => services.stopAll());
+
+  it('lands exactly the expected windows, dead-letters invalid rows with reasons and reconciles the counts', async () => {
+    const onTime = onTimeClicks();
+    const file = writeCsv(onTime);
+    let replay: Promise<IngestSummary> | undefined;
+    await feedPipeline({
+      services,
+      interrupted,
+      warehouseSchema: run.warehouseSchema,
+      progressTable: 'clickstream_category_window_stats',
+      // Paced so the replay is still running while the services are interrupted.
+      firstPart: async () => {
+        replay = ingest.replayCsvFile({
+          connection: { brokers: requiredEnv('KAFKA_BROKERS'), schemaRegistryUrl: requiredEnv('SCHEMA_REGISTRY_URL') },
+          topic: contracts.clickEventsTopic,
+          deadLetterTopic: contracts.deadLetterTopic,
+          file,
+          pace: { kind: 'rate', perSecond: 200 },
+        });
+      },
+      secondPart: () => new Promise((resolve) => setTimeout(resolve, 2000)),
+      finish: async () => {
+        await replay;
+      },
+    });
+    const summary = await replay;
+    const rowsInFile = onTime.length + lateClicks.length + invalidRows.length;
+    expect(summary).toMatchObject({ read: rowsInFile, produced: onTime.length + lateClicks.length, deadLettered: invalidRows.length, reconciled: true, endOfInput: true });
+
+    const expected = expectedStats(onTime);
+    await waitForRowCount('clickstream_category_window_stats', () => tableCount(run.warehouseSchema, 'clickstream_category_window_stats'), expected.length);
+    const rows = await queryRows(run.warehouseSchema, 'SELECT * FROM clickstream_category_window_stats ORDER BY category, window_start');
+    expect(
+      rows.map((row) => ({
+        category: row['category'],
+        windowStart: asIso(row['window_start']),
+        windowEnd: asIso(row['window_end']),
+        eventCount: Number(row['event_count']),
+        pageViews: Number(row['page_views']),
+        addToCarts: Number(row['add_to_carts']),
+        removeFromCarts: Number(row['remove_from_carts']),
+        checkouts: Number(row['checkouts']),
+        purchases: Number(row['purchases']),
+        distinctSessions: Number(row['distinct_sessions']),
+        revenue: row['revenue'],
+        cartToPurchaseConversion: row['cart_to_purchase_conversion'] === null ? null : Number(row['cart_to_purchase_conversion']),
+      })),
+    ).toEqual(expected);
+
+    const deadLetters = await readAll(kafka, contracts.deadLetterTopic.topic);
+    expect(deadLetters).toHaveLength(invalidRows.length);
+    const reasons = deadLetters.map((record) => header(record, contracts.HEADERS.reason) ?? '').sort();
+    expect(reasons.join('\n')).toMatch(/price/);
+    expect(reasons.join('\n')).toMatch(/eventType/);
+    expect(reasons.join('\n')).toMatch(/category/);
+    expect(reasons.join('\n')).toMatch(/timestamp/);
+    expect(deadLetters.every((record) => /^\d+$/.test(header(record, contracts.HEADERS.position) ?? ''))).toBe(true);
+
+    const late = await readAll(kafka, contracts.lateEventsTopic.topic);
+    expect(late).toHaveLength(lateClicks.length);
+  });
+});

@@ -1,0 +1,65 @@
+import {
+  createAvroCodec,
+  createKafkaClient,
+  createReliableProducer,
+  createSchemaRegistry,
+  ensureTopics,
+  parseBrokerList,
+  readTopicToEnd,
+  SEND_DEFAULTS,
+  type Kafka,
+  type KafkaMessage,
+} from '@pipeline/kafka';
+import type { ContractsModule } from './contracts-module';
+import { requiredEnv } from './run-environment';
+
+export function testKafka(): Kafka {
+  return createKafkaClient({ brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')), clientId: 'pipeline-e2e' });
+}
+
+type EventBinding = ContractsModule['eventTopics'][keyof ContractsModule['eventTopics']];
+
+/**
+ * Publishes events exactly as the ingest-producer does: Avro through the registry,
+ * keyed by the binding's key, idempotent, acks=all, in the given order.
+ */
+export async function publishEvents<E>(kafka: Kafka, binding: { topic: string; partitions: number; subject: string; contract: { avroSchema: object; parse(value: unknown): E }; key(value: E): string }, events: readonly E[]): Promise<void> {
+  await ensureTopics(kafka, [{ topic: binding.topic, partitions: binding.partitions }]);
+  const codec = await createAvroCodec(createSchemaRegistry(requiredEnv('SCHEMA_REGISTRY_URL')), {
+    subject: binding.subject,
+    schema: binding.contract.avroSchema as { type: 'record'; name: string; fields: unknown[] },
+    validate: (value) => binding.contract.parse(value),
+  });
+  const producer = createReliableProducer(kafka);
+  await producer.connect();
+  try {
+    const messages = await Promise.all(events.map(async (event) => ({ key: binding.key(event), value: await codec.encode(event) })));
+    for (let start = 0; start < messages.length; start += 500) {
+      await producer.send({ ...SEND_DEFAULTS, topic: binding.topic, messages: messages.slice(start, start + 500) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Watermark heartbeats on every partition of an event topic (END_OF_INPUT closes every window). */
+export async function publishHeartbeats(kafka: Kafka, contracts: ContractsModule, binding: EventBinding, eventTime: number): Promise<void> {
+  const producer = createReliableProducer(kafka);
+  await producer.connect();
+  try {
+    await producer.send({ ...SEND_DEFAULTS, topic: binding.topic, messages: contracts.watermarkHeartbeats(binding.partitions, eventTime) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export async function readAll(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
+  const records: KafkaMessage[] = [];
+  await readTopicToEnd(kafka, topic, (record) => records.push(record));
+  return records;
+}
+
+export function header(record: KafkaMessage, name: string): string | undefined {
+  const value = record.headers?.[name];
+  return (Array.isArray(value) ? value[0] : value)?.toString();
+}
