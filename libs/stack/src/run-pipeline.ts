@@ -1,22 +1,46 @@
 /**
- * The main job (npm start): brings the stack up, builds and starts the three
- * services, and shows each one's health until Ctrl-C. `--once` stops after the
- * first healthy report (used by CI-like checks).
+ * The main job (npm start): brings the stack up, builds and starts the three services,
+ * feeds them the bundled sample (the clickstream CSV, replayed in a loop) and live
+ * generators (IoT sensors, transit turnstiles), and shows the warehouse as it fills.
+ * `--once` stops as soon as warehouse rows are there (for checks).
  */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { bringUpStack } from './lib/resolve-stack';
 import { stackSettings } from './lib/stack-settings';
 import { SERVICES, fetchHealth, startService, stopService, waitHealthy, type RunningService } from './lib/services';
+import { renderLiveView } from './lib/live-view';
 import { sleep } from './lib/processes';
 
 const HEALTH_TIMEOUT_MS = 60000;
+const REFRESH_MS = 5000;
+const ROWS_TIMEOUT_MS = 120000;
 
-function printHealth(rows: { name: string; httpPort: number; status: string; dependencies: Record<string, string> }[]): void {
-  console.log(`\n${new Date().toISOString()}`);
-  for (const row of rows) {
-    const deps = Object.entries(row.dependencies).map(([name, state]) => `${name}=${state}`).join(' ');
-    console.log(`  ${row.name.padEnd(18)} ${row.status.padEnd(11)} http://127.0.0.1:${row.httpPort}/health  ${deps}`);
-  }
+function healthLines(rows: { name: string; httpPort: number; status: string; dependencies: Record<string, string> }[]): string {
+  return rows
+    .map((row) => {
+      const deps = Object.entries(row.dependencies).map(([name, state]) => `${name}=${state}`).join(' ');
+      return `  ${row.name.padEnd(18)} ${row.status.padEnd(11)} http://127.0.0.1:${row.httpPort}/health  ${deps}`;
+    })
+    .join('\n');
+}
+
+/**
+ * The sample is historic data replayed from its own timestamps, so every launch gets its
+ * own topic namespace: a fresh event-time clock, nothing late because of an earlier run.
+ * Warehouse rows land in the default schema, keyed so a replay overwrites.
+ */
+function demoEnvironment(repoRoot: string): NodeJS.ProcessEnv {
+  const launch = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const namespace = process.env['PIPELINE_TOPIC_NAMESPACE'] ?? `demo-${launch}.`;
+  return {
+    PIPELINE_TOPIC_NAMESPACE: namespace,
+    WAREHOUSE_SINK_GROUP_ID: `${namespace}warehouse-sink`,
+    INGEST_CSV_FILE: join(repoRoot, 'libs', 'ingest', 'sample', 'clickstream-sample.csv'),
+    INGEST_CSV_DOMAIN: 'clickstream',
+    INGEST_LOOP: 'true',
+    INGEST_GENERATORS: 'iot,transit',
+  };
 }
 
 async function main(): Promise<void> {
@@ -35,7 +59,11 @@ async function main(): Promise<void> {
   });
   if (build.status !== 0) throw new Error(`building the services failed:\n${build.stdout}${build.stderr}`);
 
-  const running: RunningService[] = SERVICES.map((service) => startService(settings, service, stack.endpoints));
+  const demo = demoEnvironment(settings.repoRoot);
+  console.log(`topic namespace of this run: ${demo['PIPELINE_TOPIC_NAMESPACE']}`);
+  // Sink first (it creates the tables), the aggregator next, the sources last.
+  const order = ['warehouse-sink', 'stream-aggregator', 'ingest-producer'] as const;
+  const running: RunningService[] = [];
   const shutdown = async (code: number) => {
     await Promise.all(running.map((service) => stopService(service)));
     process.exit(code);
@@ -43,19 +71,36 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
 
-  const reports = await Promise.all(running.map((service) => waitHealthy(service, HEALTH_TIMEOUT_MS)));
-  printHealth(running.map((service, index) => ({ ...service, ...(reports[index] ?? { status: 'unreachable', dependencies: {} }) })));
-  const unhealthy = running.filter((_, index) => reports[index]?.status !== 'ok');
-  if (unhealthy.length > 0) {
-    console.error(`not healthy: ${unhealthy.map((service) => `${service.name} (log: ${service.logFile})`).join(', ')}`);
-    return shutdown(1);
+  for (const name of order) {
+    const definition = SERVICES.find((service) => service.name === name);
+    if (!definition) throw new Error(`unknown service ${name}`);
+    const service = startService(settings, definition, stack.endpoints, demo);
+    running.push(service);
+    const report = await waitHealthy(service, HEALTH_TIMEOUT_MS);
+    if (report.status !== 'ok') {
+      console.error(`${name} is not healthy (${JSON.stringify(report.dependencies)}); log: ${service.logFile}`);
+      return shutdown(1);
+    }
   }
-  console.log(`all services healthy; logs in ${settings.stackDir}/logs.${once ? '' : ' Ctrl-C stops the services (npm run stack:down stops the stack).'}`);
-  if (once) return shutdown(0);
+  const startedAt = Date.now();
+  console.log(`services up; logs in ${settings.stackDir}/logs. ${once ? '' : 'Ctrl-C stops the services (npm run stack:down stops the stack).'}`);
+
   for (;;) {
-    await sleep(15000);
-    const current = await Promise.all(running.map((service) => fetchHealth(service.httpPort)));
-    printHealth(running.map((service, index) => ({ ...service, ...(current[index] ?? { status: 'unreachable', dependencies: {} }) })));
+    const health = await Promise.all(running.map((service) => fetchHealth(service.httpPort)));
+    const view = await renderLiveView(stack.endpoints.DATABASE_URL, process.env['WAREHOUSE_SCHEMA'] ?? 'public');
+    const elapsed = ((Date.now() - startedAt) / 1000).toFixed(0);
+    const screen = `${new Date().toISOString()}  (${elapsed} s since the services started)\n${healthLines(running.map((service, index) => ({ ...service, ...(health[index] ?? { status: 'unreachable', dependencies: {} }) })))}\n\n${view.text}\n`;
+    // Redraw in place on a terminal; plain appended snapshots in a log.
+    process.stdout.write(process.stdout.isTTY && !once ? `\x1b[2J\x1b[H${screen}` : `${screen}\n`);
+    if (once && view.rows > 0) {
+      console.log(`warehouse rows landed ${elapsed} s after the services started`);
+      return shutdown(0);
+    }
+    if (once && Date.now() - startedAt > ROWS_TIMEOUT_MS) {
+      console.error('no warehouse rows after 2 minutes: see the service logs');
+      return shutdown(1);
+    }
+    await sleep(once ? 1000 : REFRESH_MS);
   }
 }
 

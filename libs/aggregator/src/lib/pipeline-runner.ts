@@ -3,6 +3,7 @@ import {
   heartbeatEventTime,
   HEADERS,
   lateEventsTopic,
+  topicNamespace,
 } from '@pipeline/contracts';
 import {
   createAvroCodec,
@@ -53,6 +54,8 @@ export class PipelineRunner<TEvent> {
   private readonly engines: Map<string, WindowStageEngine<TEvent>>;
   private readonly changelog: ReturnType<typeof changelogTopic>;
   private readonly restored = new Set<number>();
+  /** Input partitions of the current assignment. */
+  private assigned: number[] = [];
   private codecs = new Map<string, AvroCodec<unknown>>();
   private inputCodec: AvroCodec<TEvent> | undefined;
   private consumer: Consumer | undefined;
@@ -70,8 +73,9 @@ export class PipelineRunner<TEvent> {
     this.now = options.now ?? Date.now;
   }
 
+  /** Namespaced like the topics, so runs in different namespaces never share a group. */
   get consumerGroupId(): string {
-    return `${this.options.groupId}.${this.pipeline.name}`;
+    return `${topicNamespace()}${this.options.groupId}.${this.pipeline.name}`;
   }
 
   async start(): Promise<void> {
@@ -89,6 +93,8 @@ export class PipelineRunner<TEvent> {
     this.producer = createReliableProducer(this.kafka, {
       transactionalId: `${this.consumerGroupId}.${this.options.instanceId}`,
       maxInFlightRequests: 1,
+      // The broker refuses a new transaction while the last one's markers are written; retry soon.
+      retry: { initialRetryTime: 50, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
     });
     await this.producer.connect();
 
@@ -110,6 +116,7 @@ export class PipelineRunner<TEvent> {
 
   /** State of partitions no longer ours is dropped; new ones are restored before their first batch. */
   private onAssignment(partitions: number[]): void {
+    this.assigned = partitions;
     for (const partition of [...this.restored]) {
       if (!partitions.includes(partition)) this.forget(partition);
     }
@@ -120,24 +127,32 @@ export class PipelineRunner<TEvent> {
     this.restored.delete(partition);
   }
 
-  private async restore(partition: number): Promise<void> {
-    const key = changelogKey(this.pipeline.name, partition);
-    const stored = (await readChangelog(this.kafka, this.changelog.topic, (candidate) => candidate === key)).get(key);
-    if (stored) {
-      const snapshots = decodeStageSnapshots(key, stored);
-      for (const [stage, engine] of this.engines) {
-        const snapshot = snapshots[stage];
-        if (snapshot) engine.restore(partition, snapshot);
+  /** One scan of the changelog restores every assigned partition that has no state yet. */
+  private async restore(needed: number): Promise<void> {
+    const partitions = [...new Set([needed, ...this.assigned])].filter((partition) => !this.restored.has(partition));
+    const keys = new Map(partitions.map((partition) => [changelogKey(this.pipeline.name, partition), partition]));
+    const stored = await readChangelog(this.kafka, this.changelog.topic, (key) => keys.has(key));
+    for (const [key, partition] of keys) {
+      const value = stored.get(key);
+      if (value) {
+        const snapshots = decodeStageSnapshots(key, value);
+        for (const [stage, engine] of this.engines) {
+          const snapshot = snapshots[stage];
+          if (snapshot) engine.restore(partition, snapshot);
+        }
       }
+      this.restored.add(partition);
     }
-    this.restored.add(partition);
-    this.options.log(`restored ${this.pipeline.name} partition ${partition}`, { fromSnapshot: stored !== undefined });
+    this.options.log(`restored ${this.pipeline.name} partitions ${partitions.join(', ')}`, { fromSnapshot: [...keys.keys()].filter((key) => stored.has(key)) });
   }
 
   private async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const partition = batch.partition;
-    if (!this.restored.has(partition)) await this.restore(partition);
+    if (!this.restored.has(partition)) {
+      await this.restore(partition);
+      await heartbeat();
+    }
     try {
       const outgoing = await this.runStages(partition, batch.messages);
       const lastOffset = batch.messages[batch.messages.length - 1]?.offset ?? batch.lastOffset();

@@ -1,3 +1,4 @@
+import { namespacedTopic } from '@pipeline/contracts';
 import { readTopicToEnd, type Kafka, type TopicSpec } from '@pipeline/kafka';
 
 /**
@@ -8,7 +9,8 @@ import { readTopicToEnd, type Kafka, type TopicSpec } from '@pipeline/kafka';
  */
 export function changelogTopic(groupId: string, inputPartitions: number): TopicSpec {
   return {
-    topic: `${groupId}.state-changelog`,
+    // Namespaced like the input: a run in another namespace must never restore this one's state.
+    topic: namespacedTopic(`${groupId}.state-changelog`),
     partitions: inputPartitions,
     config: {
       'cleanup.policy': 'compact',

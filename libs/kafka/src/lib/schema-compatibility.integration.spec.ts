@@ -1,0 +1,56 @@
+/**
+ * The registry (real, Confluent-compatible) enforces BACKWARD compatibility per subject:
+ * a compatible evolution registers as a new version, an incompatible one is refused.
+ */
+import { randomUUID } from 'node:crypto';
+import { createAvroCodec, createSchemaRegistry, registerAvroSchema, SchemaRegistrationError } from '../index';
+
+const registryUrl = () => {
+  const url = process.env['SCHEMA_REGISTRY_URL'];
+  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set: the Jest global setup should have provided it');
+  return url;
+};
+
+const readingV1 = {
+  type: 'record' as const,
+  name: 'Reading',
+  namespace: 'pipeline.compat',
+  fields: [
+    { name: 'sensorId', type: 'string' },
+    { name: 'temperature', type: 'double' },
+  ],
+};
+
+describe('schema registration (real registry)', () => {
+  const subject = `compat-${randomUUID()}-value`;
+
+  it('accepts the first version and a backward-compatible evolution (new field with a default)', async () => {
+    const registry = createSchemaRegistry(registryUrl());
+    const first = await registerAvroSchema(registry, subject, readingV1);
+    const evolved = await registerAvroSchema(registry, subject, {
+      ...readingV1,
+      fields: [...readingV1.fields, { name: 'humidity', type: ['null', 'double'], default: null }],
+    });
+    expect(evolved).not.toBe(first);
+  });
+
+  it('refuses an incompatible change (a new required field) with the subject named', async () => {
+    const registry = createSchemaRegistry(registryUrl());
+    const incompatible = registerAvroSchema(registry, subject, { ...readingV1, fields: [...readingV1.fields, { name: 'pressure', type: 'double' }] });
+    await expect(incompatible).rejects.toBeInstanceOf(SchemaRegistrationError);
+    await expect(incompatible).rejects.toThrow(subject);
+  });
+
+  it('decodes records written with an older schema into the newer reader schema', async () => {
+    const registry = createSchemaRegistry(registryUrl());
+    const evolvedSubject = `compat-${randomUUID()}-value`;
+    const writer = await createAvroCodec(registry, { subject: evolvedSubject, schema: readingV1, validate: (value) => value });
+    const bytes = await writer.encode({ sensorId: 's1', temperature: 20.5 });
+    const reader = await createAvroCodec(registry, {
+      subject: evolvedSubject,
+      schema: { ...readingV1, fields: [...readingV1.fields, { name: 'humidity', type: ['null', 'double'], default: null }] },
+      validate: (value) => value,
+    });
+    expect(await reader.decode(bytes)).toEqual({ sensorId: 's1', temperature: 20.5, humidity: null });
+  });
+});
