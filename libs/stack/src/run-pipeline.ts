@@ -51,7 +51,8 @@ async function main(): Promise<void> {
 
   console.log('building the services (nx build)...');
   // TS_NODE_PROJECT points this script at tsconfig.base.json; webpack must not inherit it.
-  const { TS_NODE_PROJECT: _ownTsConfig, ...buildEnv } = process.env;
+  const buildEnv = { ...process.env };
+  delete buildEnv['TS_NODE_PROJECT'];
   const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '--projects', SERVICES.map((service) => service.name).join(','), '--outputStyle=static'], {
     cwd: settings.repoRoot,
     env: buildEnv,
