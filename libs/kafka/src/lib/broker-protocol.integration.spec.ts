@@ -1,0 +1,90 @@
+/**
+ * kafkajs 2.2.4 against the broker this project pins (Kafka 4.4 locally): the protocol
+ * features the pipeline relies on — idempotent produce, group consume, rebalance, and
+ * transactions that commit consumer offsets (sendOffsets) with read-committed readers.
+ */
+import { randomUUID } from 'node:crypto';
+import { createKafkaClient, createReliableProducer, ensureTopics, parseBrokerList, readTopicToEnd, SEND_DEFAULTS } from '../index';
+
+const brokers = () => {
+  const value = process.env['KAFKA_BROKERS'];
+  if (!value) throw new Error('KAFKA_BROKERS is not set: the Jest global setup should have provided it');
+  return parseBrokerList(value);
+};
+
+const until = async (condition: () => boolean, what: string, timeoutMs = 30000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+describe('kafkajs against the pinned broker', () => {
+  const run = randomUUID();
+  const kafka = createKafkaClient({ brokers: brokers(), clientId: `protocol-${run}` });
+  const input = `protocol-in-${run}`;
+  const output = `protocol-out-${run}`;
+
+  beforeAll(() => ensureTopics(kafka, [{ topic: input, partitions: 2 }, { topic: output, partitions: 1 }]));
+
+  it('rebalances a group when a member joins, and commits offsets inside transactions', async () => {
+    const producer = createReliableProducer(kafka);
+    await producer.connect();
+    await producer.send({ ...SEND_DEFAULTS, topic: input, messages: [0, 1, 2, 3].map((n) => ({ key: `k${n}`, value: String(n), partition: n % 2 })) });
+    await producer.disconnect();
+
+    const groupId = `protocol-group-${run}`;
+    const transactional = createReliableProducer(kafka, { transactionalId: `protocol-tx-${run}`, maxInFlightRequests: 1 });
+    await transactional.connect();
+    const first = kafka.consumer({ groupId });
+    await first.connect();
+    await first.subscribe({ topic: input, fromBeginning: true });
+    let processed = 0;
+    await first.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const transaction = await transactional.transaction();
+        await transaction.send({ topic: output, messages: [{ key: message.key, value: `seen ${message.value?.toString()}` }] });
+        await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition, offset: (BigInt(message.offset) + 1n).toString() }] }] });
+        await transaction.commit();
+        processed += 1;
+      },
+    });
+    await until(() => processed === 4, 'the four records');
+
+    // An aborted transaction must stay invisible to read-committed readers.
+    const aborted = await transactional.transaction();
+    await aborted.send({ topic: output, messages: [{ value: 'aborted' }] });
+    await aborted.abort();
+
+    const second = kafka.consumer({ groupId });
+    let secondAssignment: number[] | undefined;
+    second.on(second.events.GROUP_JOIN, ({ payload }) => {
+      secondAssignment = payload.memberAssignment[input];
+    });
+    await second.connect();
+    await second.subscribe({ topic: input, fromBeginning: true });
+    await second.run({ eachMessage: async () => undefined });
+    await until(() => secondAssignment !== undefined && secondAssignment.length === 1, 'the rebalance giving the new member one partition');
+
+    const admin = kafka.admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [input] });
+    await admin.disconnect();
+    expect(committed?.partitions.map((entry) => entry.offset).sort()).toEqual(['2', '2']);
+
+    const values: string[] = [];
+    await readTopicToEnd(kafka, output, (record) => values.push(record.value?.toString() ?? ''));
+    expect(values.sort()).toEqual(['seen 0', 'seen 1', 'seen 2', 'seen 3']);
+
+    await Promise.all([first.disconnect(), second.disconnect(), transactional.disconnect()]);
+  });
+
+  afterAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [input, output] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+});
