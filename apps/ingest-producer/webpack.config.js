@@ -1,24 +1,3 @@
-const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
-const { join } = require('path');
+const nestApp = require('../../deploy/webpack/nest-app');
 
-module.exports = {
-  output: {
-    path: join(__dirname, '../../dist/apps/ingest-producer'),
-    ...(process.env.NODE_ENV !== 'production' && {
-      devtoolModuleFilenameTemplate: '[absolute-resource-path]',
-    }),
-  },
-  plugins: [
-    new NxAppWebpackPlugin({
-      target: 'node',
-      compiler: 'tsc',
-      main: './src/main.ts',
-      tsConfig: './tsconfig.app.json',
-      assets: [],
-      optimization: false,
-      outputHashing: 'none',
-      generatePackageJson: true,
-      sourceMaps: true,
-    }),
-  ],
-};
+module.exports = nestApp(__dirname, 'ingest-producer');

@@ -21,12 +21,8 @@ import {
   writeClickstreamCsv,
   type EventValue,
 } from './index';
+import { requiredEnv } from '@pipeline/config';
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: the Jest global setup should have provided it`);
-  return value;
-}
 
 interface Received {
   topic: string;

@@ -5,14 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { createKafkaClient, createSchemaRegistry, ensureTopics, parseBrokerList, registerAvroSchema } from '@pipeline/kafka';
+import { createKafkaClient, createReliableProducer, createSchemaRegistry, ensureTopics, parseBrokerList, registerAvroSchema } from '@pipeline/kafka';
 import { createWarehouseDataSource } from '@pipeline/warehouse';
+import { requiredEnv } from '@pipeline/config';
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: the Jest global setup should have provided it`);
-  return value;
-}
 
 @Entity({ name: 'stack_probe' })
 class StackProbeRow {
@@ -42,7 +38,7 @@ describe('the local stack (real broker, registry and database)', () => {
     const schemaId = await registerAvroSchema(registry, `${topic}-value`, schema);
     expect(schemaId).toBeGreaterThan(0);
 
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
+    const producer = createReliableProducer(kafka); // idempotent
     await producer.connect();
     const value = await registry.encode(schemaId, { sensorId: 'sensor-7', temperature: 21.5 });
     const [written] = await producer.send({ topic, acks: -1, messages: [{ key: 'sensor-7', value }] });

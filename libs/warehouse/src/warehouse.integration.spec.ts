@@ -40,12 +40,8 @@ import {
   type SqlRunner,
   type WarehouseSettings,
 } from './index';
+import { requiredEnv } from '@pipeline/config';
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: the Jest global setup should have provided it`);
-  return value;
-}
 
 async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -13,11 +13,7 @@ export function isolatedRun(domain: string): { runId: string; namespace: string;
   return { runId, namespace, warehouseSchema: `e2e_${runId.replace(/-/g, '_')}` };
 }
 
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: the Jest global setup should have provided it`);
-  return value;
-}
+export { requiredEnv } from '@pipeline/config';
 
 /** Service env of an isolated run: its namespace, schema and consumer groups. */
 export function runEnvironment(run: ReturnType<typeof isolatedRun>, pipelines: string): NodeJS.ProcessEnv {

@@ -48,3 +48,10 @@ export function parseEnv<Shape extends z.ZodRawShape>(service: string, shape: Sh
   });
   throw new ConfigValidationError(service, problems);
 }
+
+/** A variable that must be set (integration tests: the Jest global setup provides the endpoints). */
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set${name.match(/^(KAFKA_BROKERS|SCHEMA_REGISTRY_URL|DATABASE_URL)$/) ? ': the Jest global setup (libs/stack) should have provided it' : ''}`);
+  return value;
+}

@@ -4,13 +4,10 @@
  * transactions that commit consumer offsets (sendOffsets) with read-committed readers.
  */
 import { randomUUID } from 'node:crypto';
+import { requiredEnv } from '@pipeline/config';
 import { createKafkaClient, createReliableProducer, ensureTopics, parseBrokerList, readTopicToEnd, SEND_DEFAULTS } from '../index';
 
-const brokers = () => {
-  const value = process.env['KAFKA_BROKERS'];
-  if (!value) throw new Error('KAFKA_BROKERS is not set: the Jest global setup should have provided it');
-  return parseBrokerList(value);
-};
+const brokers = () => parseBrokerList(requiredEnv('KAFKA_BROKERS'));
 
 const until = async (condition: () => boolean, what: string, timeoutMs = 30000) => {
   const deadline = Date.now() + timeoutMs;

@@ -3,13 +3,10 @@
  * a compatible evolution registers as a new version, an incompatible one is refused.
  */
 import { randomUUID } from 'node:crypto';
+import { requiredEnv } from '@pipeline/config';
 import { createAvroCodec, createSchemaRegistry, registerAvroSchema, SchemaRegistrationError } from '../index';
 
-const registryUrl = () => {
-  const url = process.env['SCHEMA_REGISTRY_URL'];
-  if (!url) throw new Error('SCHEMA_REGISTRY_URL is not set: the Jest global setup should have provided it');
-  return url;
-};
+const registryUrl = () => requiredEnv('SCHEMA_REGISTRY_URL');
 
 const readingV1 = {
   type: 'record' as const,
