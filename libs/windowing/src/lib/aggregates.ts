@@ -74,12 +74,11 @@ export type AggregateValues<TAggregates> = {
 
 export type FieldOf<TEvent, TValue> = (event: TEvent) => TValue;
 
-class CountAccumulator implements Accumulator<unknown, number> {
-  constructor(private readonly slot: number) {}
+/** A slot that only grows by addition: count and sum share how they merge and read. */
+abstract class AdditiveAccumulator<TEvent> implements Accumulator<TEvent, number> {
+  constructor(protected readonly slot: number) {}
 
-  add(numbers: number[]): void {
-    numbers[this.slot] += 1;
-  }
+  abstract add(numbers: number[], values: unknown[], event: TEvent): void;
 
   merge(target: AccumulatorSlots, source: AccumulatorSlots): void {
     target.numbers[this.slot] += source.numbers[this.slot];
@@ -90,22 +89,22 @@ class CountAccumulator implements Accumulator<unknown, number> {
   }
 }
 
-class SumAccumulator<TEvent> implements Accumulator<TEvent, number> {
+class CountAccumulator extends AdditiveAccumulator<unknown> {
+  add(numbers: number[]): void {
+    numbers[this.slot] += 1;
+  }
+}
+
+class SumAccumulator<TEvent> extends AdditiveAccumulator<TEvent> {
   constructor(
     private readonly field: FieldOf<TEvent, number>,
-    private readonly slot: number,
-  ) {}
+    slot: number,
+  ) {
+    super(slot);
+  }
 
   add(numbers: number[], _values: unknown[], event: TEvent): void {
     numbers[this.slot] += this.field(event);
-  }
-
-  merge(target: AccumulatorSlots, source: AccumulatorSlots): void {
-    target.numbers[this.slot] += source.numbers[this.slot];
-  }
-
-  result(slots: AccumulatorSlots): number {
-    return slots.numbers[this.slot];
   }
 }
 
