@@ -16,7 +16,9 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = specs.filter((spec) => !existing.has(spec.topic));
+    // A topic may be named twice (two stages writing one topic); create it once.
+    const unique = [...new Map(specs.map((spec) => [spec.topic, spec])).values()];
+    const missing = unique.filter((spec) => !existing.has(spec.topic));
     if (missing.length === 0) return;
     await admin.createTopics({
       waitForLeaders: true,
