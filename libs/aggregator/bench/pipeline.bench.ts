@@ -6,22 +6,21 @@
  *   npx nx run aggregator:bench              # 200,000 readings
  *   npx nx run aggregator:bench -- 500000    # more
  *
- * Runs in its own topic namespace, so it never touches other data.
+ * Runs in its own topic namespace (the Nx target sets PIPELINE_TOPIC_NAMESPACE=bench-<time>.),
+ * so it never touches other data.
  */
 import { performance } from 'node:perf_hooks';
+import { avroBindingOf, sensorReadingsTopic, topicNamespace, watermarkHeartbeats } from '@pipeline/contracts';
+import * as kafkaLib from '@pipeline/kafka';
+import { iotPipeline } from '@pipeline/pipelines';
+import { bringUpStack } from '@pipeline/stack';
+import { PipelineRunner } from '../src/index';
 
 const EVENTS = Number(process.argv[2] ?? 200_000);
 const SENSORS = 100;
-process.env['PIPELINE_TOPIC_NAMESPACE'] = `bench-${Date.now().toString(36)}.`;
 
 async function main(): Promise<void> {
-  // Loaded after the namespace is set: topic names are fixed when the contracts load.
-  const { bringUpStack } = await import('@pipeline/stack');
-  const kafkaLib = await import('@pipeline/kafka');
-  const { iotPipeline } = await import('@pipeline/pipelines');
-  const { sensorReadingsTopic, avroBindingOf, watermarkHeartbeats } = await import('@pipeline/contracts');
-  const { PipelineRunner } = await import('../src/index');
-
+  if (!topicNamespace().startsWith('bench-')) throw new Error('run through `npx nx run aggregator:bench`: it gives the benchmark its own topic namespace');
   const { endpoints } = await bringUpStack();
   const kafka = kafkaLib.createKafkaClient({ brokers: kafkaLib.parseBrokerList(endpoints.KAFKA_BROKERS), clientId: 'aggregator-bench' });
   const registry = kafkaLib.createSchemaRegistry(endpoints.SCHEMA_REGISTRY_URL);
