@@ -146,8 +146,8 @@ describe.each(SCENARIOS)('IoT pipeline end to end %s', (_title, interrupted) => 
       interrupted,
       warehouseSchema: run.warehouseSchema,
       progressTable: 'iot_sensor_window_stats',
-      firstPart: () => publishEvents(kafka, topic, firstPart),
-      secondPart: () => publishEvents(kafka, topic, secondPart),
+      firstPart: () => publishEvents(kafka, contracts, topic, firstPart),
+      secondPart: () => publishEvents(kafka, contracts, topic, secondPart),
       finish: () => publishHeartbeats(kafka, contracts, topic, contracts.END_OF_INPUT),
     });
 

@@ -78,8 +78,8 @@ describe.each(SCENARIOS)('transit pipeline end to end %s', (_title, interrupted)
       interrupted,
       warehouseSchema: run.warehouseSchema,
       progressTable: 'transit_station_window_stats',
-      firstPart: () => publishEvents(kafka, topic, onTime.slice(0, crossing(5))),
-      secondPart: () => publishEvents(kafka, topic, [...onTime.slice(crossing(5), crossing(6)), ...lateReports, ...onTime.slice(crossing(6))]),
+      firstPart: () => publishEvents(kafka, contracts, topic, onTime.slice(0, crossing(5))),
+      secondPart: () => publishEvents(kafka, contracts, topic, [...onTime.slice(crossing(5), crossing(6)), ...lateReports, ...onTime.slice(crossing(6))]),
       finish: () => publishHeartbeats(kafka, contracts, topic, contracts.END_OF_INPUT),
     });
 

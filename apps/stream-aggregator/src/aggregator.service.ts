@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { PipelineRunner } from '@pipeline/aggregator';
+import { PipelineRunner, type RunnerCounters } from '@pipeline/aggregator';
 import { createKafkaClient, createSchemaRegistry, parseBrokerList } from '@pipeline/kafka';
 import { pipelines } from '@pipeline/pipelines';
 import { exposeCounters, SERVICE_CONFIG } from '@pipeline/service-kit';
@@ -7,7 +7,7 @@ import type { AggregatorConfig } from './service';
 
 interface RunningPipeline {
   name: string;
-  counters: PipelineRunner<unknown>['counters'];
+  counters: RunnerCounters;
   stop(): Promise<void>;
 }
 

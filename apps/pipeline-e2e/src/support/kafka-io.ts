@@ -10,6 +10,7 @@ import {
   type Kafka,
   type KafkaMessage,
 } from '@pipeline/kafka';
+import type { FieldShape, ShapeValue, TopicBinding } from '@pipeline/contracts';
 import type { ContractsModule } from './contracts-module';
 import { requiredEnv } from './run-environment';
 
@@ -23,13 +24,9 @@ type EventBinding = ContractsModule['eventTopics'][keyof ContractsModule['eventT
  * Publishes events exactly as the ingest-producer does: Avro through the registry,
  * keyed by the binding's key, idempotent, acks=all, in the given order.
  */
-export async function publishEvents<E>(kafka: Kafka, binding: { topic: string; partitions: number; subject: string; contract: { avroSchema: object; parse(value: unknown): E }; key(value: E): string }, events: readonly E[]): Promise<void> {
+export async function publishEvents<S extends FieldShape>(kafka: Kafka, contracts: ContractsModule, binding: TopicBinding<S>, events: readonly ShapeValue<S>[]): Promise<void> {
   await ensureTopics(kafka, [{ topic: binding.topic, partitions: binding.partitions }]);
-  const codec = await createAvroCodec(createSchemaRegistry(requiredEnv('SCHEMA_REGISTRY_URL')), {
-    subject: binding.subject,
-    schema: binding.contract.avroSchema as { type: 'record'; name: string; fields: unknown[] },
-    validate: (value) => binding.contract.parse(value),
-  });
+  const codec = await createAvroCodec(createSchemaRegistry(requiredEnv('SCHEMA_REGISTRY_URL')), contracts.avroBindingOf(binding));
   const producer = createReliableProducer(kafka);
   await producer.connect();
   try {

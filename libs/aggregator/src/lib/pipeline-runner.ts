@@ -88,7 +88,10 @@ export class PipelineRunner<TEvent> {
       this.changelog,
     ]);
     this.inputCodec = await createAvroCodec(this.registry, this.pipeline.input.binding);
-    for (const output of outputs) this.codecs.set(output.topic, await createAvroCodec(this.registry, output.binding));
+    // Stages may share an output topic (the IoT windows do): one codec, one registration per topic.
+    for (const output of outputs) {
+      if (!this.codecs.has(output.topic)) this.codecs.set(output.topic, await createAvroCodec(this.registry, output.binding));
+    }
 
     this.producer = createReliableProducer(this.kafka, {
       transactionalId: `${this.consumerGroupId}.${this.options.instanceId}`,

@@ -59,8 +59,11 @@ export async function stopProcess(pid: number, graceMs = 30000, signal: NodeJS.S
   while (isAlive(pid)) await sleep(50);
 }
 
-export function removeFile(path: string): void {
-  rmSync(path, { force: true });
+/** Stops the process a pid file names if it is ours (see ownedLivePid), then forgets the pid file. */
+export async function stopOwnedProcess(pidFile: string, marker: string): Promise<void> {
+  const pid = ownedLivePid(pidFile, marker);
+  if (pid !== undefined) await stopProcess(pid);
+  rmSync(pidFile, { force: true });
 }
 
 export function sleep(ms: number): Promise<void> {

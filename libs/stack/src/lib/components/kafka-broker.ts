@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createKafkaClient, kafkaRoundTrip, logLevel } from '@pipeline/kafka';
 import type { StackSettings } from '../stack-settings';
 import { ComponentStartError } from '../errors';
-import { ownedLivePid, portAnswers, removeFile, runToCompletion, startDetached, stopProcess, waitUntil } from '../processes';
+import { ownedLivePid, portAnswers, runToCompletion, startDetached, stopOwnedProcess, waitUntil } from '../processes';
 import type { JavaDistributions } from './java-distributions';
 import type { LocalComponent } from './component';
 
@@ -68,9 +68,7 @@ export class KafkaBroker implements LocalComponent {
   }
 
   async stop(): Promise<void> {
-    const pid = this.runningPid();
-    if (pid !== undefined) await stopProcess(pid);
-    removeFile(this.pidFile);
+    await stopOwnedProcess(this.pidFile, this.configFile);
   }
 
   private serverProperties(): string {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { registryAnswers } from '@pipeline/kafka';
 import type { StackSettings } from '../stack-settings';
 import { ComponentStartError } from '../errors';
-import { ownedLivePid, portAnswers, removeFile, startDetached, stopProcess, waitUntil } from '../processes';
+import { ownedLivePid, portAnswers, startDetached, stopOwnedProcess, waitUntil } from '../processes';
 import type { JavaDistributions } from './java-distributions';
 import type { LocalComponent } from './component';
 
@@ -85,8 +85,6 @@ export class SchemaRegistryServer implements LocalComponent {
   }
 
   async stop(): Promise<void> {
-    const pid = this.runningPid();
-    if (pid !== undefined) await stopProcess(pid);
-    removeFile(this.pidFile);
+    await stopOwnedProcess(this.pidFile, this.workDir);
   }
 }
