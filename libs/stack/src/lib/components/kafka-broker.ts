@@ -46,8 +46,9 @@ export class KafkaBroker implements LocalComponent {
     writeFileSync(this.configFile, this.serverProperties());
     if (!existsSync(join(this.dataDir, 'meta.properties'))) {
       mkdirSync(this.dataDir, { recursive: true });
+      // Passed as --cluster-id=<id>: a random id may begin with "-", which the tool would read as an option.
       const clusterId = randomBytes(16).toString('base64url');
-      runToCompletion(this.java(), ['-cp', kafkaClasspath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', this.configFile]);
+      runToCompletion(this.java(), ['-cp', kafkaClasspath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', this.configFile]);
     }
     startDetached(this.java(), ['-Xms256m', '-Xmx768m', '-cp', kafkaClasspath, 'kafka.Kafka', this.configFile], {
       cwd: this.settings.stackDir,
