@@ -39,11 +39,15 @@ describe('warehouse-sink service (real stack)', () => {
     await admin.disconnect();
   });
 
-  it('migrates and joins its consumer group on bootstrap, exposes its counters, and leaves the group on shutdown', async () => {
+  it('migrates and joins its consumer group when its transport starts, exposes its counters and progress, and leaves the group on shutdown', async () => {
     // Imported after the environment is set: the config module reads it when the module is defined.
     const { AppModule } = await import('./app.module');
     const app = (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication({ logger: false });
     await app.listen(0, '127.0.0.1');
+    // As main.ts does: the sink's stream server is the app's transport.
+    const { WarehouseSinkLifecycle } = await import('./warehouse-sink.lifecycle');
+    app.connectMicroservice({ strategy: app.get(WarehouseSinkLifecycle).sink.server });
+    await app.startAllMicroservices();
     try {
       const tables = await queryRows<{ table_name: string }>(db, 'SELECT table_name FROM information_schema.tables WHERE table_schema = $1', [schema]);
       expect(tables.map((table) => table.table_name)).toEqual(expect.arrayContaining(warehouseTables.map((table) => table.name)));
@@ -52,6 +56,10 @@ describe('warehouse-sink service (real stack)', () => {
       const metrics = await (await fetch(`${await app.getUrl()}/metrics`)).text();
       expect(metrics).toContain(`warehouse_sink_batches_total{group="${groupId}"}`);
       for (const table of warehouseTables) expect(metrics).toContain(`warehouse_sink_rows_upserted_total{table="${table.name}"}`);
+      expect(metrics).toContain(`pipeline_stream_consumer_lag{group="${groupId}"`);
+      const health = await fetch(`${await app.getUrl()}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', info: { sink: { status: 'up' } } });
     } finally {
       await app.close();
     }

@@ -2,5 +2,7 @@ import 'reflect-metadata';
 import { runService } from '@pipeline/service-kit';
 import { AppModule } from './app.module';
 import { warehouseSink } from './service';
+import { WarehouseSinkLifecycle } from './warehouse-sink.lifecycle';
 
-void runService(AppModule, warehouseSink);
+// The sink's stream server is a Nest transport: connected after the HTTP port listens.
+void runService(AppModule, warehouseSink, (app) => [app.get(WarehouseSinkLifecycle).sink.server]);

@@ -14,6 +14,7 @@ const env = {
     .regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka group id: letters, digits, ".", "_" or "-"')
     .default('warehouse-sink')
     .describe('Kafka consumer group of the sink (all sink topics, one group)'),
+  WAREHOUSE_STALL_AFTER_MS: z.coerce.number().int().min(1000).default(60_000).describe('a partition with lag and no commit for this long turns /health to 503'),
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3003),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
 };

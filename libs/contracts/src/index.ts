@@ -9,3 +9,4 @@ export * from './domains/iot';
 export * from './domains/clickstream';
 export * from './domains/transit';
 export * from './domains/catalog';
+export * from './lib/dead-letter';

@@ -4,3 +4,4 @@ export * from './lib/service-kit.module';
 export * from './lib/run-service';
 export * from './lib/metrics.controller';
 export * from './lib/counter-gauges';
+export * from './lib/health-contributors';

@@ -3,6 +3,9 @@ import { avroFields, objectSchema, type AvroField, type FieldShape, type ShapeVa
 
 /** A value or a text row broke its contract; says which contract and every field that is wrong. */
 export class ContractViolationError extends Error {
+  /** A value that breaks its contract never will pass: dead-letter it, never retry. */
+  readonly retriable = false;
+  readonly reasonClass = 'contract';
   constructor(
     readonly contract: string,
     readonly problems: string[],

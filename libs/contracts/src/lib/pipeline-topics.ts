@@ -12,6 +12,10 @@ export const lateEventsTopic: TopicSpec = { topic: namespacedTopic('pipeline.lat
 /** Header names used on dead-letter and late-event records. */
 export const HEADERS = {
   reason: 'pipeline-reason',
+  /** Stable label of the reason (decode, contract, database-refused, unclassified…), for counting and filtering. */
+  reasonClass: 'pipeline-reason-class',
+  /** When the record was dead-lettered (ISO-8601). */
+  failedAt: 'pipeline-failed-at',
   source: 'pipeline-source',
   position: 'pipeline-position',
   contract: 'pipeline-contract',

@@ -29,6 +29,8 @@ export interface AvroCodec<T> {
  * outages are not this error; they surface as they are, so consumers retry instead.
  */
 export class AvroDecodeError extends Error {
+  readonly retriable = false;
+  readonly reasonClass = 'decode';
   constructor(
     readonly subject: string,
     readonly reason: string,
@@ -36,6 +38,30 @@ export class AvroDecodeError extends Error {
     super(`cannot decode a record of ${subject}: ${reason}`);
     this.name = 'AvroDecodeError';
   }
+}
+
+/** The registry did not answer (down, paused, overloaded): consumers retry, never dead-letter. */
+export class RegistryUnavailableError extends Error {
+  readonly retriable = true;
+  readonly reasonClass = 'registry';
+  constructor(
+    readonly subject: string,
+    cause: unknown,
+  ) {
+    super(`schema registry unavailable while resolving a writer schema of ${subject}: ${messageOf(cause)}`, { cause });
+    this.name = 'RegistryUnavailableError';
+  }
+}
+
+/** A registry look-up that hangs (a paused registry) must not hang the consumer. */
+const REGISTRY_LOOKUP_TIMEOUT_MS = 10_000;
+
+function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 function messageOf(error: unknown): string {
@@ -62,7 +88,7 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
   const resolutionFor = (writerId: number): Promise<WriterResolution> => {
     let resolution = resolutions.get(writerId);
     if (!resolution) {
-      resolution = registry.getSchema(writerId).then(
+      resolution = withDeadline(registry.getSchema(writerId), REGISTRY_LOOKUP_TIMEOUT_MS).then(
         (schema) => {
           try {
             const writer = Type.forSchema(JSON.parse(JSON.stringify(schema)) as Schema);
@@ -72,7 +98,7 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
           }
         },
         (error: unknown) => {
-          throw isUnknownSchemaId(error) ? new AvroDecodeError(binding.subject, `writer schema id ${writerId} is not in the registry`) : error;
+          throw isUnknownSchemaId(error) ? new AvroDecodeError(binding.subject, `writer schema id ${writerId} is not in the registry`) : new RegistryUnavailableError(binding.subject, error);
         },
       );
       resolution.catch(() => resolutions.delete(writerId));

@@ -8,6 +8,8 @@ export interface KafkaConnection {
   /** host:port pairs, e.g. ["127.0.0.1:9092"]. */
   brokers: string[];
   clientId: string;
+  /** The service's logger for the client's own lines; default JSON lines on stderr. */
+  log?: KafkaLogSink;
 }
 
 /** Parses KAFKA_BROKERS ("host:port,host:port") into a list, rejecting empty entries. */
@@ -41,16 +43,26 @@ const RETRIED_CONDITIONS = [
   'There is no leader for this topic-partition',
 ];
 
-const LEVEL_NAMES: Record<number, string> = { [logLevel.ERROR]: 'ERROR', [logLevel.WARN]: 'WARN', [logLevel.INFO]: 'INFO', [logLevel.DEBUG]: 'DEBUG' };
+const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
 
-const quietRetries: logCreator = () => ({ level, log }) => {
-  const { message, timestamp, ...extra } = log;
-  const text = `${message} ${typeof extra['error'] === 'string' ? extra['error'] : ''}`;
-  const retried = RETRIED_CONDITIONS.some((condition) => text.includes(condition));
-  if (retried && process.env['LOG_LEVEL'] !== 'debug') return;
-  const name = retried ? 'DEBUG' : (LEVEL_NAMES[level] ?? 'INFO');
-  process.stderr.write(`${JSON.stringify({ level: name, time: timestamp, logger: 'kafkajs', msg: message, ...extra })}\n`);
-};
+/** Where the client's own log lines go: the service's logger (one log shape per service). */
+export type KafkaLogSink = (level: 'error' | 'warn' | 'info' | 'debug', message: string, context: Record<string, unknown>) => void;
+
+const stderrSink: KafkaLogSink = (level, message, context) => process.stderr.write(`${JSON.stringify({ level: level.toUpperCase(), logger: 'kafkajs', msg: message, ...context })}\n`);
+
+function quietRetries(sink: KafkaLogSink): logCreator {
+  return () =>
+    ({ level, log }) => {
+      const { message } = log;
+      // The service's logger stamps its own time.
+      const extra = Object.fromEntries(Object.entries(log).filter(([name]) => name !== 'message' && name !== 'timestamp'));
+      const text = `${message} ${typeof extra['error'] === 'string' ? extra['error'] : ''}`;
+      const retried = RETRIED_CONDITIONS.some((condition) => text.includes(condition));
+      if (retried && process.env['LOG_LEVEL'] !== 'debug') return;
+      const name = retried ? 'debug' : (LEVEL_NAMES[level] ?? 'info');
+      sink(name, message, extra);
+    };
+}
 
 /**
  * The one place that constructs a kafkajs client. Everything else in the
@@ -62,7 +74,7 @@ export function createKafkaClient(connection: KafkaConnection, overrides: Partia
     clientId: connection.clientId,
     brokers: connection.brokers,
     logLevel: logLevel.WARN,
-    logCreator: quietRetries,
+    logCreator: quietRetries(connection.log ?? stderrSink),
     retry: { initialRetryTime: 200, retries: 8 },
     ...overrides,
   });

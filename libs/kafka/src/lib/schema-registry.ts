@@ -8,6 +8,9 @@ export function createSchemaRegistry(url: string): SchemaRegistry {
 }
 
 export class SchemaRegistrationError extends Error {
+  /** The registry answered with a refusal (4xx: incompatible or invalid schema): no retry helps. Otherwise it was unreachable. */
+  readonly retriable: boolean;
+  readonly reasonClass: string;
   constructor(
     readonly subject: string,
     cause: unknown,
@@ -16,6 +19,9 @@ export class SchemaRegistrationError extends Error {
       cause,
     });
     this.name = 'SchemaRegistrationError';
+    const status = typeof cause === 'object' && cause !== null && 'status' in cause ? Number(cause.status) : undefined;
+    this.retriable = status === undefined || status >= 500 || status === 408 || status === 429;
+    this.reasonClass = this.retriable ? 'registry' : 'schema-refused';
   }
 }
 

@@ -1,22 +1,36 @@
 import { Controller, Get, Inject, OnApplicationShutdown } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { DEPENDENCY_CHECKS, withTimeout, type DependencyCheck } from './dependency-check';
+import { HealthContributors, type HealthContributor } from './health-contributors';
 
 const CHECK_TIMEOUT_MS = 3000;
 
-/** GET /health: 200 when every real dependency answers, 503 with the failing ones otherwise. */
+/**
+ * GET /health: 200 when every real dependency answers and every stream server's partitions
+ * keep moving, 503 naming the failing dependency or the stalled partition otherwise.
+ */
 @Controller('health')
 export class HealthController implements OnApplicationShutdown {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @Inject(DEPENDENCY_CHECKS) private readonly dependencies: DependencyCheck[],
+    private readonly contributors: HealthContributors,
   ) {}
 
   @Get()
   @HealthCheck()
   check() {
-    return this.health.check(this.dependencies.map((dependency) => () => this.probe(dependency)));
+    return this.health.check([
+      ...this.dependencies.map((dependency) => () => this.probe(dependency)),
+      ...this.contributors.all().map((contributor) => () => this.report(contributor)),
+    ]);
+  }
+
+  private async report(contributor: HealthContributor): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(contributor.name);
+    const { ok, detail } = contributor.health();
+    return ok ? indicator.up({ message: detail }) : indicator.down({ message: detail });
   }
 
   private async probe(dependency: DependencyCheck): Promise<HealthIndicatorResult> {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv as parseDotEnv } from 'node:util';
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import type { z } from 'zod';
 import { ConfigValidationError, parseEnv } from '@pipeline/config';
@@ -19,7 +20,12 @@ function effectiveEnv(): Record<string, string | undefined> {
  * on SIGTERM/SIGINT (Nest runs the modules' shutdown hooks: consumers leave their
  * group, producers flush).
  */
-export async function runService<Shape extends z.ZodRawShape>(appModule: Type<unknown>, definition: ServiceDefinition<Shape>): Promise<INestApplication> {
+export async function runService<Shape extends z.ZodRawShape>(
+  appModule: Type<unknown>,
+  definition: ServiceDefinition<Shape>,
+  /** Stream servers (custom transports) to connect once the HTTP port listens, e.g. from a provider of the app. */
+  transports: (app: INestApplication) => CustomTransportStrategy[] = () => [],
+): Promise<INestApplication> {
   try {
     parseEnv(definition.name, definition.env, effectiveEnv());
   } catch (error) {
@@ -33,5 +39,8 @@ export async function runService<Shape extends z.ZodRawShape>(appModule: Type<un
   const { HTTP_PORT } = app.get<{ HTTP_PORT: number }>(SERVICE_CONFIG);
   await app.listen(HTTP_PORT);
   app.get(Logger).log(`${definition.name} up; health at http://127.0.0.1:${HTTP_PORT}/health`);
+  // Health answers (503 "starting") while the transports wait for their dependencies.
+  for (const strategy of transports(app)) app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
   return app;
 }

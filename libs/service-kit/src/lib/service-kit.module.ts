@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { z } from 'zod';
 import { parseEnv } from '@pipeline/config';
 import { DEPENDENCY_CHECKS, type DependencyCheck } from './dependency-check';
+import { HealthContributors } from './health-contributors';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 
@@ -49,6 +50,7 @@ export class ServiceKitModule {
       ],
       controllers: [HealthController, MetricsController],
       providers: [
+        HealthContributors,
         {
           provide: SERVICE_CONFIG,
           inject: [ConfigService],
@@ -61,7 +63,7 @@ export class ServiceKitModule {
           useFactory: (config: ServiceConfig<Shape>) => definition.dependencies(config),
         },
       ],
-      exports: [SERVICE_CONFIG, DEPENDENCY_CHECKS],
+      exports: [SERVICE_CONFIG, DEPENDENCY_CHECKS, HealthContributors],
     };
   }
 }

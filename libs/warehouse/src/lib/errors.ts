@@ -23,14 +23,3 @@ export class WarehouseSchemaDriftError extends Error {
     this.name = 'WarehouseSchemaDriftError';
   }
 }
-
-/** The sink could not start; says which step failed. */
-export class WarehouseSinkStartError extends Error {
-  constructor(
-    readonly step: string,
-    cause: unknown,
-  ) {
-    super(`warehouse sink could not start (${step}): ${messageOf(cause)}`, { cause });
-    this.name = 'WarehouseSinkStartError';
-  }
-}

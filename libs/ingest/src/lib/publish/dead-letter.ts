@@ -1,4 +1,4 @@
-import { HEADERS } from '@pipeline/contracts';
+import { deadLetterRecord } from '@pipeline/contracts';
 import type { Message } from '@pipeline/kafka';
 
 /** One rejected input: what it was, where it came from and why it was refused. */
@@ -16,14 +16,13 @@ export interface DeadLetter {
 
 /** The dead-letter record: the raw input as JSON, the reason and its origin in headers. Keyed by source, so one source's rejects stay in order. */
 export function deadLetterMessage(letter: DeadLetter): Message {
-  return {
+  return deadLetterRecord({
+    reason: letter.reason,
+    reasonClass: 'invalid-input',
+    source: letter.source,
+    position: letter.position,
+    contract: letter.contract,
     key: letter.source,
     value: JSON.stringify(letter.raw ?? null),
-    headers: {
-      [HEADERS.reason]: letter.reason,
-      [HEADERS.source]: letter.source,
-      [HEADERS.position]: letter.position,
-      [HEADERS.contract]: letter.contract,
-    },
-  };
+  });
 }

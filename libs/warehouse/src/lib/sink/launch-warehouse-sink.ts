@@ -1,8 +1,9 @@
-import { createKafkaClient, createSchemaRegistry, parseBrokerList } from '@pipeline/kafka';
+import { createKafkaClient, createSchemaRegistry, parseBrokerList, type KafkaLogSink } from '@pipeline/kafka';
+import type { KafkaStreamServer, StreamLogger } from '@pipeline/streaming';
 import { runWarehouseMigrations } from '../migrate';
 import { createWarehouseSchemaDataSource } from '../warehouse-data-source';
 import type { WarehouseSettings } from '../warehouse-settings';
-import { startWarehouseSink, type RunningWarehouseSink, type WarehouseSinkOptions } from './warehouse-sink';
+import { createWarehouseSinkServer, type RunningWarehouseSink, type WarehouseSinkHandler, type WarehouseSinkOptions } from './warehouse-sink';
 
 export interface WarehouseSinkSettings extends WarehouseSettings {
   kafkaBrokers: string;
@@ -11,38 +12,52 @@ export interface WarehouseSinkSettings extends WarehouseSettings {
   clientId: string;
 }
 
+export interface WarehouseSinkService {
+  readonly server: KafkaStreamServer;
+  readonly handler: WarehouseSinkHandler;
+  /** Migrations the start applied (empty when the schema was up to date, or before the start). */
+  appliedMigrations(): readonly string[];
+}
+
+type SinkOverrides = Pick<WarehouseSinkOptions, 'routes' | 'deadLetter' | 'fromBeginning' | 'listener' | 'stallAfterMs'> & { logger?: StreamLogger; kafkaLog?: KafkaLogSink };
+
+/**
+ * The warehouse-sink service as a stream server: before consuming, it opens the warehouse
+ * schema and migrates it (waiting while PostgreSQL is unreachable); after its last commit
+ * on close, it closes the database pool.
+ */
+export function warehouseSinkService(settings: WarehouseSinkSettings, overrides: SinkOverrides = {}): WarehouseSinkService {
+  const dataSource = createWarehouseSchemaDataSource(settings);
+  let applied: readonly string[] = [];
+  const { server, handler } = createWarehouseSinkServer({
+    ...overrides,
+    kafka: createKafkaClient({ brokers: parseBrokerList(settings.kafkaBrokers), clientId: settings.clientId, log: overrides.kafkaLog }),
+    registry: createSchemaRegistry(settings.schemaRegistryUrl),
+    dataSource,
+    groupId: settings.groupId,
+    prepare: async () => {
+      if (!dataSource.isInitialized) await dataSource.initialize();
+      applied = await runWarehouseMigrations(dataSource, settings.biReaderPassword);
+    },
+    close: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    },
+  });
+  return { server, handler, appliedMigrations: () => applied };
+}
+
 export interface LaunchedWarehouseSink extends RunningWarehouseSink {
-  /** Migrations this start applied (empty when the schema was up to date). */
   readonly appliedMigrations: readonly string[];
 }
 
-/**
- * The warehouse-sink service in one call: open the warehouse schema, migrate it, then start
- * consuming. stop() finishes the in-flight batch, then closes the database pool.
- */
-export async function launchWarehouseSink(
-  settings: WarehouseSinkSettings,
-  overrides: Pick<WarehouseSinkOptions, 'routes' | 'deadLetter' | 'fromBeginning' | 'listener'> = {},
-): Promise<LaunchedWarehouseSink> {
-  const dataSource = createWarehouseSchemaDataSource(settings);
-  await dataSource.initialize();
-  try {
-    const appliedMigrations = await runWarehouseMigrations(dataSource, settings.biReaderPassword);
-    const sink = await startWarehouseSink({
-      ...overrides,
-      kafka: createKafkaClient({ brokers: parseBrokerList(settings.kafkaBrokers), clientId: settings.clientId }),
-      registry: createSchemaRegistry(settings.schemaRegistryUrl),
-      dataSource,
-      groupId: settings.groupId,
-    });
-    let stopping: Promise<void> | undefined;
-    return {
-      appliedMigrations,
-      counters: sink.counters,
-      stop: () => (stopping ??= sink.stop().finally(() => dataSource.destroy())),
-    };
-  } catch (error) {
-    await dataSource.destroy();
-    throw error;
-  }
+/** Starts the sink outside Nest (tests, scripts); stop() finishes the in-flight batch, then closes the pool. */
+export async function launchWarehouseSink(settings: WarehouseSinkSettings, overrides: SinkOverrides = {}): Promise<LaunchedWarehouseSink> {
+  const service = warehouseSinkService(settings, overrides);
+  await new Promise<void>((resolve, reject) => void service.server.listen((error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
+  let stopping: Promise<void> | undefined;
+  return {
+    appliedMigrations: service.appliedMigrations(),
+    counters: () => structuredClone(service.handler.counters),
+    stop: () => (stopping ??= service.server.close()),
+  };
 }

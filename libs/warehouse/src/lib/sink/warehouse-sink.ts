@@ -1,52 +1,36 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { avroBindingOf, deadLetterTopic, sinkRoutes } from '@pipeline/contracts';
-import {
-  createAvroCodec,
-  createReliableProducer,
-  ensureTopics,
-  SEND_DEFAULTS,
-  type AvroCodec,
-  type EachBatchPayload,
-  type Kafka,
-  type SchemaRegistry,
-  type TopicSpec,
-} from '@pipeline/kafka';
-import { WarehouseSinkStartError } from '../errors';
+import { createAvroCodec, type AvroCodec, type Kafka, type SchemaRegistry, type TopicSpec } from '@pipeline/kafka';
+import { classifyFailure, KafkaStreamServer, type HandlerResult, type RejectedRecord, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition } from '@pipeline/streaming';
 import type { LandingRoute, LandingRow, LandingTable } from '../landing-route';
 import { statementChunks } from '../sql';
-import {
-  addBatch,
-  databaseRefusal,
-  deadLetterMessage,
-  emptyCounters,
-  offsetAfter,
-  rejectionReason,
-  type CommittedBatch,
-  type ConsumedRecord,
-  type SinkCounters,
-} from './sink-records';
+import { addBatch, emptyCounters, type CommittedBatch, type SinkCounters } from './sink-records';
 
 /** Callbacks for logs and metrics; none may throw. */
 export interface WarehouseSinkListener {
   batchCommitted?(batch: CommittedBatch): void;
   recordDeadLettered?(record: { topic: string; partition: number; offset: string; reason: string }): void;
-  /** The consumer failed; kafkajs restarts it (replaying from the committed offsets) unless willRestart is false. */
-  consumerCrashed?(error: Error, willRestart: boolean): void;
 }
 
 export interface WarehouseSinkOptions {
   kafka: Kafka;
   registry: SchemaRegistry;
-  /** Initialised data source bound to the migrated warehouse schema (createWarehouseSchemaDataSource). */
+  /** Data source bound to the warehouse schema; initialised and migrated by `prepare` when given. */
   dataSource: DataSource;
   groupId: string;
+  /** Runs before consuming (connect and migrate); retried while the database is unreachable. */
+  prepare?: () => Promise<void>;
+  /** Runs when the sink stops, after its last commit (close the pool). */
+  close?: () => Promise<void>;
   /** Topic → table; default: every route of the contracts' catalog. */
   routes?: readonly LandingRoute[];
-  /** Where undecodable or invalid records go; default pipeline.dead-letter. */
+  /** Where undecodable or refused records go; default pipeline.dead-letter. */
   deadLetter?: TopicSpec;
   /** Where a group without committed offsets starts; default true, so the warehouse gets the whole history. */
   fromBeginning?: boolean;
   listener?: WarehouseSinkListener;
+  logger?: StreamLogger;
+  stallAfterMs?: number;
 }
 
 export interface RunningWarehouseSink {
@@ -64,25 +48,24 @@ interface TopicRoute {
 interface DecodedRecord {
   kind: 'row';
   row: LandingRow;
-  record: ConsumedRecord;
+  record: StreamRecord;
 }
 interface Rejection {
   kind: 'rejected';
-  record: ConsumedRecord;
-  reason: string;
+  rejected: RejectedRecord;
 }
 type RecordOutcome = DecodedRecord | Rejection | { kind: 'empty' };
 
-async function decodeRecord(route: TopicRoute, record: ConsumedRecord): Promise<RecordOutcome> {
+async function decodeRecord(route: TopicRoute, record: StreamRecord): Promise<RecordOutcome> {
   // Aggregate topics carry no heartbeats or tombstones; a null value is skipped, never fatal.
   if (record.value === null) return { kind: 'empty' };
   try {
     return { kind: 'row', row: await route.codec.decode(record.value), record };
   } catch (error) {
-    const reason = rejectionReason(error);
-    // Anything but a bad record (registry unreachable) fails the batch, which kafkajs retries.
-    if (reason === undefined) throw error;
-    return { kind: 'rejected', record, reason };
+    const failure = classifyFailure(error);
+    // Only a record that can never decode is rejected; an outage (registry unreachable) fails the batch, which is retried.
+    if (failure.kind !== 'record') throw error;
+    return { kind: 'rejected', rejected: { record, failure } };
   }
 }
 
@@ -95,136 +78,124 @@ async function upsertAll(manager: EntityManager, table: LandingTable, rows: read
 
 /**
  * Upserts a batch's rows in one transaction, in multi-row statements. When the database refuses
- * a value (e.g. a measure beyond its numeric column), no retry can help: the rows are written
- * again one by one, still in one transaction with a savepoint per row, and the refused ones are
- * returned for the dead-letter topic. Any other error fails the batch, which kafkajs retries.
+ * a row for what it holds (a value beyond its column, a key too long for its index: SQLSTATE
+ * classes 22, 23, 54), the rows are written again one by one, still in one transaction with a
+ * savepoint per row, and the refused ones are returned for the dead-letter topic. Any other
+ * failure fails the batch, and the runtime's error policy retries or isolates it.
  */
-async function upsertBatch(dataSource: DataSource, table: LandingTable, decoded: readonly DecodedRecord[]): Promise<Rejection[]> {
+async function upsertBatch(dataSource: DataSource, table: LandingTable, decoded: readonly DecodedRecord[]): Promise<RejectedRecord[]> {
   if (decoded.length === 0) return [];
   try {
     await dataSource.transaction((manager) => upsertAll(manager, table, decoded.map((record) => record.row)));
     return [];
   } catch (error) {
-    if (databaseRefusal(error) === undefined) throw error;
+    if (classifyFailure(error).kind !== 'record') throw error;
   }
   return dataSource.transaction(async (manager) => {
-    const refused: Rejection[] = [];
+    const refused: RejectedRecord[] = [];
     for (const { row, record } of decoded) {
       await manager.query('SAVEPOINT warehouse_row');
       try {
         await upsertAll(manager, table, [row]);
         await manager.query('RELEASE SAVEPOINT warehouse_row');
       } catch (error) {
-        const reason = databaseRefusal(error);
-        if (reason === undefined) throw error;
+        const failure = classifyFailure(error);
+        if (failure.kind !== 'record') throw error;
         await manager.query('ROLLBACK TO SAVEPOINT warehouse_row');
-        refused.push({ kind: 'rejected', record, reason });
+        refused.push({ record, failure });
       }
     }
     return refused;
   });
 }
 
-async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw new WarehouseSinkStartError(name, error);
-  }
-}
-
 /**
- * Lands every route's topic in its table. One consumer group; per batch: decode, upsert the rows
- * in one database transaction, dead-letter what can never land, then commit the offsets. A crash
- * at any point replays from the last commit, and upserts on the natural key make a replay
- * overwrite rows, never duplicate them.
+ * The sink as a handler of the streaming runtime: per batch (one topic-partition, so one
+ * table), decode, upsert the rows in one database transaction, and return what can never
+ * land; the runtime dead-letters those and only then commits the offsets. A crash at any
+ * point replays from the last commit, and upserts on the natural key make a replay overwrite
+ * rows, never duplicate them.
  */
-export async function startWarehouseSink(options: WarehouseSinkOptions): Promise<RunningWarehouseSink> {
-  const routes = options.routes ?? sinkRoutes;
-  const deadLetter = options.deadLetter ?? deadLetterTopic;
-  const listener = options.listener ?? {};
-  const counters = emptyCounters(routes.map((route) => route.table.name));
+export class WarehouseSinkHandler implements StreamHandler {
+  readonly counters: SinkCounters;
+  private readonly routes: readonly LandingRoute[];
+  private routesByTopic = new Map<string, TopicRoute>();
 
-  await step('ensure topics', () =>
-    ensureTopics(options.kafka, [
-      ...routes.map(({ topic }) => ({ topic: topic.topic, partitions: topic.partitions, config: { ...topic.config } })),
-      deadLetter,
-    ]),
-  );
-  const routesByTopic = new Map<string, TopicRoute>(
-    await step('register Avro schemas', () =>
-      Promise.all(routes.map(async (route) => [route.topic.topic, { table: route.table, codec: await createAvroCodec(options.registry, avroBindingOf(route.topic)) }] as const)),
-    ),
-  );
+  constructor(private readonly options: WarehouseSinkOptions) {
+    this.routes = options.routes ?? sinkRoutes;
+    this.counters = emptyCounters(this.routes.map((route) => route.table.name));
+  }
 
-  const producer = createReliableProducer(options.kafka);
-  // A short fetch wait keeps a graceful stop short: kafkajs waits for the outstanding fetch before leaving.
-  const consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000 });
-  consumer.on(consumer.events.CRASH, ({ payload }) => listener.consumerCrashed?.(payload.error, payload.restart));
+  get topics(): string[] {
+    return this.routes.map((route) => route.topic.topic);
+  }
 
-  const landBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> => {
+  get topicSpecs(): TopicSpec[] {
+    return this.routes.map(({ topic }) => ({ topic: topic.topic, partitions: topic.partitions, config: { ...topic.config } }));
+  }
+
+  async prepare(): Promise<void> {
+    await this.options.prepare?.();
+    this.routesByTopic = new Map(
+      await Promise.all(this.routes.map(async (route) => [route.topic.topic, { table: route.table, codec: await createAvroCodec(this.options.registry, avroBindingOf(route.topic)) }] as const)),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.options.close?.();
+  }
+
+  async handle(partition: TopicPartition, records: readonly StreamRecord[]): Promise<HandlerResult> {
     const startedAt = Date.now();
-    // kafkajs hands over one topic-partition per batch, so a batch is the rows of one table.
-    const route = routesByTopic.get(batch.topic);
-    if (!route) throw new Error(`no route for subscribed topic ${batch.topic}`);
-    const outcomes = await Promise.all(
-      batch.messages.map((message) =>
-        decodeRecord(route, { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers }),
-      ),
-    );
+    const route = this.routesByTopic.get(partition.topic);
+    if (!route) throw new Error(`no route for subscribed topic ${partition.topic}`);
+    const outcomes: RecordOutcome[] = [];
+    for (const record of records) outcomes.push(await decodeRecord(route, record));
     const decoded = outcomes.filter((outcome): outcome is DecodedRecord => outcome.kind === 'row');
-    const refused = await upsertBatch(options.dataSource, route.table, decoded);
+    const refused = await upsertBatch(this.options.dataSource, route.table, decoded);
+    const contract = route.table.contract.name;
+    const rejected = [...outcomes.flatMap((outcome) => (outcome.kind === 'rejected' ? [outcome.rejected] : [])), ...refused].map((rejection) => ({ ...rejection, contract }));
 
-    const rejected = [...outcomes.filter((outcome): outcome is Rejection => outcome.kind === 'rejected'), ...refused].sort((a, b) =>
-      BigInt(a.record.offset) < BigInt(b.record.offset) ? -1 : 1,
-    );
-    if (rejected.length > 0) {
-      const messages = rejected.map(({ record, reason }) => deadLetterMessage(record, reason, route.table.contract.name));
-      await producer.send({ topic: deadLetter.topic, messages, ...SEND_DEFAULTS });
-    }
-
-    // Only now, with the rows committed and the rejects acknowledged, does the group move on.
-    const committedOffset = offsetAfter(batch.lastOffset());
-    await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: committedOffset }] }] });
-    resolveOffset(batch.lastOffset());
-
+    const last = records[records.length - 1];
     const committed: CommittedBatch = {
-      topic: batch.topic,
-      partition: batch.partition,
-      committedOffset,
-      records: batch.messages.length,
+      topic: partition.topic,
+      partition: partition.partition,
+      committedOffset: last ? (BigInt(last.offset) + 1n).toString() : '',
+      records: records.length,
       rowsUpserted: { [route.table.name]: decoded.length - refused.length },
       deadLettered: rejected.length,
       emptyRecords: outcomes.filter((outcome) => outcome.kind === 'empty').length,
       durationMs: Date.now() - startedAt,
     };
-    addBatch(counters, committed);
-    for (const { record, reason } of rejected) listener.recordDeadLettered?.({ topic: batch.topic, partition: batch.partition, offset: record.offset, reason });
-    listener.batchCommitted?.(committed);
-    await heartbeat();
-  };
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    // kafkajs waits for the in-flight batch (which commits its own offsets) before leaving the group.
-    stopping ??= consumer.disconnect().finally(() => producer.disconnect());
-    return stopping;
-  };
-
-  try {
-    await step('connect the dead-letter producer', () => producer.connect());
-    await step('join the consumer group', async () => {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...routesByTopic.keys()], fromBeginning: options.fromBeginning ?? true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: landBatch });
-    });
-  } catch (error) {
-    await stop().catch(() => undefined);
-    throw error;
+    return {
+      rejected,
+      onCommitted: () => {
+        addBatch(this.counters, committed);
+        for (const { record, failure } of rejected) this.options.listener?.recordDeadLettered?.({ topic: record.topic, partition: record.partition, offset: record.offset, reason: failure.reason });
+        this.options.listener?.batchCommitted?.(committed);
+      },
+    };
   }
+}
 
-  return {
-    counters: () => structuredClone(counters),
-    stop,
-  };
+const silentLogger: StreamLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The sink's stream server (a Nest transport); `after-handler` delivery: the database transaction is the commit point. */
+export function createWarehouseSinkServer(options: WarehouseSinkOptions): { server: KafkaStreamServer; handler: WarehouseSinkHandler } {
+  const handler = new WarehouseSinkHandler(options);
+  const deadLetter = options.deadLetter ?? deadLetterTopic;
+  const server = new KafkaStreamServer({
+    name: 'warehouse-sink',
+    kafka: options.kafka,
+    groupId: options.groupId,
+    topics: handler.topics,
+    handler,
+    delivery: 'after-handler',
+    ensureTopics: [...handler.topicSpecs, deadLetter],
+    deadLetterTopic: deadLetter.topic,
+    fromBeginning: options.fromBeginning,
+    stallAfterMs: options.stallAfterMs,
+    logger: options.logger ?? silentLogger,
+  });
+  return { server, handler };
 }

@@ -1,0 +1,479 @@
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { deadLetterRecord, type RecordOrigin } from '@pipeline/contracts';
+import { createReliableProducer, ensureTopics, SEND_DEFAULTS, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { backoffMs, boundedChunks, DEFAULT_BATCH_LIMITS, type BatchLimits } from './batches';
+import { classifyFailure, messageOf, type Failure } from './failures';
+import { exposeProgress, streamMetrics } from './metrics';
+import { ProgressBoard, type StalledPartition } from './progress';
+
+/** One consumed record, as handlers see it. */
+export interface StreamRecord extends RecordOrigin {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: IHeaders;
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** A record the handler could not process; the runtime dead-letters it with this failure. */
+export interface RejectedRecord {
+  readonly record: StreamRecord;
+  readonly failure: Failure;
+  /** The contract the record was read as, for the dead letter. */
+  readonly contract?: string;
+}
+
+export interface HandlerResult {
+  /** Records to produce; in transactional mode, in the same transaction as the offsets. */
+  readonly outputs?: ReadonlyArray<{ readonly topic: string; readonly message: Message }>;
+  /** Records of this batch that can never be processed. */
+  readonly rejected?: readonly RejectedRecord[];
+  /** Called once the batch is committed (counters of committed work count a retried batch once). */
+  readonly onCommitted?: () => void;
+}
+
+/**
+ * What a service plugs into the runtime. `handle` gets a bounded run of consecutive records
+ * of one partition and either returns its outputs or throws; the runtime classifies what
+ * it throws (see failures.ts) and retries, splits or dead-letters accordingly.
+ */
+export interface StreamHandler {
+  /** Called once before consuming (e.g. registering schemas); retriable failures are retried with backoff. */
+  prepare?(): Promise<void>;
+  /** Newly assigned partitions (after fencing, before their first batch). */
+  assigned?(partitions: readonly TopicPartition[]): Promise<void> | void;
+  /**
+   * Partitions taken away, or whose in-memory state may be ahead of what was committed
+   * (a batch failed after changing it): drop their state; it is restored before the next batch.
+   */
+  revoked?(partitions: readonly TopicPartition[]): Promise<void> | void;
+  handle(partition: TopicPartition, records: readonly StreamRecord[]): Promise<HandlerResult>;
+  /** Called last when the server closes (release pools). */
+  close?(): Promise<void>;
+}
+
+export interface StreamServerOptions {
+  /** Shown in logs, dead letters (`pipeline-source`) and metrics. */
+  readonly name: string;
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly handler: StreamHandler;
+  /**
+   * `transactional`: outputs, dead letters and the offset commit in one Kafka transaction per
+   * batch, with one transactional producer per input partition, so the replica that owns a
+   * partition fences every earlier owner (Kafka Streams' exactly-once per task).
+   * `after-handler`: the handler's own side effect (a database transaction) is the commit
+   * point; dead letters are produced, then offsets committed.
+   */
+  readonly delivery: 'transactional' | 'after-handler';
+  /** Topics to create if missing before consuming (inputs, outputs, dead letters). */
+  readonly ensureTopics?: readonly TopicSpec[];
+  readonly deadLetterTopic: string;
+  readonly limits?: BatchLimits;
+  /** A partition with lag and no progress for this long is reported stalled. Default 60 s. */
+  readonly stallAfterMs?: number;
+  /** Failures of an unclassified kind before the batch is split to isolate a record. Default 3. */
+  readonly isolateAfterAttempts?: number;
+  readonly retryBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Where a group without committed offsets starts. Default true. */
+  readonly fromBeginning?: boolean;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  /** Partitions processed at once (each has its own producer and transactions). Default 2. */
+  readonly partitionsConsumedConcurrently?: number;
+  readonly logger: StreamLogger;
+}
+
+export interface StreamLogger {
+  log(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, context?: Record<string, unknown>): void;
+  error(message: string, context?: Record<string, unknown>): void;
+}
+
+export interface StreamHealth {
+  readonly ok: boolean;
+  readonly state: 'starting' | 'running' | 'stopped' | 'crashed';
+  readonly stalled: readonly StalledPartition[];
+  readonly detail: string;
+}
+
+const key = ({ topic, partition }: TopicPartition) => `${topic}:${partition}`;
+
+/** Thrown out of a batch when a newer owner fenced this replica: kafkajs restarts the consumer and rejoins. */
+class PartitionLostError extends Error {
+  readonly retriable = true;
+  constructor(partition: TopicPartition, reason: string) {
+    super(`lost ${key(partition)} to a newer owner: ${reason}`);
+    this.name = 'PartitionLostError';
+  }
+}
+
+/**
+ * The one consume → handle → commit loop of the product, as a NestJS custom transport
+ * (like @nestjs/microservices' ServerKafka, it owns its consumer and producers from
+ * `listen` to `close`). Apps add it with `app.connectMicroservice({ strategy })` and only
+ * write handlers. It owns bounded batches, the error policy (retry, split, dead-letter),
+ * fencing and offset positions on (re)assignment, rebalance hand-over, crash restarts,
+ * progress tracking for /health and the metrics.
+ */
+export class KafkaStreamServer extends Server implements CustomTransportStrategy {
+  readonly board = new ProgressBoard();
+  private consumer: Consumer | undefined;
+  /** Dead letters in `after-handler` delivery; never used for outputs. */
+  private producer: Producer | undefined;
+  /** Transactional delivery: the producer owning each assigned input partition. */
+  private readonly partitionProducers = new Map<string, Promise<Producer>>();
+  private assignedPartitions: TopicPartition[] = [];
+  /** Partitions this replica was fenced out of; skipped until the group hands out partitions again. */
+  private readonly lost = new Set<string>();
+  private state: StreamHealth['state'] = 'starting';
+  private crash: string | undefined;
+  private startupProblem: string | undefined;
+  private withdrawMetrics: (() => void) | undefined;
+  private readonly limits: BatchLimits;
+  private readonly stallAfterMs: number;
+
+  constructor(private readonly options: StreamServerOptions) {
+    super();
+    this.limits = options.limits ?? DEFAULT_BATCH_LIMITS;
+    this.stallAfterMs = options.stallAfterMs ?? 60_000;
+  }
+
+  // Nest's Server contract: this transport has no event listeners and no message patterns.
+  on(): void {
+    return undefined;
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  async listen(callback: (...optionalParams: unknown[]) => void): Promise<void> {
+    try {
+      await this.start();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.state = 'stopped';
+    // kafkajs finishes the batch in flight (its transaction commits) before leaving the group.
+    await this.consumer?.disconnect().catch(() => undefined);
+    await Promise.allSettled([...this.partitionProducers.values()].map(async (producer) => (await producer).disconnect()));
+    this.partitionProducers.clear();
+    await this.producer?.disconnect().catch(() => undefined);
+    this.withdrawMetrics?.();
+    await this.options.handler.close?.();
+  }
+
+  health(): StreamHealth {
+    const stalled = this.board.stalled(this.stallAfterMs);
+    const problems = stalled.map(
+      (partition) => `${partition.topic}[${partition.partition}] stalled for ${Math.round(partition.stalledForMs / 1000)} s with lag ${partition.lag}${partition.lastError ? `: ${partition.lastError}` : ''}`,
+    );
+    if (this.state === 'crashed') problems.unshift(`consumer crashed: ${this.crash ?? 'unknown'}`);
+    if (this.state === 'starting' && this.startupProblem) problems.unshift(`starting: ${this.startupProblem}`);
+    return { ok: problems.length === 0 && this.state !== 'stopped', state: this.state, stalled, detail: problems.join('; ') || this.state };
+  }
+
+  private async start(): Promise<void> {
+    const { kafka } = this.options;
+    const options = this.options;
+    await this.untilReady('create topics', async () => {
+      if (options.ensureTopics?.length) await ensureTopics(kafka, [...options.ensureTopics]);
+    });
+    await this.untilReady('prepare the handler', async () => options.handler.prepare?.());
+    this.producer = createReliableProducer(kafka);
+    await this.producer.connect();
+    const consumer = kafka.consumer({
+      groupId: options.groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
+      // A short fetch wait keeps a graceful stop short: kafkajs waits for the outstanding fetch.
+      maxWaitTimeInMs: 1000,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.state = 'running';
+      void this.onAssignment(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition }))));
+    });
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      this.board.fetched(payload.topic, payload.partition, Number(payload.highWatermark));
+      if (payload.batchSize === 0) this.board.skipped(payload.topic, payload.partition, Number(payload.lastOffset));
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.crash = messageOf(payload.error);
+      if (!payload.restart) this.state = 'crashed';
+      this.options.logger.error(`${options.name}: consumer crashed${payload.restart ? ', restarting' : ''}`, { error: this.crash, group: options.groupId });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+    this.withdrawMetrics = exposeProgress(options.groupId, this.board);
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 2,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    options.logger.log(`${options.name}: consuming ${options.topics.join(', ')}`, { group: options.groupId, delivery: options.delivery });
+  }
+
+  /** Start-up steps wait for their dependency (broker, registry) with backoff instead of failing the service. */
+  private async untilReady(step: string, work: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        const failure = classifyFailure(error);
+        if (failure.kind !== 'retriable' || this.state === 'stopped') throw error;
+        this.startupProblem = `waiting to ${step}: ${failure.reason}`;
+        if (attempt % 5 === 0) this.options.logger.warn(`${this.options.name}: ${this.startupProblem}`);
+        const { initialMs, maxMs } = this.options.retryBackoff ?? { initialMs: 200, maxMs: 15_000 };
+        await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, initialMs, maxMs)));
+      }
+    }
+  }
+
+  /** Revoked partitions lose their state and producer; new ones are announced before their first batch. */
+  private async onAssignment(partitions: TopicPartition[]): Promise<void> {
+    const now = new Set(partitions.map(key));
+    const before = new Set(this.assignedPartitions.map(key));
+    const revoked = this.assignedPartitions.filter((partition) => !now.has(key(partition)));
+    const added = partitions.filter((partition) => !before.has(key(partition)) || this.lost.has(key(partition)));
+    this.assignedPartitions = partitions;
+    for (const partition of revoked) {
+      this.board.revoke(partition.topic, partition.partition);
+      this.dropProducer(partition);
+    }
+    for (const partition of partitions) this.board.assign(partition.topic, partition.partition);
+    // A new generation: whatever this replica lost, it may own again (after fencing anew).
+    const resumed = partitions.filter((partition) => this.lost.delete(key(partition)));
+    if (resumed.length > 0) this.consumer?.resume(groupByTopic(resumed));
+    try {
+      if (revoked.length > 0) await this.options.handler.revoked?.(revoked);
+      if (added.length > 0) await this.options.handler.assigned?.(added);
+    } catch (error) {
+      this.options.logger.error(`${this.options.name}: rebalance callback failed`, { error: messageOf(error) });
+    }
+    this.options.logger.log(`${this.options.name}: assigned ${partitions.map(key).join(', ') || 'nothing'}`, { group: this.options.groupId });
+  }
+
+  private dropProducer(partition: TopicPartition): void {
+    const producer = this.partitionProducers.get(key(partition));
+    this.partitionProducers.delete(key(partition));
+    void producer?.then((owned) => owned.disconnect()).catch(() => undefined);
+  }
+
+  /**
+   * Transactional delivery: the partition's own producer. Creating it (InitProducerId) fences
+   * every earlier owner of the partition and aborts its open transaction; only then is the
+   * committed offset read, so this replica starts exactly where the last committed batch ended.
+   * Returns the offset to seek to when the consumer's position is not that one.
+   */
+  private async ownPartition(partition: TopicPartition): Promise<{ producer: Producer; seekTo: string | undefined }> {
+    const existing = this.partitionProducers.get(key(partition));
+    if (existing) return { producer: await existing, seekTo: undefined };
+    const creating = (async () => {
+      const producer = createReliableProducer(this.options.kafka, {
+        transactionalId: `${this.options.groupId}.${partition.topic}.${partition.partition}`,
+        maxInFlightRequests: 1,
+        // The broker refuses a new transaction while the last one's markers are written; retry soon.
+        retry: { initialRetryTime: 50, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
+      });
+      await producer.connect();
+      return producer;
+    })();
+    this.partitionProducers.set(key(partition), creating);
+    let producer: Producer;
+    try {
+      producer = await creating;
+    } catch (error) {
+      this.partitionProducers.delete(key(partition));
+      throw error;
+    }
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [partition.topic] });
+      const offset = committed?.partitions.find((entry) => entry.partition === partition.partition)?.offset;
+      return { producer, seekTo: offset !== undefined && Number(offset) >= 0 ? offset : undefined };
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, isRunning, isStale } = payload;
+    const partition = { topic: batch.topic, partition: batch.partition };
+    if (this.lost.has(key(partition)) || !isRunning() || isStale()) return;
+    this.board.fetched(batch.topic, batch.partition, Number(batch.highWatermark));
+    let messages = batch.messages;
+    if (this.options.delivery === 'transactional' && !this.partitionProducers.has(key(partition))) {
+      const { seekTo } = await this.retrying(partition, payload, () => this.ownPartition(partition));
+      if (seekTo !== undefined) {
+        // Records before the committed offset were processed by an earlier owner: skip them;
+        // if this consumer is past it (a fenced zombie's stale position), go back to it.
+        if (BigInt(batch.firstOffset() ?? seekTo) > BigInt(seekTo)) {
+          this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: seekTo });
+          return;
+        }
+        messages = messages.filter((message) => BigInt(message.offset) >= BigInt(seekTo));
+      }
+    }
+    const records = messages.map(
+      (message): StreamRecord => ({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} }),
+    );
+    for (const chunk of boundedChunks(records, recordSize, this.limits)) {
+      if (!isRunning() || isStale() || this.lost.has(key(partition))) return;
+      await this.processChunk(partition, chunk, payload);
+      const last = chunk[chunk.length - 1];
+      if (last) payload.resolveOffset(last.offset);
+      await payload.heartbeat();
+    }
+  }
+
+  /** Retries work that fails for a retriable reason (the partition owner or the offsets look-up). */
+  private async retrying<T>(partition: TopicPartition, payload: EachBatchPayload, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        const failure = classifyFailure(error);
+        if (failure.kind !== 'retriable') throw error;
+        await this.backOff(partition, failure, attempt, payload);
+      }
+    }
+  }
+
+  private async backOff(partition: TopicPartition, failure: Failure, attempt: number, payload: EachBatchPayload): Promise<void> {
+    streamMetrics.retries.inc({ group: this.options.groupId, reason_class: failure.reasonClass });
+    this.board.failed(partition.topic, partition.partition, failure.reason);
+    if (attempt === 0 || attempt % 10 === 0) {
+      this.options.logger.warn(`${this.options.name}: ${key(partition)} failed (${failure.kind}), retrying`, { reasonClass: failure.reasonClass, reason: failure.reason, attempt });
+    }
+    const { initialMs, maxMs } = this.options.retryBackoff ?? { initialMs: 200, maxMs: 15_000 };
+    const waitMs = backoffMs(attempt, initialMs, maxMs);
+    for (let waited = 0; waited < waitMs; waited += 1000) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, waitMs - waited)));
+      await this.keepMembership(payload);
+    }
+  }
+
+  /** Heartbeats while a batch is retried; a rebalance ends the batch (kafkajs rejoins), an unreachable broker does not. */
+  private async keepMembership(payload: EachBatchPayload): Promise<void> {
+    try {
+      await payload.heartbeat();
+    } catch (error) {
+      if (/rebalanc|not aware of this member|unknown member|generation/i.test(messageOf(error))) throw error;
+    }
+  }
+
+  /**
+   * Hands one bounded run of records to the handler and commits it. Failures are classified
+   * once: retriable ones are retried with backoff; a record-level (or persistently
+   * unclassified) failure splits the run in halves until the one record is found, which is
+   * dead-lettered with its reason; a fenced partition is given up.
+   */
+  private async processChunk(partition: TopicPartition, records: readonly StreamRecord[], payload: EachBatchPayload): Promise<void> {
+    const isolateAfter = this.options.isolateAfterAttempts ?? 3;
+    let unknownFailures = 0;
+    for (let attempt = 0; ; attempt++) {
+      const startedAt = process.hrtime.bigint();
+      try {
+        const result = await this.options.handler.handle(partition, records);
+        await this.commit(partition, records, result);
+        streamMetrics.batchSeconds.observe({ group: this.options.groupId }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+        return;
+      } catch (error) {
+        const failure = classifyFailure(error);
+        // The handler's state may be ahead of what was committed: it restores before the retry.
+        await this.options.handler.revoked?.([partition]);
+        if (failure.kind === 'fenced') return this.giveUp(partition, failure);
+        if (failure.kind === 'unknown') unknownFailures += 1;
+        if (failure.kind === 'record' || unknownFailures >= isolateAfter) {
+          if (records.length === 1 && records[0]) return this.deadLetterAlone(partition, records[0], failure, payload);
+          streamMetrics.splits.inc({ group: this.options.groupId });
+          const middle = Math.ceil(records.length / 2);
+          await this.processChunk(partition, records.slice(0, middle), payload);
+          if (this.lost.has(key(partition)) || !payload.isRunning() || payload.isStale()) return;
+          return this.processChunk(partition, records.slice(middle), payload);
+        }
+        await this.backOff(partition, failure, attempt, payload);
+        if (!payload.isRunning() || payload.isStale()) throw new Error(`${key(partition)}: batch abandoned (consumer stopping or seeking) after: ${failure.reason}`);
+      }
+    }
+  }
+
+  private async deadLetterAlone(partition: TopicPartition, record: StreamRecord, failure: Failure, payload: EachBatchPayload): Promise<void> {
+    this.options.logger.warn(`${this.options.name}: ${key(partition)}@${record.offset} dead-lettered`, { reasonClass: failure.reasonClass, reason: failure.reason });
+    await this.retrying(partition, payload, () => this.commit(partition, [record], { rejected: [{ record, failure }] }));
+  }
+
+  private giveUp(partition: TopicPartition, failure: Failure): never {
+    streamMetrics.fenced.inc({ group: this.options.groupId });
+    this.lost.add(key(partition));
+    this.dropProducer(partition);
+    this.consumer?.pause([{ topic: partition.topic, partitions: [partition.partition] }]);
+    this.options.logger.warn(`${this.options.name}: ${key(partition)} belongs to a newer owner; dropping its work`, { reason: failure.reason });
+    throw new PartitionLostError(partition, failure.reason);
+  }
+
+  private async commit(partition: TopicPartition, records: readonly StreamRecord[], result: HandlerResult): Promise<void> {
+    const last = records[records.length - 1];
+    if (!last) return;
+    const nextOffset = (BigInt(last.offset) + 1n).toString();
+    const deadLetters = (result.rejected ?? []).map(({ record, failure, contract }) => ({
+      topic: this.options.deadLetterTopic,
+      message: deadLetterRecord({ reason: failure.reason, reasonClass: failure.reasonClass, source: this.options.name, contract, origin: record, key: record.key, value: record.value, headers: record.headers }),
+    }));
+    const outgoing = [...(result.outputs ?? []), ...deadLetters];
+    if (this.options.delivery === 'transactional') {
+      const { producer } = await this.ownPartition(partition);
+      const transaction = await producer.transaction();
+      try {
+        if (outgoing.length > 0) await transaction.sendBatch({ ...SEND_DEFAULTS, topicMessages: groupMessages(outgoing) });
+        await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic: partition.topic, partitions: [{ partition: partition.partition, offset: nextOffset }] }] });
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
+      }
+    } else {
+      if (outgoing.length > 0) await this.producer?.sendBatch({ ...SEND_DEFAULTS, topicMessages: groupMessages(outgoing) });
+      await this.consumer?.commitOffsets([{ topic: partition.topic, partition: partition.partition, offset: nextOffset }]);
+    }
+    this.board.committed(partition.topic, partition.partition, Number(nextOffset));
+    streamMetrics.records.inc({ group: this.options.groupId, topic: partition.topic }, records.length);
+    streamMetrics.batches.inc({ group: this.options.groupId });
+    for (const { failure } of result.rejected ?? []) streamMetrics.deadLetters.inc({ group: this.options.groupId, reason_class: failure.reasonClass });
+    result.onCommitted?.();
+  }
+}
+
+function recordSize(record: StreamRecord): number {
+  return (record.key?.length ?? 0) + (record.value?.length ?? 0) + 64;
+}
+
+function groupMessages(outgoing: ReadonlyArray<{ readonly topic: string; readonly message: Message }>): Array<{ topic: string; messages: Message[] }> {
+  const byTopic = new Map<string, Message[]>();
+  for (const { topic, message } of outgoing) {
+    const list = byTopic.get(topic);
+    if (list) list.push(message);
+    else byTopic.set(topic, [message]);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
+}
