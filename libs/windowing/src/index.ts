@@ -45,6 +45,15 @@ export {
 export type { GroupKey, WindowingCounters } from './lib/partition-state';
 export type { LateReason } from './lib/window-assigner';
 export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './lib/snapshot';
+export {
+  encodeKeyState,
+  decodeKeyState,
+  encodePartitionClock,
+  decodePartitionClock,
+  stateIdentity,
+  STATE_RECORD_VERSION,
+  type StateIdentity,
+} from './lib/key-state-codec';
 export type {
   PartitionId,
   WatermarkOptions,
@@ -56,4 +65,10 @@ export type {
   PartitionStats,
   WindowingStats,
   WindowingEngine,
+  PartitionClock,
+  PartitionChanges,
+  KeyChange,
+  KeyState,
+  StoredKeyWindow,
+  StoredClosedSession,
 } from './lib/types';

@@ -7,8 +7,13 @@ import {
 import type { AvroBinding } from '@pipeline/kafka';
 import {
   createWindowingEngine,
+  decodeKeyState,
+  decodePartitionClock,
+  encodeKeyState,
+  encodePartitionClock,
   type AggregateSpecs,
   type AggregateValues,
+  type KeyState,
   type LateRecord,
   type PartitionId,
   type WatermarkOptions,
@@ -38,13 +43,37 @@ export interface StageOutput<TEvent> {
   readonly late: LateRecord<TEvent>[];
 }
 
+/** A group key whose state changed: its encoded state, or null once it holds none (delete it). */
+export interface StageKeyChange {
+  readonly key: string;
+  readonly state: Uint8Array | null;
+}
+
+/** A partition's state changes since the previous takeChanges, encoded for a compacted changelog topic. */
+export interface StageChanges {
+  /** The partition's encoded clock (watermarks, counters): write it with every commit. */
+  readonly clock: Uint8Array;
+  readonly keys: StageKeyChange[];
+}
+
 /** The running state of a windowed stage, one per service instance, holding all its assigned partitions. */
 export interface WindowStageEngine<TEvent> {
   process(partition: PartitionId, events: readonly TEvent[], nowMs: number): StageOutput<TEvent>;
   /** A watermark heartbeat: event time has reached `eventTime` on this partition. */
   advance(partition: PartitionId, eventTime: number, nowMs: number): StageOutput<TEvent>;
-  snapshot(partition: PartitionId): Uint8Array;
-  restore(partition: PartitionId, snapshot: Uint8Array): void;
+  /**
+   * The keys whose state changed since the last call (O(changed keys)), encoded, plus the
+   * partition's clock; commit them with the input offsets. Keeping the latest record per
+   * key (deleting on null) and the latest clock mirrors the stage's state.
+   */
+  takeChanges(partition: PartitionId): StageChanges;
+  /**
+   * Loads a partition from its changelog: the latest clock (undefined if none was written)
+   * and the latest state of every key, in any order, decoded as they are consumed.
+   * The partition must not hold state (revoke first).
+   * @throws SnapshotMismatchError / SnapshotUnreadableError (from @pipeline/windowing) for records of another layout or garbage
+   */
+  restore(partition: PartitionId, clock: Uint8Array | undefined, keyStates: Iterable<Uint8Array>): void;
   revoke(partition: PartitionId): void;
   watermark(partition: PartitionId): number;
 }
@@ -99,11 +128,22 @@ export function windowedStage<TEvent, const A extends AggregateSpecs<TEvent>, S 
         }),
         late,
       });
+      const identity = engine.stateIdentity();
+      function* decodeAll(keyStates: Iterable<Uint8Array>): Generator<KeyState<string>> {
+        for (const bytes of keyStates) yield decodeKeyState<string>(identity, bytes);
+      }
       return {
         process: (partition, events, nowMs) => toOutput(engine.process(partition, events, nowMs)),
         advance: (partition, eventTime, nowMs) => toOutput(engine.advanceEventTime(partition, eventTime, nowMs)),
-        snapshot: (partition) => engine.snapshot(partition),
-        restore: (partition, snapshot) => engine.restore(partition, snapshot),
+        takeChanges: (partition) => {
+          const changes = engine.takeChanges(partition);
+          return {
+            clock: encodePartitionClock(identity, changes.clock),
+            keys: changes.keys.map(({ key, state }) => ({ key, state: state === null ? null : encodeKeyState(identity, state) })),
+          };
+        },
+        restore: (partition, clock, keyStates) =>
+          engine.restoreKeys(partition, clock === undefined ? undefined : decodePartitionClock(identity, clock), decodeAll(keyStates)),
         revoke: (partition) => engine.revoke(partition),
         watermark: (partition) => engine.watermark(partition),
       };

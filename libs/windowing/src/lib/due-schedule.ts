@@ -19,12 +19,41 @@ export class DueSchedule<TItem> {
     return this.items.length === 0 ? Infinity : this.dueTimes[0];
   }
 
-  add(dueAt: number, item: TItem): void {
+  /** Entries added so far; the next one gets this + 1 as its sequence number. */
+  get lastSequence(): number {
+    return this.inserted;
+  }
+
+  /** Returns the entry's sequence number, which orders it among entries with the same due time. */
+  add(dueAt: number, item: TItem): number {
     this.inserted += 1;
     this.dueTimes.push(dueAt);
     this.sequence.push(this.inserted);
     this.items.push(item);
     this.siftUp(this.items.length - 1);
+    return this.inserted;
+  }
+
+  /**
+   * Restore: adds an entry with the sequence number it had in the schedule it comes from,
+   * in any order, without restoring heap order; call `heapify` once all are in.
+   */
+  addUnordered(dueAt: number, sequence: number, item: TItem): void {
+    this.dueTimes.push(dueAt);
+    this.sequence.push(sequence);
+    this.items.push(item);
+    if (sequence > this.inserted) this.inserted = sequence;
+  }
+
+  /**
+   * Restores heap order after `addUnordered` (O(n)), and makes later entries number on
+   * from `lastSequence` at least, as the schedule they came from would.
+   */
+  heapify(lastSequence: number): void {
+    if (lastSequence > this.inserted) this.inserted = lastSequence;
+    for (let index = (this.items.length >> 1) - 1; index >= 0; index--) {
+      this.siftDown(index);
+    }
   }
 
   /** Removes and returns the earliest item if it is due at `watermark`. */

@@ -6,9 +6,12 @@ import {
   InvalidConfigError,
   InvalidEventTimeError,
   PartitionConflictError,
+  SnapshotMismatchError,
 } from './errors';
+import { type StateIdentity, stateIdentity } from './key-state-codec';
 import {
   type GroupKey,
+  type KeyWindows,
   PartitionState,
   type WindowState,
   emptyCounters,
@@ -22,10 +25,15 @@ import {
 } from './snapshot';
 import { TimeWindowAssigner } from './time-window-assigner';
 import type {
+  KeyChange,
+  KeyState,
   LateRecord,
+  PartitionChanges,
+  PartitionClock,
   PartitionId,
   PartitionStats,
   ProcessOutput,
+  StoredKeyWindow,
   WindowingConfig,
   WindowingEngine,
   WindowingStats,
@@ -61,6 +69,7 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
   private readonly layout: AccumulatorLayout<TEvent, TValues>;
   private readonly assigner: WindowAssigner<TEvent, TKey>;
   private readonly pipelineSignature: string;
+  private readonly identity: StateIdentity;
   private readonly maxOutOfOrdernessMs: number;
   private readonly idleTimeoutMs: number;
   private readonly closesOnCombinedWatermark: boolean;
@@ -102,6 +111,11 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
         ? new SessionWindowAssigner(spec, config.key, this.layout, this)
         : new TimeWindowAssigner(spec, config.key, this.layout, this);
     this.pipelineSignature = `${spec.layoutSignature()};${this.layout.signature}`;
+    this.identity = stateIdentity(
+      this.pipelineSignature,
+      this.layout.numberSlotCount,
+      this.layout.valueSlotCount,
+    );
     const watermark = config.watermark ?? {};
     this.maxOutOfOrdernessMs = toMillis(
       watermark.maxOutOfOrderness ?? 0,
@@ -223,19 +237,152 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
     });
     if (this.updateThrottleMs !== undefined) {
       for (const index of stored.throttleQueue) {
-        windows[index].inThrottleQueue = true;
-        state.throttle.push(windows[index]);
+        state.enqueueThrottle(windows[index]);
       }
     }
     for (const session of stored.closedSessions) {
       this.assigner.restoreClosedSession(
         state,
-        session.key,
+        state.keyWindows(session.key),
         session.start,
         session.end,
       );
     }
+    // A changelog fed from here on starts from nothing: every key goes into the next changes.
+    for (const keyWindows of state.keys.values()) state.touch(keyWindows);
     this.addPartition(state);
+  }
+
+  takeChanges(partition: PartitionId): PartitionChanges<TKey> {
+    assertPartitionId(partition);
+    const state = this.partitions.get(partition);
+    if (state === undefined) {
+      return { clock: this.clockOf(this.newPartition(partition)), keys: [] };
+    }
+    const changed = state.changed;
+    state.changed = [];
+    const keys: KeyChange<TKey>[] = [];
+    let released: Set<TKey> | undefined;
+    for (let index = 0; index < changed.length; index++) {
+      const keyWindows = changed[index];
+      keyWindows.dirty = false;
+      const key = keyWindows.key;
+      const current = state.keys.get(key);
+      if (current === keyWindows) {
+        keys.push({ key, state: this.keyStateOf(keyWindows) });
+      } else if (current === undefined) {
+        // Released (maybe more than once: re-created and released again); one tombstone.
+        released ??= new Set<TKey>();
+        if (!released.has(key)) {
+          released.add(key);
+          keys.push({ key, state: null });
+        }
+      }
+      // Otherwise released and re-created: the live KeyWindows is listed too and reports.
+    }
+    return { clock: this.clockOf(state), keys };
+  }
+
+  restoreKeys(
+    partition: PartitionId,
+    clock: PartitionClock | undefined,
+    keys: Iterable<KeyState<TKey>>,
+  ): void {
+    assertPartitionId(partition);
+    if (this.partitions.has(partition)) {
+      throw new PartitionConflictError(
+        'partition already holds state; revoke it before restoring',
+        { partition },
+      );
+    }
+    if (clock !== undefined && clock.partition !== partition) {
+      throw new SnapshotMismatchError(
+        'partition clock belongs to another partition',
+        { partition, clockPartition: clock.partition },
+      );
+    }
+    const state = this.newPartition(partition);
+    if (clock !== undefined) {
+      state.maxEventTime = clock.maxEventTime;
+      state.eventTimeWatermark = clock.maxEventTime - this.maxOutOfOrdernessMs;
+      state.closingWatermark = Math.max(
+        clock.closingWatermark,
+        state.closingWatermark,
+      );
+      state.lastActivityMs = clock.lastActivityMs;
+      state.arrivals = clock.arrivals;
+      Object.assign(state.counters, clock.counters);
+      state.throttleSequence = clock.throttleSequence;
+    }
+    const { numberSlotCount, valueSlotCount } = this.layout;
+    const updates = this.updateThrottleMs !== undefined;
+    const throttled: WindowState<TKey>[] = [];
+    for (const keyState of keys) {
+      const key = keyState.key;
+      if (state.keys.has(key)) {
+        throw new InvalidArgumentError('key state given twice', {
+          partition,
+          key,
+        });
+      }
+      const keyWindows = state.keyWindows(key);
+      for (const stored of keyState.windows) {
+        if (
+          stored.numbers.length !== numberSlotCount ||
+          stored.values.length !== valueSlotCount
+        ) {
+          throw new SnapshotMismatchError(
+            'key state does not fit the aggregates of the pipeline',
+            {
+              partition,
+              key,
+              numberSlots: stored.numbers.length,
+              valueSlots: stored.values.length,
+              expectedNumberSlots: numberSlotCount,
+              expectedValueSlots: valueSlotCount,
+            },
+          );
+        }
+        const window = this.assigner.restoreKeyWindow(
+          state,
+          keyWindows,
+          stored,
+        );
+        if (updates && stored.throttleSequence > 0) {
+          window.inThrottleQueue = true;
+          window.throttleSequence = stored.throttleSequence;
+          throttled.push(window);
+        }
+      }
+      const tombstone = keyState.lastClosed;
+      if (tombstone !== null) {
+        this.assigner.restoreClosedSession(
+          state,
+          keyWindows,
+          tombstone.start,
+          tombstone.end,
+          tombstone.scheduleSequence,
+        );
+      }
+      state.releaseIfEmpty(keyWindows);
+    }
+    state.schedule.heapify(clock?.scheduleSequence ?? 0);
+    // The queue is first in, first out: push order is what its sequence numbers record.
+    throttled.sort(
+      (left, right) => left.throttleSequence - right.throttleSequence,
+    );
+    for (const window of throttled) state.throttle.push(window);
+    if (throttled.length > 0) {
+      state.throttleSequence = Math.max(
+        state.throttleSequence,
+        throttled[throttled.length - 1].throttleSequence,
+      );
+    }
+    this.addPartition(state);
+  }
+
+  stateIdentity(): StateIdentity {
+    return this.identity;
   }
 
   revoke(partition: PartitionId): void {
@@ -412,9 +559,10 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
     ) {
       queue.shift();
       window.inThrottleQueue = false;
-      if (window.lifecycle === 'open' && window.updatePending) {
-        this.emitUpdate(state, window);
-      }
+      if (window.lifecycle !== 'open') continue;
+      const keyWindows = state.keys.get(window.key);
+      if (keyWindows !== undefined) state.touch(keyWindows);
+      if (window.updatePending) this.emitUpdate(state, window);
     }
   }
 
@@ -424,8 +572,7 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
   ): void {
     window.updatePending = false;
     window.lastUpdateAt = state.maxEventTime;
-    window.inThrottleQueue = true;
-    state.throttle.push(window);
+    state.enqueueThrottle(window);
     this.emit(state, window, false);
   }
 
@@ -493,6 +640,53 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
       (left, right) => left.partition - right.partition,
     );
     return state;
+  }
+
+  private clockOf(state: PartitionState<TKey>): PartitionClock {
+    return {
+      partition: state.partition,
+      maxEventTime: state.maxEventTime,
+      closingWatermark: state.closingWatermark,
+      lastActivityMs: state.lastActivityMs,
+      arrivals: state.arrivals,
+      counters: { ...state.counters },
+      scheduleSequence: state.schedule.lastSequence,
+      throttleSequence: state.throttleSequence,
+    };
+  }
+
+  /** A copy of the key's numbers (values are shared: encode before the engine runs on). */
+  private keyStateOf(keyWindows: KeyWindows<TKey>): KeyState<TKey> {
+    const open = keyWindows.open;
+    const copiesValues = this.layout.valueSlotCount > 0;
+    const windows = new Array<StoredKeyWindow>(open.length);
+    for (let index = 0; index < open.length; index++) {
+      const window = open[index];
+      windows[index] = {
+        start: window.start,
+        end: window.end,
+        scheduledAt: window.scheduledAt,
+        scheduleSequence: window.scheduleSequence,
+        numbers: window.numbers.slice(),
+        values: copiesValues ? window.values.slice() : window.values,
+        lastUpdateAt: window.lastUpdateAt,
+        updatePending: window.updatePending,
+        throttleSequence: window.inThrottleQueue ? window.throttleSequence : 0,
+      };
+    }
+    const tombstone = keyWindows.lastClosed;
+    return {
+      key: keyWindows.key,
+      windows,
+      lastClosed:
+        tombstone === null
+          ? null
+          : {
+              start: tombstone.start,
+              end: tombstone.end,
+              scheduleSequence: tombstone.scheduleSequence,
+            },
+    };
   }
 
   private snapshotIdentity(partition: PartitionId): SnapshotIdentity {

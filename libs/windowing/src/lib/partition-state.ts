@@ -13,8 +13,15 @@ export class WindowState<TKey extends GroupKey> implements AccumulatorSlots {
   /** Update mode: changed since the last update but held back by the throttle. */
   updatePending = false;
   inThrottleQueue = false;
+  /** Update mode: position in the throttle queue (its push number), valid while inThrottleQueue. */
+  throttleSequence = 0;
   /** Time of the window's one schedule entry; behind dueAt while a session grows. */
   scheduledAt: number;
+  /**
+   * Insertion number of that entry: windows due at the same time close in this order.
+   * Travels with the key's state so a restore rebuilds the same schedule order.
+   */
+  scheduleSequence = 0;
 
   constructor(
     readonly key: TKey,
@@ -36,6 +43,8 @@ export class KeyWindows<TKey extends GroupKey> {
   lastClosed: WindowState<TKey> | null = null;
   /** Time windows only: the window the key's last event went to, where the next one usually goes too. */
   lastUsed: WindowState<TKey> | null = null;
+  /** Changed since the partition's last takeChanges; it is then in PartitionState.changed. */
+  dirty = false;
 
   constructor(readonly key: TKey) {}
 
@@ -111,8 +120,31 @@ export class PartitionState<TKey extends GroupKey> {
   readonly keys = new Map<TKey, KeyWindows<TKey>>();
   readonly schedule = new DueSchedule<WindowState<TKey>>();
   readonly throttle = new ThrottleQueue<WindowState<TKey>>();
+  /** Windows pushed onto the throttle queue so far (numbers their positions). */
+  throttleSequence = 0;
+  /**
+   * Keys whose state changed since the last takeChanges, each once (dirty flag), in the
+   * order they first changed. Released keys stay listed: they report as tombstones.
+   */
+  changed: KeyWindows<TKey>[] = [];
 
   constructor(readonly partition: number) {}
+
+  /** Records that the key's state changed; O(1), called on every change. */
+  touch(keyWindows: KeyWindows<TKey>): void {
+    if (!keyWindows.dirty) {
+      keyWindows.dirty = true;
+      this.changed.push(keyWindows);
+    }
+  }
+
+  /** Appends the window to the update throttle queue. */
+  enqueueThrottle(window: WindowState<TKey>): void {
+    this.throttleSequence += 1;
+    window.throttleSequence = this.throttleSequence;
+    window.inThrottleQueue = true;
+    this.throttle.push(window);
+  }
 
   get hasSeenEvents(): boolean {
     return this.maxEventTime !== -Infinity;
@@ -127,7 +159,10 @@ export class PartitionState<TKey extends GroupKey> {
     return keyWindows;
   }
 
-  /** Keys come and go with their windows so memory follows the active key set. */
+  /**
+   * Keys come and go with their windows so memory follows the active key set. The caller
+   * has touched the key, so its release is reported by the next takeChanges.
+   */
   releaseIfEmpty(keyWindows: KeyWindows<TKey>): void {
     if (keyWindows.isEmpty) {
       this.keys.delete(keyWindows.key);

@@ -9,6 +9,8 @@ import { WindowAssigner, type WindowListener } from './window-assigner';
 import type { SessionWindows } from './window-spec';
 
 const NO_SESSIONS: readonly WindowState<GroupKey>[] = [];
+/** Accumulator arrays of restored tombstones: never aggregated into, so one shared empty array. */
+const NO_SLOTS: never[] = [];
 
 /**
  * Session windows `[first event, last event + gap)` per key. An event opens its own
@@ -72,23 +74,20 @@ export class SessionWindowAssigner<
         lastOverlap = index;
       }
     }
+    const owner = keyWindows ?? state.keyWindows(key);
     const session =
-      keyWindows !== undefined && firstOverlap >= 0
+      firstOverlap >= 0
         ? this.mergeOverlapping(
             state,
-            keyWindows,
+            owner,
             firstOverlap,
             lastOverlap,
             eventTime,
             sessionEnd,
           )
-        : this.openWindow(
-            state,
-            keyWindows ?? state.keyWindows(key),
-            eventTime,
-            sessionEnd,
-          );
+        : this.openWindow(state, owner, eventTime, sessionEnd);
     this.layout.add(session, event, eventTime, arrival);
+    state.touch(owner);
     if (this.listener.wantsUpdates) this.listener.onUpdated(state, session);
   }
 
@@ -108,25 +107,35 @@ export class SessionWindowAssigner<
     // A tombstone replaced by a later closed session has nothing left to expire.
     if (keyWindows.lastClosed !== tombstone) return;
     keyWindows.lastClosed = null;
+    state.touch(keyWindows);
     state.releaseIfEmpty(keyWindows);
   }
 
   override restoreClosedSession(
     state: PartitionState<TKey>,
-    key: TKey,
+    keyWindows: KeyWindows<TKey>,
     start: number,
     end: number,
+    scheduleSequence?: number,
   ): void {
     const tombstone = new WindowState(
-      key,
+      keyWindows.key,
       start,
       end,
       end + this.graceMs,
-      [],
-      [],
+      NO_SLOTS,
+      NO_SLOTS,
     );
     tombstone.lifecycle = 'closed';
-    this.keepAsTombstone(state, state.keyWindows(key), tombstone);
+    if (scheduleSequence === undefined) {
+      this.keepAsTombstone(state, keyWindows, tombstone);
+      return;
+    }
+    keyWindows.lastClosed = tombstone;
+    tombstone.dueAt = this.tombstoneExpiry(end);
+    tombstone.scheduledAt = tombstone.dueAt;
+    tombstone.scheduleSequence = scheduleSequence;
+    state.schedule.addUnordered(tombstone.dueAt, scheduleSequence, tombstone);
   }
 
   /** Sessions stay sorted by start: out-of-order and restored sessions land in the middle. */
@@ -193,7 +202,11 @@ export class SessionWindowAssigner<
     session: WindowState<TKey>,
   ): void {
     keyWindows.lastClosed = session;
-    session.dueAt = session.end + this.gapMs + this.graceMs;
+    session.dueAt = this.tombstoneExpiry(session.end);
     this.schedule(state, session);
+  }
+
+  private tombstoneExpiry(end: number): number {
+    return end + this.gapMs + this.graceMs;
   }
 }

@@ -61,6 +61,7 @@ export class TimeWindowAssigner<
       this.layout.add(window, event, eventTime, arrival);
       if (this.listener.wantsUpdates) this.listener.onUpdated(state, window);
     }
+    if (keyWindows !== undefined) state.touch(keyWindows);
   }
 
   protected afterClose(
@@ -75,12 +76,15 @@ export class TimeWindowAssigner<
     return;
   }
 
-  override restoreClosedSession(state: PartitionState<TKey>, key: TKey): void {
+  override restoreClosedSession(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+  ): void {
     throw new SnapshotMismatchError(
-      'snapshot holds closed sessions but the pipeline uses time windows',
+      'state holds closed sessions but the pipeline uses time windows',
       {
         partition: state.partition,
-        key,
+        key: keyWindows.key,
       },
     );
   }

@@ -1,5 +1,6 @@
 import type { AggregateSpecs } from './aggregates';
 import type { Duration } from './duration';
+import type { StateIdentity } from './key-state-codec';
 import type { GroupKey, WindowingCounters } from './partition-state';
 import type { LateReason } from './window-assigner';
 import type { WindowSpec } from './window-spec';
@@ -96,6 +97,74 @@ export interface WindowingStats {
   readonly partitions: readonly PartitionStats[];
 }
 
+/** A partition's clocks and counters: the part of its state that is not per key. */
+export interface PartitionClock {
+  readonly partition: PartitionId;
+  readonly maxEventTime: number;
+  readonly closingWatermark: number;
+  /** Processing time of the last batch that carried events (−∞ before the first). */
+  readonly lastActivityMs: number;
+  /** Events seen so far; orders events with equal times (first/last). */
+  readonly arrivals: number;
+  readonly counters: WindowingCounters;
+  /** Entries filed in the due schedule so far (sequence of the latest). */
+  readonly scheduleSequence: number;
+  /** Windows pushed onto the update throttle queue so far. */
+  readonly throttleSequence: number;
+}
+
+/** One open window of a key, with what it takes to put it back in the same close order. */
+export interface StoredKeyWindow {
+  /** Inclusive. */
+  readonly start: number;
+  /** Exclusive. */
+  readonly end: number;
+  /** Watermark of the window's schedule entry (end + grace; lags while a session grows). */
+  readonly scheduledAt: number;
+  /** Insertion number of that entry: among entries due at the same time, the lower closes first. */
+  readonly scheduleSequence: number;
+  /** Accumulator slots (AccumulatorLayout order); a restore adopts the array. */
+  readonly numbers: number[];
+  /** Non-numeric accumulator slots (first/last/countDistinct); a restore adopts the array. */
+  readonly values: unknown[];
+  /** Update mode: stream time of the last update emitted (−∞ before any). */
+  readonly lastUpdateAt: number;
+  /** Update mode: changed since its last update, held back by the throttle. */
+  readonly updatePending: boolean;
+  /** Update mode: position in the throttle queue (push number), 0 when not queued. */
+  readonly throttleSequence: number;
+}
+
+/** Sessions: the key's latest closed session, kept so late events cannot reopen it. */
+export interface StoredClosedSession {
+  readonly start: number;
+  readonly end: number;
+  /** Insertion number of its expiry entry in the due schedule. */
+  readonly scheduleSequence: number;
+}
+
+/** Everything the engine holds for one group key of a partition. */
+export interface KeyState<TKey extends GroupKey> {
+  readonly key: TKey;
+  /** Open windows, oldest start first for sessions, creation order for time windows. */
+  readonly windows: readonly StoredKeyWindow[];
+  readonly lastClosed: StoredClosedSession | null;
+}
+
+export interface KeyChange<TKey extends GroupKey> {
+  readonly key: TKey;
+  /** null: the key holds no state any more (delete it from the changelog). */
+  readonly state: KeyState<TKey> | null;
+}
+
+/** What changed in a partition since the previous takeChanges. */
+export interface PartitionChanges<TKey extends GroupKey> {
+  /** Always the current clock: it changes with nearly every batch. */
+  readonly clock: PartitionClock;
+  /** Each changed key once (keys are independent: their order carries no meaning). */
+  readonly keys: KeyChange<TKey>[];
+}
+
 export interface WindowingEngine<TEvent, TKey extends GroupKey, TValues> {
   /**
    * Feeds one batch of a partition. Events are handled one by one (watermark advance,
@@ -115,9 +184,38 @@ export interface WindowingEngine<TEvent, TKey extends GroupKey, TValues> {
    * time had arrived, so due windows close; no window receives anything.
    */
   advanceEventTime(partition: PartitionId, eventTime: number, nowMs: number): ProcessOutput<TEvent, TKey, TValues>;
-  /** Open windows and clocks of the partition; store with the offset of the next event to read. */
+  /**
+   * The keys whose state changed since the previous call for the partition (window opened,
+   * updated, closed, merged, session tombstone set or expired, key released), each with its
+   * whole current state or null once it holds none, plus the partition's clock. Costs
+   * O(changed keys), not O(state). Store them with the offset of the next event to read:
+   * a changelog (key → latest state, deleted on null) then always mirrors the engine.
+   * A partition without state yields the clock it would start from and no keys.
+   */
+  takeChanges(partition: PartitionId): PartitionChanges<TKey>;
+  /**
+   * Loads a partition from a changelog on assignment: its clock (undefined: the clock of a
+   * fresh partition) and the latest state of each key, in any order, consumed as they come.
+   * Windows then close in the same order as in the engine that wrote the changes. The
+   * partition must not hold state (revoke first). The engine adopts the states' arrays.
+   * @throws SnapshotMismatchError when the clock is another partition's or a state does not fit the layout
+   */
+  restoreKeys(
+    partition: PartitionId,
+    clock: PartitionClock | undefined,
+    keys: Iterable<KeyState<TKey>>,
+  ): void;
+  /** The state layout, for encodeKeyState/decodeKeyState and the clock codec. */
+  stateIdentity(): StateIdentity;
+  /**
+   * The whole partition as one versioned JSON document; store with the offset of the next
+   * event to read. Costs O(state): prefer takeChanges for regular checkpoints.
+   */
   snapshot(partition: PartitionId): Uint8Array;
-  /** Loads a partition's state on assignment; the partition must not hold state (revoke first). */
+  /**
+   * Loads a partition's state from snapshot(); the partition must not hold state (revoke
+   * first). Every restored key counts as changed for the next takeChanges.
+   */
   restore(partition: PartitionId, snapshot: Uint8Array): void;
   /** Drops a partition's state on revocation. */
   revoke(partition: PartitionId): void;

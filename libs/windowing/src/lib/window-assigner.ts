@@ -5,6 +5,7 @@ import {
   type PartitionState,
   WindowState,
 } from './partition-state';
+import type { StoredKeyWindow } from './types';
 
 /** Why an event was not aggregated. Only one today; a union so consumers switch on it. */
 export type LateReason = 'window-closed';
@@ -59,12 +60,16 @@ export abstract class WindowAssigner<TEvent, TKey extends GroupKey> {
     arrival: number,
   ): void;
 
-  /** Re-creates a session tombstone decoded from a snapshot. */
+  /**
+   * Re-creates a session tombstone decoded from a snapshot (scheduled now) or from a key
+   * state (`scheduleSequence` given: filed unordered, the caller heapifies the schedule).
+   */
   abstract restoreClosedSession(
     state: PartitionState<TKey>,
-    key: TKey,
+    keyWindows: KeyWindows<TKey>,
     start: number,
     end: number,
+    scheduleSequence?: number,
   ): void;
 
   /** Adds a window to the key's open windows, keeping whatever order the assigner relies on. */
@@ -95,9 +100,11 @@ export abstract class WindowAssigner<TEvent, TKey extends GroupKey> {
       this.onClosedWindowDue(state, keyWindows, window);
     } else if (window.dueAt > window.scheduledAt) {
       this.schedule(state, window);
+      state.touch(keyWindows);
     } else {
       window.lifecycle = 'closed';
       state.openWindows -= 1;
+      state.touch(keyWindows);
       this.listener.onClosed(state, window);
       removeItem(keyWindows.open, window);
       this.afterClose(state, keyWindows, window);
@@ -119,6 +126,38 @@ export abstract class WindowAssigner<TEvent, TKey extends GroupKey> {
     );
     const scheduledAt = Math.min(stored.scheduledAt, window.dueAt);
     this.track(state, state.keyWindows(stored.key), window, scheduledAt);
+    return window;
+  }
+
+  /**
+   * Re-creates an open window of a key state with its original schedule position; the
+   * schedule entry is filed unordered (the caller heapifies once every key is in).
+   */
+  restoreKeyWindow(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    stored: StoredKeyWindow,
+  ): WindowState<TKey> {
+    const window = new WindowState(
+      keyWindows.key,
+      stored.start,
+      stored.end,
+      stored.end + this.graceMs,
+      stored.numbers,
+      stored.values,
+    );
+    // A grace shortened since the state was written must not hold the window open longer.
+    window.scheduledAt = Math.min(stored.scheduledAt, window.dueAt);
+    window.scheduleSequence = stored.scheduleSequence;
+    window.lastUpdateAt = stored.lastUpdateAt;
+    window.updatePending = stored.updatePending;
+    this.insertOpen(keyWindows, window);
+    state.openWindows += 1;
+    state.schedule.addUnordered(
+      window.scheduledAt,
+      window.scheduleSequence,
+      window,
+    );
     return window;
   }
 
@@ -146,7 +185,7 @@ export abstract class WindowAssigner<TEvent, TKey extends GroupKey> {
     at = window.dueAt,
   ): void {
     window.scheduledAt = at;
-    state.schedule.add(at, window);
+    window.scheduleSequence = state.schedule.add(at, window);
   }
 
   private track(
