@@ -1,46 +1,50 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { PipelineRunner, type RunnerCounters } from '@pipeline/aggregator';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { createPipelineServer, type RunnerCounters } from '@pipeline/aggregator';
 import { createKafkaClient, createSchemaRegistry, parseBrokerList } from '@pipeline/kafka';
 import { pipelines } from '@pipeline/pipelines';
-import { exposeCounters, SERVICE_CONFIG } from '@pipeline/service-kit';
+import { exposeCounters, HealthContributors, kafkaLogSink, SERVICE_CONFIG } from '@pipeline/service-kit';
+import type { KafkaStreamServer } from '@pipeline/streaming';
 import type { AggregatorConfig } from './service';
 
-interface RunningPipeline {
+interface PipelineServer {
   name: string;
   counters: RunnerCounters;
-  stop(): Promise<void>;
+  server: KafkaStreamServer;
 }
 
-/** Starts one runner per configured pipeline after boot; SIGTERM lets each finish its transaction. */
+/**
+ * One stream server per configured pipeline (main.ts connects each as a Nest transport).
+ * /health reports each pipeline's partitions; SIGTERM lets each finish its transaction.
+ */
 @Injectable()
-export class AggregatorService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AggregatorService implements OnApplicationShutdown {
   private readonly logger = new Logger('stream-aggregator');
-  private running: RunningPipeline[] = [];
+  readonly pipelines: PipelineServer[];
 
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: AggregatorConfig) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    const kafka = createKafkaClient({ brokers: parseBrokerList(this.config.KAFKA_BROKERS), clientId: 'stream-aggregator' });
-    const registry = createSchemaRegistry(this.config.SCHEMA_REGISTRY_URL);
-    const options = {
-      groupId: this.config.AGGREGATOR_GROUP_ID,
-      instanceId: this.config.AGGREGATOR_INSTANCE_ID,
+  constructor(@Inject(SERVICE_CONFIG) config: AggregatorConfig, health: HealthContributors) {
+    const kafka = createKafkaClient({ brokers: parseBrokerList(config.KAFKA_BROKERS), clientId: `stream-aggregator.${config.AGGREGATOR_INSTANCE_ID}`, log: kafkaLogSink() });
+    const registry = createSchemaRegistry(config.SCHEMA_REGISTRY_URL);
+    const logger = {
       log: (message: string, context?: Record<string, unknown>) => this.logger.log({ msg: message, ...context }),
+      warn: (message: string, context?: Record<string, unknown>) => this.logger.warn({ msg: message, ...context }),
+      error: (message: string, context?: Record<string, unknown>) => this.logger.error({ msg: message, ...context }),
     };
-    this.running = await Promise.all(
-      this.config.AGGREGATOR_PIPELINES.map((domain) =>
-        pipelines[domain].use(async (definition) => {
-          const runner = new PipelineRunner(kafka, registry, definition, options);
-          await runner.start();
-          return { name: definition.name, counters: runner.counters, stop: () => runner.stop() };
-        }),
-      ),
+    this.pipelines = config.AGGREGATOR_PIPELINES.map((domain) =>
+      pipelines[domain].use((definition) => {
+        const { server, handler } = createPipelineServer(kafka, registry, definition, {
+          groupId: config.AGGREGATOR_GROUP_ID,
+          logger,
+          stallAfterMs: config.AGGREGATOR_STALL_AFTER_MS,
+          limits: { maxRecords: config.AGGREGATOR_MAX_BATCH_RECORDS, maxBytes: config.AGGREGATOR_MAX_BATCH_BYTES },
+        });
+        health.add({ name: `pipeline:${definition.name}`, health: () => server.health() });
+        return { name: definition.name, counters: handler.counters, server };
+      }),
     );
-    exposeCounters('aggregator', 'pipeline', () => this.running.map((pipeline) => ({ label: pipeline.name, counters: { ...pipeline.counters } })));
+    exposeCounters('aggregator', 'pipeline', () => this.pipelines.map((pipeline) => ({ label: pipeline.name, counters: { ...pipeline.counters } })));
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.running.map((pipeline) => pipeline.stop()));
-    for (const pipeline of this.running) this.logger.log({ msg: `pipeline ${pipeline.name} stopped`, ...pipeline.counters });
+  onApplicationShutdown(): void {
+    for (const pipeline of this.pipelines) this.logger.log({ msg: `pipeline ${pipeline.name} stopped`, ...pipeline.counters });
   }
 }

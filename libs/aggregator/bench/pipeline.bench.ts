@@ -1,42 +1,50 @@
 /**
- * End-to-end throughput of the stream-aggregator runtime on the IoT pipeline: decode
- * (Avro), two window stages (1-minute tumbling, 5-minute hopping), alerts, and one Kafka
- * transaction per batch (outputs + state changelog + offsets), against the real stack.
+ * End-to-end throughput of the stream-aggregator runtime on the IoT pipeline, against the
+ * real stack: Avro decode, two window stages (1-minute tumbling, 5-minute hopping), alerts,
+ * and one Kafka transaction per batch (outputs + per-key state changes + offsets).
  *
- *   npx nx run aggregator:bench              # 200,000 readings
- *   npx nx run aggregator:bench -- 500000    # more
+ *   npx nx run aggregator:bench -- --keys 10000 --events 1000000
  *
- * Runs in its own topic namespace (the Nx target sets PIPELINE_TOPIC_NAMESPACE=bench-<time>.),
- * so it never touches other data.
+ * Input: `events` readings over `keys` sensors, round-robin, event time rising steadily
+ * over about 8 minutes of event time whatever the sizes, so every window of every key gets
+ * readings and windows close all through the run. Phases: produce (not timed), aggregate
+ * (timed from the group join to the last event committed: events_per_s, peak RSS), then a
+ * fresh handler restores the state the run left (restore_ms: every partition, all keys).
+ * Prints one line:
+ *   aggregator-bench keys=K events=N events_per_s=X peak_rss_mib=Y restore_ms=Z
+ * Runs in its own topic namespace (the Nx target sets PIPELINE_TOPIC_NAMESPACE=bench-<time>.).
  */
 import { performance } from 'node:perf_hooks';
-import { avroBindingOf, sensorReadingsTopic, topicNamespace, watermarkHeartbeats } from '@pipeline/contracts';
+import { parseArgs } from 'node:util';
+import { avroBindingOf, sensorReadingsTopic, topicNamespace } from '@pipeline/contracts';
 import * as kafkaLib from '@pipeline/kafka';
 import { iotPipeline } from '@pipeline/pipelines';
 import { bringUpStack } from '@pipeline/stack';
-import { PipelineRunner } from '../src/index';
+import { createPipelineServer } from '../src/index';
 
-const EVENTS = Number(process.argv[2] ?? 200_000);
-const SENSORS = 100;
+const { values } = parseArgs({ options: { keys: { type: 'string', default: '100' }, events: { type: 'string', default: '1000000' } } });
+const KEYS = Number(values.keys);
+const EVENTS = Number(values.events);
+const EVENT_TIME_SPAN_MS = 8 * 60_000;
+const quiet = { log: () => undefined, warn: (message: string, context?: Record<string, unknown>) => console.error(message, context ?? ''), error: (message: string, context?: Record<string, unknown>) => console.error(message, context ?? '') };
 
-async function main(): Promise<void> {
-  if (!topicNamespace().startsWith('bench-')) throw new Error('run through `npx nx run aggregator:bench`: it gives the benchmark its own topic namespace');
-  const { endpoints } = await bringUpStack();
-  const kafka = kafkaLib.createKafkaClient({ brokers: kafkaLib.parseBrokerList(endpoints.KAFKA_BROKERS), clientId: 'aggregator-bench' });
-  const registry = kafkaLib.createSchemaRegistry(endpoints.SCHEMA_REGISTRY_URL);
+async function produce(kafka: kafkaLib.Kafka, registry: kafkaLib.SchemaRegistry): Promise<void> {
   await kafkaLib.ensureTopics(kafka, [{ topic: sensorReadingsTopic.topic, partitions: sensorReadingsTopic.partitions }]);
   const codec = await kafkaLib.createAvroCodec(registry, avroBindingOf(sensorReadingsTopic));
-
   const producer = kafkaLib.createReliableProducer(kafka);
   await producer.connect();
   const base = Date.UTC(2024, 0, 1);
-  const producedAt = performance.now();
-  for (let start = 0; start < EVENTS; start += 2000) {
-    const messages = [];
-    for (let index = start; index < Math.min(EVENTS, start + 2000); index += 1) {
+  const rounds = Math.ceil(EVENTS / KEYS);
+  const spacing = EVENT_TIME_SPAN_MS / rounds;
+  const inFlight: Promise<unknown>[] = [];
+  for (let start = 0; start < EVENTS; start += 5000) {
+    const messages: kafkaLib.Message[] = [];
+    for (let index = start; index < Math.min(EVENTS, start + 5000); index += 1) {
+      const key = index % KEYS;
+      const round = Math.floor(index / KEYS);
       const reading = {
-        sensorId: `sensor-${index % SENSORS}`,
-        timestamp: base + index * 10,
+        sensorId: `sensor-${key}`,
+        timestamp: Math.floor(base + round * spacing + (key * spacing) / KEYS),
         temperature: 20 + (index % 23),
         humidity: 40 + (index % 53),
         pressure: 1000 + (index % 17),
@@ -45,29 +53,46 @@ async function main(): Promise<void> {
       };
       messages.push({ key: sensorReadingsTopic.key(reading), value: await codec.encode(reading) });
     }
-    await producer.send({ ...kafkaLib.SEND_DEFAULTS, topic: sensorReadingsTopic.topic, messages });
+    inFlight.push(producer.send({ ...kafkaLib.SEND_DEFAULTS, topic: sensorReadingsTopic.topic, messages }));
+    if (inFlight.length >= 4) await inFlight.shift();
   }
-  await producer.send({ ...kafkaLib.SEND_DEFAULTS, topic: sensorReadingsTopic.topic, messages: watermarkHeartbeats(sensorReadingsTopic.partitions, base + EVENTS * 10) });
+  await Promise.all(inFlight);
   await producer.disconnect();
-  const produceSeconds = (performance.now() - producedAt) / 1000;
+}
 
-  const runner = new PipelineRunner(kafka, registry, iotPipeline, { groupId: 'aggregator-bench', instanceId: 'bench', log: () => undefined });
+async function main(): Promise<void> {
+  if (!topicNamespace().startsWith('bench-')) throw new Error('run through `npx nx run aggregator:bench`: it gives the benchmark its own topic namespace');
+  if (!(KEYS > 0 && EVENTS >= KEYS)) throw new Error('--keys must be > 0 and --events >= --keys');
+  const { endpoints } = await bringUpStack();
+  const kafka = kafkaLib.createKafkaClient({ brokers: kafkaLib.parseBrokerList(endpoints.KAFKA_BROKERS), clientId: 'aggregator-bench', log: () => undefined });
+  const registry = kafkaLib.createSchemaRegistry(endpoints.SCHEMA_REGISTRY_URL);
+  const producedAt = performance.now();
+  await produce(kafka, registry);
+  console.error(`produced ${EVENTS} readings over ${KEYS} sensors in ${((performance.now() - producedAt) / 1000).toFixed(1)} s`);
+
+  const options = { groupId: 'aggregator-bench', logger: quiet };
+  const { server, handler } = createPipelineServer(kafka, registry, iotPipeline, options);
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   const startedAt = performance.now();
-  let peakRss = 0;
-  await runner.start();
-  while (runner.counters.events < EVENTS) {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await new Promise<void>((resolve, reject) => void server.listen((error?: unknown) => (error ? reject(error) : resolve())));
+  while (handler.counters.events < EVENTS) await new Promise((resolve) => setTimeout(resolve, 20));
   const seconds = (performance.now() - startedAt) / 1000;
-  await runner.stop();
+  clearInterval(sampler);
+  await server.close();
+  const { events, outputRecords, transactions, lateEvents } = handler.counters;
+  console.error(`aggregated ${events} events in ${seconds.toFixed(1)} s: ${outputRecords} output records, ${transactions} transactions, ${lateEvents} late`);
 
-  const { events, outputRecords, transactions, lateEvents } = runner.counters;
-  console.log(`aggregator bench: IoT pipeline, ${EVENTS.toLocaleString('en')} readings, ${SENSORS} sensors, ${sensorReadingsTopic.partitions} partitions`);
-  console.log(`  produced (Avro, acks=all, idempotent) in ${produceSeconds.toFixed(1)} s`);
-  console.log(`  aggregated in ${seconds.toFixed(1)} s (group join and restore included): ${Math.round(events / seconds).toLocaleString('en')} events/s`);
-  console.log(`  ${outputRecords.toLocaleString('en')} output records (windows + alerts), ${transactions.toLocaleString('en')} transactions, ${lateEvents} late`);
-  console.log(`  peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+  // A fresh replica's restore of the state left behind (every partition, every open window).
+  const fresh = createPipelineServer(kafka, registry, iotPipeline, options).handler;
+  await fresh.prepare();
+  const restoreStartedAt = performance.now();
+  await fresh.restorePartitions(Array.from({ length: iotPipeline.input.partitions }, (_, partition) => partition));
+  const restoreMs = Math.round(performance.now() - restoreStartedAt);
+  console.error(`restored ${fresh.counters.restoredKeys} key states in ${restoreMs} ms`);
+
+  console.log(`aggregator-bench keys=${KEYS} events=${EVENTS} events_per_s=${Math.round(events / seconds)} peak_rss_mib=${Math.round(peakRss / 2 ** 20)} restore_ms=${restoreMs}`);
+  process.exit(0);
 }
 
 main().catch((error: unknown) => {

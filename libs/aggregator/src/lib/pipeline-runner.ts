@@ -1,36 +1,19 @@
-import {
-  deadLetterTopic,
-  heartbeatEventTime,
-  HEADERS,
-  lateEventsTopic,
-  topicNamespace,
-} from '@pipeline/contracts';
-import {
-  createAvroCodec,
-  createReliableProducer,
-  ensureTopics,
-  SEND_DEFAULTS,
-  type AvroCodec,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type KafkaMessage,
-  type Message,
-  type Producer,
-  type SchemaRegistry,
-} from '@pipeline/kafka';
+import { deadLetterTopic, heartbeatEventTime, HEADERS, lateEventsTopic, topicNamespace } from '@pipeline/contracts';
+import { createAvroCodec, readPartitionsToEnd, type AvroCodec, type Kafka, type Message, type SchemaRegistry } from '@pipeline/kafka';
 import type { OutputRecord, PipelineDefinition, StageOutput, WindowStageEngine } from '@pipeline/pipelines';
+import { classifyFailure, KafkaStreamServer, streamMetrics, type HandlerResult, type RejectedRecord, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition, type BatchLimits } from '@pipeline/streaming';
 import type { LateRecord } from '@pipeline/windowing';
-import { changelogKey, changelogTopic, decodeStageSnapshots, encodeStageSnapshots, readChangelog } from './state-changelog';
+import { changelogTopic, clockKey, keyStateKey, PartitionStateImage } from './state-changelog';
 
 export interface RunnerOptions {
-  /** Consumer group; also names the state changelog and the transactional id. */
+  /** Consumer group prefix; with the namespace and pipeline it names the group, the changelog and the transactional ids. */
   groupId: string;
-  /** Stable per replica: a restarted replica fences its crashed predecessor's open transaction. */
-  instanceId: string;
-  log: (message: string, context?: Record<string, unknown>) => void;
+  logger: StreamLogger;
   /** Processing time (for engine idleness only). */
   now?: () => number;
+  limits?: BatchLimits;
+  stallAfterMs?: number;
+  sessionTimeoutMs?: number;
 }
 
 export interface RunnerCounters {
@@ -40,36 +23,37 @@ export interface RunnerCounters {
   lateEvents: number;
   deadLettered: number;
   transactions: number;
+  restoredKeys: number;
+  restoreMs: number;
 }
 
+type Input<TEvent> = { kind: 'event'; event: TEvent; record: StreamRecord } | { kind: 'heartbeat'; eventTime: number };
+
 /**
- * Runs one pipeline in a consumer group: each batch of an input partition goes through
- * the pipeline's stages, and its outputs (aggregates, per-event records such as alerts,
- * late events, dead letters), the partition's new engine state and the consumer offset
- * are committed in ONE Kafka transaction. A crash at any point replays from the last
- * committed offset with the state of that very offset: no window is lost or counted twice.
+ * A pipeline as a handler of the streaming runtime: each bounded batch of an input
+ * partition goes through the windowed and per-event stages; its outputs (aggregates,
+ * alerts, late events), the state it changed (per key, to the compacted changelog) and
+ * the consumer offset commit in one Kafka transaction, owned by the runtime. A partition's
+ * state is restored from its changelog partition before its first batch, so a crash
+ * anywhere replays from the last committed offset with exactly the state of that offset.
  */
-export class PipelineRunner<TEvent> {
-  readonly counters: RunnerCounters = { events: 0, heartbeats: 0, outputRecords: 0, lateEvents: 0, deadLettered: 0, transactions: 0 };
-  private readonly engines: Map<string, WindowStageEngine<TEvent>>;
-  private readonly changelog: ReturnType<typeof changelogTopic>;
+export class PipelineHandler<TEvent> implements StreamHandler {
+  readonly counters: RunnerCounters = { events: 0, heartbeats: 0, outputRecords: 0, lateEvents: 0, deadLettered: 0, transactions: 0, restoredKeys: 0, restoreMs: 0 };
+  readonly changelog: ReturnType<typeof changelogTopic>;
+  private readonly engines: ReadonlyMap<string, WindowStageEngine<TEvent>>;
   private readonly restored = new Set<number>();
-  /** Input partitions of the current assignment. */
-  private assigned: number[] = [];
-  private codecs = new Map<string, AvroCodec<unknown>>();
+  private readonly codecs = new Map<string, AvroCodec<unknown>>();
   private inputCodec: AvroCodec<TEvent> | undefined;
-  private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
   private readonly now: () => number;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly registry: SchemaRegistry,
-    private readonly pipeline: PipelineDefinition<TEvent>,
+    readonly pipeline: PipelineDefinition<TEvent>,
     private readonly options: RunnerOptions,
   ) {
     this.engines = new Map(pipeline.windows.map((stage) => [stage.name, stage.createEngine()]));
-    this.changelog = changelogTopic(options.groupId, pipeline.input.partitions);
+    this.changelog = changelogTopic(`${options.groupId}.${pipeline.name}`, pipeline.input.partitions);
     this.now = options.now ?? Date.now;
   }
 
@@ -78,147 +62,115 @@ export class PipelineRunner<TEvent> {
     return `${topicNamespace()}${this.options.groupId}.${this.pipeline.name}`;
   }
 
-  async start(): Promise<void> {
-    const outputs = [...this.pipeline.windows, ...this.pipeline.events].map((stage) => stage.output);
-    await ensureTopics(this.kafka, [
-      { topic: this.pipeline.input.topic, partitions: this.pipeline.input.partitions },
-      ...outputs.map((output) => ({ topic: output.topic, partitions: output.partitions })),
-      lateEventsTopic,
-      deadLetterTopic,
-      this.changelog,
-    ]);
+  get outputTopics() {
+    return [...this.pipeline.windows, ...this.pipeline.events].map((stage) => stage.output);
+  }
+
+  /** Registers the input and output schemas (one codec per output topic; stages may share one). */
+  async prepare(): Promise<void> {
     this.inputCodec = await createAvroCodec(this.registry, this.pipeline.input.binding);
-    // Stages may share an output topic (the IoT windows do): one codec, one registration per topic.
-    for (const output of outputs) {
+    for (const output of this.outputTopics) {
       if (!this.codecs.has(output.topic)) this.codecs.set(output.topic, await createAvroCodec(this.registry, output.binding));
     }
-
-    this.producer = createReliableProducer(this.kafka, {
-      transactionalId: `${this.consumerGroupId}.${this.options.instanceId}`,
-      maxInFlightRequests: 1,
-      // The broker refuses a new transaction while the last one's markers are written; retry soon.
-      retry: { initialRetryTime: 50, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
-    });
-    await this.producer.connect();
-
-    // A crashed replica is noticed after 10 s (not kafkajs' 30 s), so its partitions move on sooner.
-    const consumer = this.kafka.consumer({ groupId: this.consumerGroupId, readUncommitted: false, sessionTimeout: 10000, heartbeatInterval: 2000 });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment[this.pipeline.input.topic] ?? []));
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.pipeline.input.topic, fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.processBatch(payload) });
-    this.options.log(`pipeline ${this.pipeline.name} consuming ${this.pipeline.input.topic}`, { group: this.consumerGroupId });
   }
 
-  /** Finishes the batch in flight (its transaction commits), then leaves the group. */
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-    await this.producer?.disconnect();
-  }
-
-  /** State of partitions no longer ours is dropped; new ones are restored before their first batch. */
-  private onAssignment(partitions: number[]): void {
-    this.assigned = partitions;
-    for (const partition of [...this.restored]) {
-      if (!partitions.includes(partition)) this.forget(partition);
+  revoked(partitions: readonly TopicPartition[]): void {
+    for (const { partition } of partitions) {
+      for (const engine of this.engines.values()) engine.revoke(partition);
+      this.restored.delete(partition);
     }
   }
 
-  private forget(partition: number): void {
-    for (const engine of this.engines.values()) engine.revoke(partition);
-    this.restored.delete(partition);
-  }
-
-  /** One scan of the changelog restores every assigned partition that has no state yet. */
-  private async restore(needed: number): Promise<void> {
-    const partitions = [...new Set([needed, ...this.assigned])].filter((partition) => !this.restored.has(partition));
-    const keys = new Map(partitions.map((partition) => [changelogKey(this.pipeline.name, partition), partition]));
-    const stored = await readChangelog(this.kafka, this.changelog.topic, (key) => keys.has(key));
-    for (const [key, partition] of keys) {
-      const value = stored.get(key);
-      if (value) {
-        const snapshots = decodeStageSnapshots(key, value);
-        for (const [stage, engine] of this.engines) {
-          const snapshot = snapshots[stage];
-          if (snapshot) engine.restore(partition, snapshot);
-        }
-      }
-      this.restored.add(partition);
-    }
-    this.options.log(`restored ${this.pipeline.name} partitions ${partitions.join(', ')}`, { fromSnapshot: [...keys.keys()].filter((key) => stored.has(key)) });
-  }
-
-  private async processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-    const partition = batch.partition;
-    if (!this.restored.has(partition)) {
-      await this.restore(partition);
-      await heartbeat();
-    }
-    try {
-      const outgoing = await this.runStages(partition, batch.messages);
-      const lastOffset = batch.messages[batch.messages.length - 1]?.offset ?? batch.lastOffset();
-      await this.commit(partition, outgoing, (BigInt(lastOffset) + 1n).toString());
-      resolveOffset(lastOffset);
-      await heartbeat();
-    } catch (error) {
-      // The engine may be ahead of what was committed: drop it and restore before the retry.
-      this.forget(partition);
-      throw error;
-    }
-  }
-
-  private async runStages(partition: number, messages: KafkaMessage[]): Promise<Map<string, Message[]>> {
-    const outgoing = new Map<string, Message[]>();
-    const add = (topic: string, message: Message) => {
-      const list = outgoing.get(topic) ?? [];
-      list.push(message);
-      outgoing.set(topic, list);
-    };
-    const records: OutputRecord[] = [];
+  async handle(partition: TopicPartition, records: readonly StreamRecord[]): Promise<HandlerResult> {
+    if (!this.restored.has(partition.partition)) await this.restorePartitions([partition.partition]);
+    // Everything is decoded before any state changes: a registry outage fails the batch untouched.
+    const { inputs, rejected } = await this.decode(records);
+    const outgoing: Array<{ topic: string; message: Message }> = [];
+    const produced: OutputRecord[] = [];
     const late: LateRecord<TEvent>[] = [];
-    const messageOf = new Map<TEvent, KafkaMessage>();
-    let pending: TEvent[] = [];
+    const recordOf = new Map<TEvent, StreamRecord>();
     const collect = (output: StageOutput<TEvent>) => {
-      records.push(...output.records);
-      late.push(...output.late);
+      for (const record of output.records) produced.push(record);
+      for (const lateRecord of output.late) late.push(lateRecord);
     };
+    let pending: TEvent[] = [];
     const flush = () => {
       if (pending.length === 0) return;
-      for (const engine of this.engines.values()) collect(engine.process(partition, pending, this.now()));
+      for (const engine of this.engines.values()) collect(engine.process(partition.partition, pending, this.now()));
       pending = [];
     };
-
-    for (const message of messages) {
-      const heartbeatAt = heartbeatEventTime(message.headers);
-      if (heartbeatAt !== undefined) {
+    let heartbeats = 0;
+    for (const input of inputs) {
+      if (input.kind === 'heartbeat') {
         flush();
-        for (const engine of this.engines.values()) collect(engine.advance(partition, heartbeatAt, this.now()));
-        this.counters.heartbeats += 1;
+        for (const engine of this.engines.values()) collect(engine.advance(partition.partition, input.eventTime, this.now()));
+        heartbeats += 1;
         continue;
       }
-      const event = await this.decodeOrDeadLetter(partition, message, add);
-      if (event === undefined) continue;
-      messageOf.set(event, message);
-      for (const stage of this.pipeline.events) records.push(...stage.apply(event));
-      pending.push(event);
-      this.counters.events += 1;
+      recordOf.set(input.event, input.record);
+      for (const stage of this.pipeline.events) for (const record of stage.apply(input.event)) produced.push(record);
+      pending.push(input.event);
     }
     flush();
 
-    for (const record of records) {
+    for (const record of produced) {
       const codec = this.codecs.get(record.topic);
       if (!codec) throw new Error(`pipeline ${this.pipeline.name} has no codec for output topic ${record.topic}`);
-      add(record.topic, { key: record.key, value: await codec.encode(record.value) });
+      outgoing.push({ topic: record.topic, message: { key: record.key, value: await codec.encode(record.value) } });
     }
-    this.counters.outputRecords += records.length;
-    // One late record per event, even when several windows (hopping, or two window stages) found it late.
+    const lateEvents = this.lateEventMessages(partition.partition, late, recordOf);
+    for (const message of lateEvents) outgoing.push({ topic: lateEventsTopic.topic, message });
+    for (const [stage, engine] of this.engines) {
+      const changes = engine.takeChanges(partition.partition);
+      for (const { key, state } of changes.keys) {
+        outgoing.push({ topic: this.changelog.topic, message: { key: keyStateKey(stage, key), value: state === null ? null : Buffer.from(state.buffer, state.byteOffset, state.byteLength), partition: partition.partition } });
+      }
+      outgoing.push({ topic: this.changelog.topic, message: { key: clockKey(stage), value: Buffer.from(changes.clock.buffer, changes.clock.byteOffset, changes.clock.byteLength), partition: partition.partition } });
+    }
+
+    const onCommitted = () => {
+      this.counters.events += inputs.length - heartbeats;
+      this.counters.heartbeats += heartbeats;
+      this.counters.outputRecords += produced.length;
+      this.counters.lateEvents += lateEvents.length;
+      this.counters.deadLettered += rejected.length;
+      this.counters.transactions += 1;
+    };
+    return { outputs: outgoing, rejected, onCommitted };
+  }
+
+  private async decode(records: readonly StreamRecord[]): Promise<{ inputs: Input<TEvent>[]; rejected: RejectedRecord[] }> {
+    const codec = this.inputCodec;
+    if (!codec) throw new Error(`pipeline ${this.pipeline.name} is not prepared`);
+    const inputs: Input<TEvent>[] = [];
+    const rejected: RejectedRecord[] = [];
+    for (const record of records) {
+      const eventTime = heartbeatEventTime(record.headers);
+      if (eventTime !== undefined) {
+        inputs.push({ kind: 'heartbeat', eventTime });
+        continue;
+      }
+      try {
+        if (!record.value) throw new EmptyRecordError();
+        inputs.push({ kind: 'event', event: await codec.decode(record.value), record });
+      } catch (error) {
+        const failure = classifyFailure(error);
+        // Only a record that can never decode is dead-lettered; an outage fails the whole batch, which is retried.
+        if (failure.kind !== 'record') throw error;
+        rejected.push({ record, failure });
+      }
+    }
+    return { inputs, rejected };
+  }
+
+  /** One late record per event, even when several windows (hopping, or two window stages) found it late. */
+  private lateEventMessages(partition: number, late: readonly LateRecord<TEvent>[], recordOf: Map<TEvent, StreamRecord>): Message[] {
     const firstLatePerEvent = new Map<TEvent, LateRecord<TEvent>>();
     for (const lateRecord of late) if (!firstLatePerEvent.has(lateRecord.event)) firstLatePerEvent.set(lateRecord.event, lateRecord);
+    const messages: Message[] = [];
     for (const lateRecord of firstLatePerEvent.values()) {
-      const original = messageOf.get(lateRecord.event);
-      add(lateEventsTopic.topic, {
+      const original = recordOf.get(lateRecord.event);
+      messages.push({
         key: original?.key ?? null,
         value: original?.value ?? null,
         headers: {
@@ -233,51 +185,76 @@ export class PipelineRunner<TEvent> {
         },
       });
     }
-    this.counters.lateEvents += firstLatePerEvent.size;
-    return outgoing;
+    return messages;
   }
 
-  private async decodeOrDeadLetter(partition: number, message: KafkaMessage, add: (topic: string, message: Message) => void): Promise<TEvent | undefined> {
-    try {
-      if (!message.value) throw new Error('record has no value');
-      if (!this.inputCodec) throw new Error('runner not started');
-      return await this.inputCodec.decode(message.value);
-    } catch (error) {
-      add(deadLetterTopic.topic, {
-        key: message.key,
-        value: message.value,
-        headers: {
-          [HEADERS.reason]: error instanceof Error ? error.message : String(error),
-          [HEADERS.source]: `stream-aggregator/${this.pipeline.name}`,
-          [HEADERS.sourceTopic]: this.pipeline.input.topic,
-          [HEADERS.sourcePartition]: String(partition),
-          [HEADERS.sourceOffset]: message.offset,
-        },
-      });
-      this.counters.deadLettered += 1;
-      return undefined;
+  /**
+   * Reads the partitions' changelog partitions from their start to the end offsets they have
+   * now, in one scan (the runtime fenced every earlier owner first, so no transaction of ours
+   * is open there), and loads each stage's newest clock and key states.
+   */
+  async restorePartitions(partitions: readonly number[]): Promise<void> {
+    const startedAt = performance.now();
+    const images = new Map(partitions.map((partition) => [partition, new PartitionStateImage()]));
+    await readPartitionsToEnd(this.kafka, this.changelog.topic, partitions, (record, partition) => {
+      if (record.key) images.get(partition)?.apply(record.key.toString('utf8'), record.value);
+    });
+    let keys = 0;
+    for (const [partition, image] of images) {
+      for (const [stage, engine] of this.engines) {
+        engine.revoke(partition);
+        const stageKeys = image.keys.get(stage);
+        keys += stageKeys?.size ?? 0;
+        engine.restore(partition, image.clocks.get(stage), stageKeys?.values() ?? []);
+        // Let the bytes go as soon as the engine holds the state.
+        image.keys.delete(stage);
+      }
+      this.restored.add(partition);
     }
+    const ms = Math.round(performance.now() - startedAt);
+    this.counters.restoredKeys += keys;
+    this.counters.restoreMs += ms;
+    streamMetrics.restoreSeconds.observe({ group: this.consumerGroupId }, ms / 1000);
+    this.options.logger.log(`${this.pipeline.name}: restored partitions ${partitions.join(', ')}`, { keys, ms });
   }
+}
 
-  private async commit(partition: number, outgoing: Map<string, Message[]>, nextOffset: string): Promise<void> {
-    if (!this.producer) throw new Error('runner not started');
-    const snapshots = Object.fromEntries([...this.engines].map(([stage, engine]) => [stage, engine.snapshot(partition)]));
-    outgoing.set(this.changelog.topic, [{ key: changelogKey(this.pipeline.name, partition), value: encodeStageSnapshots(snapshots), partition }]);
-    const transaction = await this.producer.transaction();
-    try {
-      await transaction.sendBatch({
-        ...SEND_DEFAULTS,
-        topicMessages: [...outgoing].map(([topic, messages]) => ({ topic, messages })),
-      });
-      await transaction.sendOffsets({
-        consumerGroupId: this.consumerGroupId,
-        topics: [{ topic: this.pipeline.input.topic, partitions: [{ partition, offset: nextOffset }] }],
-      });
-      await transaction.commit();
-      this.counters.transactions += 1;
-    } catch (error) {
-      await transaction.abort().catch(() => undefined);
-      throw error;
-    }
+class EmptyRecordError extends Error {
+  readonly retriable = false;
+  readonly reasonClass = 'decode';
+  constructor() {
+    super('record has no value');
+    this.name = 'EmptyRecordError';
   }
+}
+
+/** The pipeline's stream server: its handler plugged into the runtime with transactional delivery. */
+export function createPipelineServer<TEvent>(
+  kafka: Kafka,
+  registry: SchemaRegistry,
+  pipeline: PipelineDefinition<TEvent>,
+  options: RunnerOptions,
+): { server: KafkaStreamServer; handler: PipelineHandler<TEvent> } {
+  const handler = new PipelineHandler(kafka, registry, pipeline, options);
+  const server = new KafkaStreamServer({
+    name: `stream-aggregator/${pipeline.name}`,
+    kafka,
+    groupId: handler.consumerGroupId,
+    topics: [pipeline.input.topic],
+    handler,
+    delivery: 'transactional',
+    ensureTopics: [
+      { topic: pipeline.input.topic, partitions: pipeline.input.partitions },
+      ...handler.outputTopics.map((output) => ({ topic: output.topic, partitions: output.partitions })),
+      lateEventsTopic,
+      deadLetterTopic,
+      handler.changelog,
+    ],
+    deadLetterTopic: deadLetterTopic.topic,
+    limits: options.limits,
+    stallAfterMs: options.stallAfterMs,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    logger: options.logger,
+  });
+  return { server, handler };
 }

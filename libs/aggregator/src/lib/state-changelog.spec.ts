@@ -1,4 +1,4 @@
-import { ChangelogCorruptError, changelogKey, changelogTopic, decodeStageSnapshots, encodeStageSnapshots } from './state-changelog';
+import { changelogTopic, clockKey, keyStateKey, parseChangelogKey, PartitionStateImage } from './state-changelog';
 
 describe('state changelog', () => {
   it('is a compacted topic with one partition per input partition', () => {
@@ -7,13 +7,20 @@ describe('state changelog', () => {
     expect(topic.config?.['cleanup.policy']).toBe('compact');
   });
 
-  it('round-trips the snapshots of every stage', () => {
-    const snapshots = { 'iot-sensor-1m': new Uint8Array([1, 2, 3]), 'iot-sensor-5m-hopping': new Uint8Array([]) };
-    expect(decodeStageSnapshots('k', encodeStageSnapshots(snapshots))).toEqual(snapshots);
+  it('keys one record per stage and group key, and one clock per stage', () => {
+    expect(parseChangelogKey(keyStateKey('iot-1m', 'sensor|1'))).toEqual({ stage: 'iot-1m', kind: 'key', groupKey: 'sensor|1' });
+    expect(parseChangelogKey(clockKey('iot-1m'))).toEqual({ stage: 'iot-1m', kind: 'clock' });
+    expect(parseChangelogKey('no separator')).toBeUndefined();
   });
 
-  it('names the record it cannot read', () => {
-    expect(() => decodeStageSnapshots(changelogKey('iot', 3), Buffer.from('{"version":2}'))).toThrow(ChangelogCorruptError);
-    expect(() => decodeStageSnapshots(changelogKey('iot', 3), Buffer.from('not json'))).toThrow(/iot\|3/);
+  it('keeps the newest value per key and forgets tombstoned keys', () => {
+    const image = new PartitionStateImage();
+    image.apply(keyStateKey('s', 'a'), Buffer.from([1]));
+    image.apply(keyStateKey('s', 'b'), Buffer.from([2]));
+    image.apply(keyStateKey('s', 'a'), Buffer.from([3]));
+    image.apply(keyStateKey('s', 'b'), null);
+    image.apply(clockKey('s'), Buffer.from([9]));
+    expect([...(image.keys.get('s') ?? new Map()).entries()]).toEqual([['a', new Uint8Array([3])]]);
+    expect(image.clocks.get('s')).toEqual(new Uint8Array([9]));
   });
 });

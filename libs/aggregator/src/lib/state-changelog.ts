@@ -1,11 +1,13 @@
 import { namespacedTopic } from '@pipeline/contracts';
-import { readTopicToEnd, type Kafka, type TopicSpec } from '@pipeline/kafka';
+import type { TopicSpec } from '@pipeline/kafka';
 
 /**
- * Engine state is persisted to a compacted changelog topic, one record per
- * (pipeline, input partition), written in the same Kafka transaction as the output
- * records and the consumer offsets. A restart or a rebalance restores exactly the
- * state that matches the committed offset.
+ * Engine state lives in a compacted changelog topic with one partition per input partition
+ * (a group key's state sits in the changelog partition of its input partition). Each batch's
+ * transaction writes only what that batch changed: one record per (stage, group key) whose
+ * windows changed, a tombstone for a key whose windows all closed, and the stage's small
+ * clock record (watermark, counters); all with the outputs and the consumer offset.
+ * Compaction keeps the newest record per key, so the topic holds the live state, not its history.
  */
 export function changelogTopic(groupId: string, inputPartitions: number): TopicSpec {
   return {
@@ -14,58 +16,56 @@ export function changelogTopic(groupId: string, inputPartitions: number): TopicS
     partitions: inputPartitions,
     config: {
       'cleanup.policy': 'compact',
-      // Compact soon: only the newest snapshot of each partition matters.
-      'segment.ms': '60000',
-      'min.cleanable.dirty.ratio': '0.1',
-      'max.message.bytes': '67108864',
+      'segment.ms': '300000',
+      'min.cleanable.dirty.ratio': '0.3',
     },
   };
 }
 
-export function changelogKey(pipeline: string, partition: number): string {
-  return `${pipeline}|${partition}`;
+const SEPARATOR = '\u0000';
+const CLOCK = '\u0001clock';
+
+/** Changelog key of one group key's state in one stage. */
+export function keyStateKey(stage: string, groupKey: string): string {
+  return `${stage}${SEPARATOR}${groupKey}`;
 }
 
-/** Snapshots of every windowed stage of one pipeline partition, as one record value. */
-export function encodeStageSnapshots(snapshots: Record<string, Uint8Array>): Buffer {
-  const encoded = Object.fromEntries(Object.entries(snapshots).map(([stage, bytes]) => [stage, Buffer.from(bytes).toString('base64')]));
-  return Buffer.from(JSON.stringify({ version: 1, stages: encoded }));
+/** Changelog key of a stage's per-partition clock (watermark, counters). */
+export function clockKey(stage: string): string {
+  return `${stage}${SEPARATOR}${CLOCK}`;
 }
 
-export class ChangelogCorruptError extends Error {
-  constructor(key: string, reason: string) {
-    super(`state changelog record ${key} is unreadable: ${reason}`);
-    this.name = 'ChangelogCorruptError';
+export type ChangelogEntry = { stage: string; kind: 'clock' } | { stage: string; kind: 'key'; groupKey: string };
+
+/** Parses a changelog key; undefined for a key this layout never writes. */
+export function parseChangelogKey(key: string): ChangelogEntry | undefined {
+  const separator = key.indexOf(SEPARATOR);
+  if (separator <= 0) return undefined;
+  const stage = key.slice(0, separator);
+  const rest = key.slice(separator + 1);
+  return rest === CLOCK ? { stage, kind: 'clock' } : { stage, kind: 'key', groupKey: rest };
+}
+
+/** The newest state of one input partition, as read from its changelog partition. */
+export class PartitionStateImage {
+  readonly clocks = new Map<string, Uint8Array>();
+  readonly keys = new Map<string, Map<string, Uint8Array>>();
+
+  apply(key: string, value: Buffer | null): void {
+    const entry = parseChangelogKey(key);
+    if (!entry) return;
+    if (entry.kind === 'clock') {
+      if (value === null) this.clocks.delete(entry.stage);
+      else this.clocks.set(entry.stage, new Uint8Array(value));
+      return;
+    }
+    let stageKeys = this.keys.get(entry.stage);
+    if (!stageKeys) {
+      stageKeys = new Map();
+      this.keys.set(entry.stage, stageKeys);
+    }
+    // Copied: a fetched record's bytes are a view on the whole fetch response.
+    if (value === null) stageKeys.delete(entry.groupKey);
+    else stageKeys.set(entry.groupKey, new Uint8Array(value));
   }
-}
-
-export function decodeStageSnapshots(key: string, value: Buffer): Record<string, Uint8Array> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value.toString('utf8'));
-  } catch (error) {
-    throw new ChangelogCorruptError(key, error instanceof Error ? error.message : String(error));
-  }
-  if (typeof parsed !== 'object' || parsed === null || !('version' in parsed) || parsed.version !== 1 || !('stages' in parsed)) {
-    throw new ChangelogCorruptError(key, 'not a version 1 snapshot envelope');
-  }
-  const stages = parsed.stages as Record<string, unknown>;
-  return Object.fromEntries(
-    Object.entries(stages).map(([stage, base64]) => {
-      if (typeof base64 !== 'string') throw new ChangelogCorruptError(key, `stage ${stage} is not base64 text`);
-      return [stage, new Uint8Array(Buffer.from(base64, 'base64'))];
-    }),
-  );
-}
-
-/** The newest value per wanted key of the changelog (read-committed: only committed snapshots count). */
-export async function readChangelog(kafka: Kafka, topic: string, wanted: (key: string) => boolean): Promise<Map<string, Buffer>> {
-  const latest = new Map<string, Buffer>();
-  await readTopicToEnd(kafka, topic, (message) => {
-    const key = message.key?.toString();
-    if (key === undefined || !wanted(key)) return;
-    if (message.value === null) latest.delete(key);
-    else latest.set(key, message.value);
-  });
-  return latest;
 }
