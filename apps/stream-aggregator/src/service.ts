@@ -19,8 +19,8 @@ const env = {
   AGGREGATOR_GROUP_ID: z.string().trim().min(1).default('stream-aggregator').describe('consumer group prefix; names the state changelog too'),
   AGGREGATOR_INSTANCE_ID: z.string().trim().min(1).default('local').describe('name of this replica in logs and client ids (fencing is per input partition)'),
   AGGREGATOR_STALL_AFTER_MS: z.coerce.number().int().min(1000).default(60_000).describe('a partition with lag and no commit for this long turns /health to 503'),
-  AGGREGATOR_MAX_BATCH_RECORDS: z.coerce.number().int().min(1).default(5000).describe('records per transaction at most'),
-  AGGREGATOR_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024).describe('input bytes per transaction at most'),
+  AGGREGATOR_MAX_BATCH_RECORDS: z.coerce.number().int().min(1).default(50_000).describe('records per transaction at most'),
+  AGGREGATOR_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024).describe('input bytes per transaction at most'),
 };
 
 export type AggregatorConfig = ServiceConfig<typeof env>;

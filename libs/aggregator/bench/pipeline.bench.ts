@@ -5,7 +5,7 @@
  *
  *   npx nx run aggregator:bench -- --keys 10000 --events 1000000
  *
- * Input: `events` readings over `keys` sensors, round-robin, event time rising steadily
+ * Input (produced by a child process): `events` readings over `keys` sensors, round-robin, event time rising steadily
  * over about 8 minutes of event time whatever the sizes, so every window of every key gets
  * readings and windows close all through the run. Phases: produce (not timed), aggregate
  * (timed from the group join to the last event committed: events_per_s, peak RSS), then a
@@ -14,6 +14,7 @@
  *   aggregator-bench keys=K events=N events_per_s=X peak_rss_mib=Y restore_ms=Z
  * Runs in its own topic namespace (the Nx target sets PIPELINE_TOPIC_NAMESPACE=bench-<time>.).
  */
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { avroBindingOf, sensorReadingsTopic, topicNamespace } from '@pipeline/contracts';
@@ -22,7 +23,7 @@ import { iotPipeline } from '@pipeline/pipelines';
 import { bringUpStack } from '@pipeline/stack';
 import { createPipelineServer } from '../src/index';
 
-const { values } = parseArgs({ options: { keys: { type: 'string', default: '100' }, events: { type: 'string', default: '1000000' } } });
+const { values } = parseArgs({ options: { keys: { type: 'string', default: '100' }, events: { type: 'string', default: '1000000' }, 'produce-only': { type: 'boolean', default: false } } });
 const KEYS = Number(values.keys);
 const EVENTS = Number(values.events);
 const EVENT_TIME_SPAN_MS = 8 * 60_000;
@@ -66,8 +67,14 @@ async function main(): Promise<void> {
   const { endpoints } = await bringUpStack();
   const kafka = kafkaLib.createKafkaClient({ brokers: kafkaLib.parseBrokerList(endpoints.KAFKA_BROKERS), clientId: 'aggregator-bench', log: () => undefined });
   const registry = kafkaLib.createSchemaRegistry(endpoints.SCHEMA_REGISTRY_URL);
+  if (values['produce-only']) {
+    await produce(kafka, registry);
+    process.exit(0);
+  }
+  // Produced by a child process, so the peak RSS below is the aggregator's own.
   const producedAt = performance.now();
-  await produce(kafka, registry);
+  const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--keys', String(KEYS), '--events', String(EVENTS), '--produce-only'], { stdio: 'inherit' });
+  if (child.status !== 0) throw new Error(`producing the input failed (exit ${child.status})`);
   console.error(`produced ${EVENTS} readings over ${KEYS} sensors in ${((performance.now() - producedAt) / 1000).toFixed(1)} s`);
 
   const options = { groupId: 'aggregator-bench', logger: quiet };

@@ -16,8 +16,11 @@ export function changelogTopic(groupId: string, inputPartitions: number): TopicS
     partitions: inputPartitions,
     config: {
       'cleanup.policy': 'compact',
-      'segment.ms': '300000',
-      'min.cleanable.dirty.ratio': '0.3',
+      // Small segments that roll often, cleaned eagerly: a restore reads little beyond the live state.
+      'segment.ms': '60000',
+      'segment.bytes': String(64 * 1024 * 1024),
+      'min.cleanable.dirty.ratio': '0.1',
+      'max.message.bytes': String(8 * 1024 * 1024),
     },
   };
 }

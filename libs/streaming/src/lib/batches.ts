@@ -4,7 +4,7 @@ export interface BatchLimits {
   readonly maxBytes: number;
 }
 
-export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRecords: 5000, maxBytes: 8 * 1024 * 1024 };
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRecords: 50_000, maxBytes: 16 * 1024 * 1024 };
 
 /**
  * Cuts a run of records into consecutive chunks of at most `maxRecords` records and

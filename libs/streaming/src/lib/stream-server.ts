@@ -199,6 +199,10 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       heartbeatInterval: options.heartbeatIntervalMs ?? 1_000,
       // A short fetch wait keeps a graceful stop short: kafkajs waits for the outstanding fetch.
       maxWaitTimeInMs: 1000,
+      // A fetch brings up to one transaction's worth per partition: the bigger a transaction, the more
+      // updates of one key it folds into one state record. Memory stays bounded by the limits.
+      maxBytesPerPartition: this.limits.maxBytes,
+      maxBytes: this.limits.maxBytes * 2,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
