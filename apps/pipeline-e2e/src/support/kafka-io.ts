@@ -22,17 +22,38 @@ type EventBinding = ContractsModule['eventTopics'][keyof ContractsModule['eventT
 
 /**
  * Publishes events exactly as the ingest-producer does: Avro through the registry,
- * keyed by the binding's key, idempotent, acks=all, in the given order.
+ * keyed by the binding's key, idempotent, acks=all, in the given order (encoded and sent
+ * `batchSize` at a time, so large inputs never sit encoded in memory all at once).
  */
-export async function publishEvents<S extends FieldShape>(kafka: Kafka, contracts: ContractsModule, binding: TopicBinding<S>, events: readonly ShapeValue<S>[]): Promise<void> {
+export async function publishEvents<S extends FieldShape>(
+  kafka: Kafka,
+  contracts: ContractsModule,
+  binding: TopicBinding<S>,
+  events: readonly ShapeValue<S>[],
+  options: { batchSize?: number } = {},
+): Promise<void> {
   await ensureTopics(kafka, [{ topic: binding.topic, partitions: binding.partitions }]);
   const codec = await createAvroCodec(createSchemaRegistry(requiredEnv('SCHEMA_REGISTRY_URL')), contracts.avroBindingOf(binding));
+  const batchSize = options.batchSize ?? 500;
   const producer = createReliableProducer(kafka);
   await producer.connect();
   try {
-    const messages = await Promise.all(events.map(async (event) => ({ key: binding.key(event), value: await codec.encode(event) })));
+    for (let start = 0; start < events.length; start += batchSize) {
+      const messages = await Promise.all(events.slice(start, start + batchSize).map(async (event) => ({ key: binding.key(event), value: await codec.encode(event) })));
+      await producer.send({ ...SEND_DEFAULTS, topic: binding.topic, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Publishes records already encoded (e.g. with another writer schema), in order, acks=all. */
+export async function publishEncoded(kafka: Kafka, topic: string, messages: readonly { key: string; value: Buffer }[]): Promise<void> {
+  const producer = createReliableProducer(kafka);
+  await producer.connect();
+  try {
     for (let start = 0; start < messages.length; start += 500) {
-      await producer.send({ ...SEND_DEFAULTS, topic: binding.topic, messages: messages.slice(start, start + 500) });
+      await producer.send({ ...SEND_DEFAULTS, topic, messages: messages.slice(start, start + 500) });
     }
   } finally {
     await producer.disconnect();
@@ -54,6 +75,11 @@ export async function readAll(kafka: Kafka, topic: string): Promise<KafkaMessage
   const records: KafkaMessage[] = [];
   await readTopicToEnd(kafka, topic, (record) => records.push(record));
   return records;
+}
+
+/** Reads a topic read-committed from the beginning to its current end, one record at a time (for topics too large to hold). */
+export async function readEach(kafka: Kafka, topic: string, onRecord: (record: KafkaMessage, partition: number) => void): Promise<void> {
+  await readTopicToEnd(kafka, topic, onRecord);
 }
 
 export function header(record: KafkaMessage, name: string): string | undefined {

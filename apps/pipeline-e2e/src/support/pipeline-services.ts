@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { SERVICES, stackSettings, startService, stopService, waitHealthy, type RunningService, type ServiceName, type StackEndpoints } from '@pipeline/stack';
 import { requiredEnv } from './run-environment';
 
@@ -13,9 +15,19 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The built services (dist/apps/*) of one isolated run, each startable and stoppable on its own. */
+/** A running service process: the service alone (`start`) or one named replica of it (`startReplica`). */
+function instanceKey(name: ServiceName, replica?: string): string {
+  return replica === undefined ? name : `${name}#${replica}`;
+}
+
+/**
+ * The built services (dist/apps/*) of one isolated run, each startable and stoppable on its own.
+ * A service can also run as several replicas at once (`startReplica`), each with its own HTTP port
+ * and, for the stream-aggregator, its own AGGREGATOR_INSTANCE_ID (so its own transactional id).
+ */
 export class PipelineServices {
-  private readonly running = new Map<ServiceName, RunningService>();
+  private readonly running = new Map<string, RunningService>();
+  private readonly paused = new Set<string>();
   private readonly endpoints: StackEndpoints;
 
   constructor(private readonly runEnv: NodeJS.ProcessEnv) {
@@ -27,24 +39,92 @@ export class PipelineServices {
   }
 
   async start(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+    await this.launch(instanceKey(name), name, extraEnv);
+  }
+
+  /** One more replica of a service; a stream-aggregator replica gets AGGREGATOR_INSTANCE_ID = replica. */
+  async startReplica(name: ServiceName, replica: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+    const replicaEnv = name === 'stream-aggregator' ? { AGGREGATOR_INSTANCE_ID: replica } : {};
+    await this.launch(instanceKey(name, replica), name, { ...replicaEnv, ...extraEnv });
+  }
+
+  private async launch(key: string, name: ServiceName, extraEnv: NodeJS.ProcessEnv): Promise<void> {
+    if (this.running.has(key)) throw new Error(`${key} is already running`);
     const definition = SERVICES.find((service) => service.name === name);
     if (!definition) throw new Error(`unknown service ${name}`);
     const httpPort = await freePort();
     const service = startService(stackSettings(), { ...definition, httpPort }, this.endpoints, { ...this.runEnv, ...extraEnv, HTTP_PORT: String(httpPort), LOG_LEVEL: 'warn' });
-    this.running.set(name, { ...service, httpPort });
+    this.running.set(key, { ...service, httpPort });
     const health = await waitHealthy({ ...service, httpPort }, 60000);
-    if (health.status !== 'ok') throw new Error(`${name} is not healthy: ${JSON.stringify(health)}; log: ${service.logFile}`);
+    if (health.status !== 'ok') throw new Error(`${key} is not healthy: ${JSON.stringify(health)}; log: ${service.logFile}`);
+  }
+
+  private instance(name: ServiceName, replica?: string): RunningService {
+    const service = this.running.get(instanceKey(name, replica));
+    if (!service) throw new Error(`${instanceKey(name, replica)} is not running`);
+    return service;
   }
 
   /** SIGTERM for a graceful stop, SIGKILL to simulate a crash. */
-  async stop(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const service = this.running.get(name);
+  async stop(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM', replica?: string): Promise<void> {
+    const key = instanceKey(name, replica);
+    const service = this.running.get(key);
     if (!service) return;
+    // A stopped (SIGSTOP) process acts on no signal but SIGKILL: let it run again first.
+    if (this.paused.has(key) && signal !== 'SIGKILL') service.process.kill('SIGCONT');
+    this.paused.delete(key);
     await stopService(service, 15000, signal);
-    this.running.delete(name);
+    this.running.delete(key);
+  }
+
+  /** SIGKILL: the process dies at once, mid-transaction or not (a crash). */
+  async kill(name: ServiceName, replica?: string): Promise<void> {
+    await this.stop(name, 'SIGKILL', replica);
+  }
+
+  /** SIGSTOP: the process freezes (no heartbeats, no I/O) but keeps its connections, as a long GC pause or a VM stall. */
+  pause(name: ServiceName, replica?: string): void {
+    this.instance(name, replica).process.kill('SIGSTOP');
+    this.paused.add(instanceKey(name, replica));
+  }
+
+  /** SIGCONT: a frozen process carries on from where it stopped. */
+  resume(name: ServiceName, replica?: string): void {
+    this.instance(name, replica).process.kill('SIGCONT');
+    this.paused.delete(instanceKey(name, replica));
+  }
+
+  /** Whether the process has exited on its own (it should not, under any of the faults). */
+  exited(name: ServiceName, replica?: string): boolean {
+    const service = this.instance(name, replica);
+    return service.process.exitCode !== null || service.process.signalCode !== null;
+  }
+
+  /** The last lines of a service's log (replicas of one service share its log file), each cut to 400 characters, for failure messages. */
+  logTail(name: ServiceName, lines = 8): string {
+    try {
+      const text = readFileSync(join(stackSettings().stackDir, 'logs', `${name}.log`), 'utf8');
+      if (text.trim() === '') return '(empty)';
+      return text
+        .trimEnd()
+        .split('\n')
+        .slice(-lines)
+        .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
+        .join('\n');
+    } catch {
+      return '(no log)';
+    }
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.running.keys()].map((name) => this.stop(name)));
+    const instances = [...this.running.entries()];
+    await Promise.all(
+      instances.map(async ([key, service]) => {
+        if (this.paused.has(key)) service.process.kill('SIGCONT');
+        this.paused.delete(key);
+        await stopService(service, 15000, 'SIGTERM');
+        this.running.delete(key);
+      }),
+    );
   }
 }

@@ -1,0 +1,109 @@
+/**
+ * A row the database refuses for good: a reading whose sensorId is 20,000 characters goes
+ * through the whole pipeline (the contract bounds no string length), and when its windows close
+ * PostgreSQL refuses their rows (the natural key's index row would be over 8191 bytes, SQLSTATE
+ * 54000, program limit exceeded). No retry can land them: each goes to the dead-letter topic with
+ * the SQLSTATE in its reason, every other row lands, and the sink keeps moving: later windows on
+ * the same partitions of the aggregate topic land too.
+ */
+import { isolatedRun, runEnvironment } from './support/run-environment';
+import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { PipelineServices } from './support/pipeline-services';
+import { header, publishEvents, publishHeartbeats, readAll, readEach, testKafka } from './support/kafka-io';
+import { waitForRowCount } from './support/warehouse-rows';
+import { tableCount } from './support/scenario';
+import { findGroupId, waitForCaughtUp } from './support/consumer-group';
+import { committedWindowRecords, expectedAlerts, expectedWindows, MINUTE, sensorReadings, splitAt, warehouseAlerts, warehouseWindows, type Reading } from './support/iot-workload';
+import { waitFor, withContext } from './support/wait';
+
+const BASE = Date.UTC(2024, 8, 2, 16, 0, 0);
+
+/** 20,000 letters and digits from a fixed LCG: incompressible, so PostgreSQL cannot fit them in an index row. */
+function longSensorId(length: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let state = 20240902;
+  let id = 'sensor-';
+  while (id.length < length) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    id += alphabet[Math.floor((state / 2147483648) * alphabet.length)];
+  }
+  return id;
+}
+
+describe('IoT pipeline with an aggregate row the database refuses', () => {
+  const kafka = testKafka();
+  let run: ReturnType<typeof isolatedRun>;
+  let services: PipelineServices;
+  let contracts: ContractsModule;
+
+  beforeAll(async () => {
+    run = isolatedRun('refusal');
+    services = new PipelineServices(runEnvironment(run, 'iot'));
+    contracts = await loadContracts();
+  });
+  afterAll(() => services.stopAll());
+
+  it('dead-letters the refused aggregates with SQLSTATE 54000, lands every other row and keeps landing later windows', async () => {
+    const topic = contracts.sensorReadingsTopic;
+    const longId = longSensorId(20_000);
+    const shorten = (text: string) => text.split(longId).join('<20000-character sensor id>');
+    const longReading: Reading = { sensorId: longId, timestamp: BASE + 70_000, temperature: 21.5, humidity: 55, pressure: 1011, location: { latitude: 48.1, longitude: 11.6 }, batteryLevel: 0.8 };
+    // 12 ordinary sensors, a reading every 10 s for 9 minutes.
+    const ordinary = sensorReadings({ prefix: 'refusal', sensors: 12, start: BASE, stepMs: 10_000, steps: 54 });
+    const [early = [], late = []] = splitAt(ordinary, [BASE + 4 * MINUTE]);
+    const at = early.findIndex((reading) => reading.timestamp > longReading.timestamp);
+    const firstPart = [...early.slice(0, at), longReading, ...early.slice(at)];
+
+    const expected = expectedWindows(ordinary);
+    const alerts = expectedAlerts(ordinary);
+    // The long sensor's reading is in one 1-minute and five 5-minute windows; it raises no alert.
+    const refused = expectedWindows([longReading]);
+    expect(refused).toHaveLength(6);
+    expect(expectedAlerts([longReading])).toEqual([]);
+    const refusedKeys = refused.map((row) => contracts.windowRecordKey(row.sensorId, { windowStart: Date.parse(row.windowStart), windowMinutes: row.windowMinutes }));
+    const logs = () => `warehouse-sink log:\n${shorten(services.logTail('warehouse-sink'))}`;
+
+    await services.start('warehouse-sink');
+    await services.start('stream-aggregator');
+    await publishEvents(kafka, contracts, topic, firstPart);
+    // Event time reaches minute 4 on every partition: the long sensor's 1-minute window closes.
+    await publishHeartbeats(kafka, contracts, topic, BASE + 4 * MINUTE);
+    await waitFor(
+      "the long sensor's 1-minute aggregate committed to the aggregate topic",
+      async () => (await committedWindowRecords(kafka, contracts)).filter((record) => record.value.sensorId === longId && record.value.windowMinutes === 1).length,
+      (count) => count === 1,
+      { timeoutMs: 60000 },
+    );
+    // Later windows, on the same aggregate partitions, after the refused row.
+    await publishEvents(kafka, contracts, topic, late);
+    await publishHeartbeats(kafka, contracts, topic, contracts.END_OF_INPUT);
+
+    await withContext(waitForRowCount('iot_sensor_window_stats', () => tableCount(run.warehouseSchema, 'iot_sensor_window_stats'), expected.length, 90000), logs);
+    await withContext(waitForRowCount('iot_sensor_alerts', () => tableCount(run.warehouseSchema, 'iot_sensor_alerts'), alerts.length, 60000), logs);
+    expect(await warehouseWindows(run.warehouseSchema)).toEqual(expected);
+    expect(await warehouseAlerts(run.warehouseSchema)).toEqual(alerts);
+
+    // The sink has committed every aggregate partition to its end: none is stuck on the refused rows.
+    const sinkGroup = await findGroupId(kafka, `sink-${run.runId}`);
+    await waitForCaughtUp(kafka, sinkGroup, contracts.sensorWindowStatsTopic.topic, 30000, logs);
+    const aggregates = await committedWindowRecords(kafka, contracts);
+    const refusedRecords = aggregates.filter((record) => record.value.sensorId === longId);
+    expect(refusedRecords.map((record) => shorten(record.key)).sort()).toEqual(refusedKeys.map(shorten).sort());
+    const refusedPartitions = [...new Set(refusedRecords.map((record) => record.partition))].sort();
+    const partitionsMovingOn = refusedPartitions.filter((partition) =>
+      aggregates.some((record) => record.partition === partition && record.value.sensorId !== longId && refusedRecords.every((refusal) => refusal.partition !== partition || BigInt(record.offset) > BigInt(refusal.offset))),
+    );
+    expect(partitionsMovingOn).toEqual(refusedPartitions);
+
+    const deadLetters: { key: string; reason: string; sourceTopic: string }[] = [];
+    await readEach(kafka, contracts.deadLetterTopic.topic, (record) =>
+      deadLetters.push({ key: shorten(record.key?.toString() ?? ''), reason: shorten(header(record, contracts.HEADERS.reason) ?? ''), sourceTopic: header(record, contracts.HEADERS.sourceTopic) ?? '' }),
+    );
+    expect(deadLetters.map((letter) => letter.key).sort()).toEqual(refusedKeys.map(shorten).sort());
+    for (const letter of deadLetters) {
+      expect(letter.sourceTopic).toBe(contracts.sensorWindowStatsTopic.topic);
+      expect(letter.reason).toContain('54000');
+    }
+    expect(await readAll(kafka, contracts.lateEventsTopic.topic)).toHaveLength(0);
+  });
+});
