@@ -23,7 +23,7 @@ import { iotPipeline } from '@pipeline/pipelines';
 import { bringUpStack } from '@pipeline/stack';
 import { createPipelineServer } from '../src/index';
 
-const { values } = parseArgs({ options: { keys: { type: 'string', default: '100' }, events: { type: 'string', default: '1000000' }, 'produce-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { keys: { type: 'string', default: '100' }, events: { type: 'string', default: '1000000' }, 'produce-only': { type: 'boolean', default: false }, 'max-batch': { type: 'string' } } });
 const KEYS = Number(values.keys);
 const EVENTS = Number(values.events);
 const EVENT_TIME_SPAN_MS = 8 * 60_000;
@@ -77,10 +77,14 @@ async function main(): Promise<void> {
   if (child.status !== 0) throw new Error(`producing the input failed (exit ${child.status})`);
   console.error(`produced ${EVENTS} readings over ${KEYS} sensors in ${((performance.now() - producedAt) / 1000).toFixed(1)} s`);
 
-  const options = { groupId: 'aggregator-bench', logger: quiet };
+  const options = { groupId: 'aggregator-bench', logger: quiet, limits: values['max-batch'] ? { maxRecords: Number(values['max-batch']), maxBytes: 16 * 2 ** 20 } : undefined };
   const { server, handler } = createPipelineServer(kafka, registry, iotPipeline, options);
   let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  let atPeak = process.memoryUsage();
+  const sampler = setInterval(() => {
+    const usage = process.memoryUsage();
+    if (usage.rss > peakRss) [peakRss, atPeak] = [usage.rss, usage];
+  }, 50);
   const startedAt = performance.now();
   await new Promise<void>((resolve, reject) => void server.listen((error?: unknown) => (error ? reject(error) : resolve())));
   while (handler.counters.events < EVENTS) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -88,6 +92,8 @@ async function main(): Promise<void> {
   clearInterval(sampler);
   await server.close();
   const { events, outputRecords, transactions, lateEvents } = handler.counters;
+  const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+  console.error(`at peak RSS: heap ${mib(atPeak.heapUsed)}/${mib(atPeak.heapTotal)} MiB, external ${mib(atPeak.external)} MiB (array buffers ${mib(atPeak.arrayBuffers)} MiB)`);
   console.error(`aggregated ${events} events in ${seconds.toFixed(1)} s: ${outputRecords} output records, ${transactions} transactions, ${lateEvents} late`);
 
   // A fresh replica's restore of the state left behind (every partition, every open window).

@@ -103,6 +103,13 @@ export interface StreamHealth {
 
 const key = ({ topic, partition }: TopicPartition) => `${topic}:${partition}`;
 
+/**
+ * What one fetch brings per partition. It counts compressed bytes: a gzip batch of small Avro
+ * records holds 5-10 times as many records as its size suggests, and kafkajs keeps a fetch's
+ * records as objects until they are processed, so this is what bounds the consumer's memory.
+ */
+const FETCH_BYTES_PER_PARTITION = 1024 * 1024;
+
 /** Thrown out of a batch when a newer owner fenced this replica: kafkajs restarts the consumer and rejoins. */
 class PartitionLostError extends Error {
   readonly retriable = true;
@@ -201,8 +208,8 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       maxWaitTimeInMs: 1000,
       // A fetch brings up to one transaction's worth per partition: the bigger a transaction, the more
       // updates of one key it folds into one state record. Memory stays bounded by the limits.
-      maxBytesPerPartition: this.limits.maxBytes,
-      maxBytes: this.limits.maxBytes * 2,
+      maxBytesPerPartition: Math.min(this.limits.maxBytes, FETCH_BYTES_PER_PARTITION),
+      maxBytes: Math.min(this.limits.maxBytes, FETCH_BYTES_PER_PARTITION) * 4,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
