@@ -197,7 +197,8 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     });
     await this.untilReady('prepare the handler', async () => options.handler.prepare?.());
     this.producer = createReliableProducer(kafka);
-    await this.producer.connect();
+    const producer = this.producer;
+    await this.untilReady('connect to Kafka', () => producer.connect());
     const consumer = kafka.consumer({
       groupId: options.groupId,
       readUncommitted: false,
@@ -225,8 +226,10 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       if (!payload.restart) this.state = 'crashed';
       this.options.logger.error(`${options.name}: consumer crashed${payload.restart ? ', restarting' : ''}`, { error: this.crash, group: options.groupId });
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+    await this.untilReady('join the consumer group', async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+    });
     this.withdrawMetrics = exposeProgress(options.groupId, this.board);
     await consumer.run({
       autoCommit: false,
