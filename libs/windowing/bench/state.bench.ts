@@ -7,15 +7,19 @@
  * STATE_BENCH_KEYS (comma-separated, default "100,100000"), STATE_BENCH_MODES
  * (comma-separated subset of "process,changes,snapshot"; default "process,changes"),
  * STATE_BENCH_EVERY (events between two state captures, default 5000), STATE_BENCH_ONLY
- * (substring of a window name: "tumbling" or "hopping").
+ * (substring of a window name: "tumbling" or "hopping"), STATE_BENCH_COSTS=0 (skip the one-off
+ * full snapshot / full restore timings).
  */
 import {
   avg,
   count,
   createWindowingEngine,
+  decodeKeyState,
+  decodePartitionClock,
   encodeKeyState,
   encodePartitionClock,
   hopping,
+  type KeyState,
   max,
   min,
   trend,
@@ -42,6 +46,7 @@ const MODES = (process.env['STATE_BENCH_MODES'] ?? 'process,changes').split(
 );
 const EVERY = Number(process.env['STATE_BENCH_EVERY'] ?? 5_000);
 const ONLY = process.env['STATE_BENCH_ONLY'] ?? '';
+const COSTS = process.env['STATE_BENCH_COSTS'] !== '0';
 const BATCH = 500;
 /**
  * Sensors report every 5 s of event time, or less often when that is needed for the stream
@@ -152,10 +157,13 @@ const captures: Record<string, Capture | undefined> = {
 function changesCapture(engine: Engine): number {
   const identity = engine.stateIdentity();
   const changes = engine.takeChanges(0);
-  let bytes = encodePartitionClock(identity, changes.clock).byteLength;
+  // Pooled Buffers, as the window stages of libs/pipelines use.
+  let bytes = encodePartitionClock(identity, changes.clock, Buffer.allocUnsafe)
+    .byteLength;
   for (const change of changes.keys) {
     if (change.state !== null)
-      bytes += encodeKeyState(identity, change.state).byteLength;
+      bytes += encodeKeyState(identity, change.state, Buffer.allocUnsafe)
+        .byteLength;
   }
   return bytes;
 }
@@ -204,6 +212,52 @@ function measure(
   };
 }
 
+function millisSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/**
+ * One-off costs at the end of the stream: a full JSON snapshot and its restore (old model),
+ * and a full restore from the per-key changelog (decode + restoreKeys) in the new one.
+ */
+function stateCosts(spec: WindowSpec, batches: readonly Reading[][]): string {
+  const engine = createEngine(spec);
+  for (const batch of batches) engine.process(0, batch, 0);
+  const windows = engine.stats().partitions[0].openWindows;
+  let started = process.hrtime.bigint();
+  const snapshot = engine.snapshot(0);
+  const snapshotMs = millisSince(started);
+  started = process.hrtime.bigint();
+  createEngine(spec).restore(0, snapshot);
+  const restoreMs = millisSince(started);
+  let line = `${windows} windows: JSON snapshot ${(snapshot.byteLength / 1_048_576).toFixed(1)} MiB in ${snapshotMs.toFixed(0)} ms, restore ${restoreMs.toFixed(0)} ms`;
+  if (typeof encodeKeyState !== 'function') return line;
+  const identity = engine.stateIdentity();
+  const changes = engine.takeChanges(0);
+  const clock = encodePartitionClock(identity, changes.clock);
+  const records: Uint8Array[] = [];
+  let bytes = 0;
+  for (const change of changes.keys) {
+    if (change.state === null) continue;
+    const record = encodeKeyState(identity, change.state, Buffer.allocUnsafe);
+    records.push(record);
+    bytes += record.byteLength;
+  }
+  collectGarbage();
+  started = process.hrtime.bigint();
+  function* decoded(): Generator<KeyState<string>> {
+    for (const record of records) yield decodeKeyState<string>(identity, record);
+  }
+  createEngine(spec).restoreKeys(
+    0,
+    decodePartitionClock(identity, clock),
+    decoded(),
+  );
+  const changelogMs = millisSince(started);
+  line += `; changelog ${records.length} keys, ${(bytes / 1_048_576).toFixed(1)} MiB, decode + restoreKeys ${changelogMs.toFixed(0)} ms (${thousands((records.length / changelogMs) * 1000)} keys/s)`;
+  return line;
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((left, right) => left - right);
   return sorted[Math.floor(sorted.length / 2)];
@@ -241,6 +295,7 @@ function main(): void {
             `${last.openWindows} open windows, ${median(runs.map((run) => run.heapBytesPerWindow)).toFixed(0)} heap bytes/window`,
         );
       }
+      if (COSTS) console.log(`${''.padEnd(14)} ${stateCosts(spec, batches)}`);
     }
   }
 }

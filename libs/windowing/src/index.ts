@@ -53,6 +53,7 @@ export {
   stateIdentity,
   STATE_RECORD_VERSION,
   type StateIdentity,
+  type RecordAllocator,
 } from './lib/key-state-codec';
 export type {
   PartitionId,

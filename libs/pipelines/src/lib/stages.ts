@@ -49,7 +49,12 @@ export interface StageKeyChange {
   readonly state: Uint8Array | null;
 }
 
-/** A partition's state changes since the previous takeChanges, encoded for a compacted changelog topic. */
+/**
+ * A partition's state changes since the previous takeChanges, encoded for a compacted
+ * changelog topic. The records are Node Buffers sliced from Buffer's shared pool (one
+ * ArrayBuffer per record costs more than encoding it): pass them on as they are, or mind
+ * byteOffset/byteLength when reaching for `.buffer`.
+ */
 export interface StageChanges {
   /** The partition's encoded clock (watermarks, counters): write it with every commit. */
   readonly clock: Uint8Array;
@@ -138,8 +143,8 @@ export function windowedStage<TEvent, const A extends AggregateSpecs<TEvent>, S 
         takeChanges: (partition) => {
           const changes = engine.takeChanges(partition);
           return {
-            clock: encodePartitionClock(identity, changes.clock),
-            keys: changes.keys.map(({ key, state }) => ({ key, state: state === null ? null : encodeKeyState(identity, state) })),
+            clock: encodePartitionClock(identity, changes.clock, Buffer.allocUnsafe),
+            keys: changes.keys.map(({ key, state }) => ({ key, state: state === null ? null : encodeKeyState(identity, state, Buffer.allocUnsafe) })),
           };
         },
         restore: (partition, clock, keyStates) =>

@@ -4,6 +4,7 @@ import type {
   AggregateSpecs,
 } from './aggregates';
 import { InvalidConfigError } from './errors';
+import { WINDOW_HEADER_SLOTS } from './partition-state';
 
 const NO_VALUES: unknown[] = [];
 
@@ -15,6 +16,7 @@ export class AccumulatorLayout<TEvent, TValues> {
   readonly names: readonly string[];
   /** Names, kinds and order of the aggregates; a snapshot only restores into the same layout. */
   readonly signature: string;
+  /** The aggregates' numeric slots (a window's numbers array has WINDOW_HEADER_SLOTS more in front). */
   readonly numberSlotCount: number;
   readonly valueSlotCount: number;
   private readonly accumulators: readonly Accumulator<TEvent, unknown>[];
@@ -26,8 +28,9 @@ export class AccumulatorLayout<TEvent, TValues> {
     const accumulators: Accumulator<TEvent, unknown>[] = [];
     // Seeded with NaN so V8 stores the template (and every slice of it) as unboxed
     // doubles from the start instead of transitioning each window's array on first use.
+    // The window's header slots come first; the aggregates are bound behind them.
     const initialNumbers: number[] = [NaN];
-    initialNumbers.length = 0;
+    while (initialNumbers.length < WINDOW_HEADER_SLOTS) initialNumbers.push(NaN);
     let valueSlotCount = 0;
     for (const [name, aggregate] of Object.entries(aggregates)) {
       if (typeof aggregate?.bind !== 'function') {
@@ -55,15 +58,25 @@ export class AccumulatorLayout<TEvent, TValues> {
     }
     this.names = names;
     this.signature = kinds.join(',');
-    this.numberSlotCount = initialNumbers.length;
+    this.numberSlotCount = initialNumbers.length - WINDOW_HEADER_SLOTS;
     this.accumulators = accumulators;
     this.initialNumbers = initialNumbers;
     this.valueSlotCount = valueSlotCount;
   }
 
+  /** A window's numbers: header slots, then the aggregates' initial slots. */
   createNumbers(): number[] {
     // slice() keeps the packed-double element kind of the template.
     return this.initialNumbers.slice();
+  }
+
+  /** A window's numbers holding the numberSlotCount accumulator slots stored from `firstSlot` on. */
+  restoreNumbers(stored: readonly number[], firstSlot = 0): number[] {
+    const numbers = this.initialNumbers.slice();
+    for (let slot = 0; slot < this.numberSlotCount; slot++) {
+      numbers[WINDOW_HEADER_SLOTS + slot] = stored[firstSlot + slot];
+    }
+    return numbers;
   }
 
   createValues(): unknown[] {

@@ -33,7 +33,6 @@ import type {
   PartitionId,
   PartitionStats,
   ProcessOutput,
-  StoredKeyWindow,
   WindowingConfig,
   WindowingEngine,
   WindowingStats,
@@ -248,8 +247,8 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
         session.end,
       );
     }
-    // A changelog fed from here on starts from nothing: every key goes into the next changes.
-    for (const keyWindows of state.keys.values()) state.touch(keyWindows);
+    // Not tracking: a changelog fed from here on starts from nothing, and the first
+    // takeChanges reports every key.
     this.addPartition(state);
   }
 
@@ -259,18 +258,28 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
     if (state === undefined) {
       return { clock: this.clockOf(this.newPartition(partition)), keys: [] };
     }
+    const keys: KeyChange<TKey>[] = [];
+    if (!state.tracking) {
+      // The first call: nothing was recorded, every key is news (O(state), once).
+      state.tracking = true;
+      for (const keyWindows of state.keys.values()) {
+        keyWindows.dirty = false;
+        keys.push({ key: keyWindows.key, state: this.keyStateOf(keyWindows) });
+      }
+      return { clock: this.clockOf(state), keys };
+    }
     const changed = state.changed;
     state.changed = [];
-    const keys: KeyChange<TKey>[] = [];
     let released: Set<TKey> | undefined;
     for (let index = 0; index < changed.length; index++) {
       const keyWindows = changed[index];
       keyWindows.dirty = false;
       const key = keyWindows.key;
-      const current = state.keys.get(key);
-      if (current === keyWindows) {
+      // A key holding state is always the live entry of the key map (keys are released as
+      // soon as they are empty, and a released entry never gets windows again).
+      if (!keyWindows.isEmpty) {
         keys.push({ key, state: this.keyStateOf(keyWindows) });
-      } else if (current === undefined) {
+      } else if (!state.keys.has(key)) {
         // Released (maybe more than once: re-created and released again); one tombstone.
         released ??= new Set<TKey>();
         if (!released.has(key)) {
@@ -278,7 +287,7 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
           keys.push({ key, state: null });
         }
       }
-      // Otherwise released and re-created: the live KeyWindows is listed too and reports.
+      // Otherwise released and re-created: the live entry is listed too and reports.
     }
     return { clock: this.clockOf(state), keys };
   }
@@ -302,6 +311,8 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
       );
     }
     const state = this.newPartition(partition);
+    // The changelog holds every key as restored: changes count from here.
+    state.tracking = true;
     if (clock !== undefined) {
       state.maxEventTime = clock.maxEventTime;
       state.eventTimeWatermark = clock.maxEventTime - this.maxOutOfOrdernessMs;
@@ -328,7 +339,7 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
       const keyWindows = state.keyWindows(key);
       for (const stored of keyState.windows) {
         if (
-          stored.numbers.length !== numberSlotCount ||
+          stored.numbers.length - stored.firstSlot !== numberSlotCount ||
           stored.values.length !== valueSlotCount
         ) {
           throw new SnapshotMismatchError(
@@ -336,7 +347,7 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
             {
               partition,
               key,
-              numberSlots: stored.numbers.length,
+              numberSlots: stored.numbers.length - stored.firstSlot,
               valueSlots: stored.values.length,
               expectedNumberSlots: numberSlotCount,
               expectedValueSlots: valueSlotCount,
@@ -349,7 +360,6 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
           stored,
         );
         if (updates && stored.throttleSequence > 0) {
-          window.inThrottleQueue = true;
           window.throttleSequence = stored.throttleSequence;
           throttled.push(window);
         }
@@ -558,7 +568,7 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
       window = queue.peek()
     ) {
       queue.shift();
-      window.inThrottleQueue = false;
+      window.throttleSequence = 0;
       if (window.lifecycle !== 'open') continue;
       const keyWindows = state.keys.get(window.key);
       if (keyWindows !== undefined) state.touch(keyWindows);
@@ -655,37 +665,16 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
     };
   }
 
-  /** A copy of the key's numbers (values are shared: encode before the engine runs on). */
+  /**
+   * A view of the key's live state: its open windows and tombstone are WindowStates, which
+   * are StoredKeyWindows too. Nothing is copied, so takeChanges stays cheap at any size;
+   * the caller encodes before the engine runs again.
+   */
   private keyStateOf(keyWindows: KeyWindows<TKey>): KeyState<TKey> {
-    const open = keyWindows.open;
-    const copiesValues = this.layout.valueSlotCount > 0;
-    const windows = new Array<StoredKeyWindow>(open.length);
-    for (let index = 0; index < open.length; index++) {
-      const window = open[index];
-      windows[index] = {
-        start: window.start,
-        end: window.end,
-        scheduledAt: window.scheduledAt,
-        scheduleSequence: window.scheduleSequence,
-        numbers: window.numbers.slice(),
-        values: copiesValues ? window.values.slice() : window.values,
-        lastUpdateAt: window.lastUpdateAt,
-        updatePending: window.updatePending,
-        throttleSequence: window.inThrottleQueue ? window.throttleSequence : 0,
-      };
-    }
-    const tombstone = keyWindows.lastClosed;
     return {
       key: keyWindows.key,
-      windows,
-      lastClosed:
-        tombstone === null
-          ? null
-          : {
-              start: tombstone.start,
-              end: tombstone.end,
-              scheduleSequence: tombstone.scheduleSequence,
-            },
+      windows: keyWindows.open,
+      lastClosed: keyWindows.lastClosed,
     };
   }
 

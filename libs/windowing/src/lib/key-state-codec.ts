@@ -89,8 +89,14 @@ class ByteWriter {
     this.length += 4;
   }
 
-  finish(): Uint8Array {
-    return this.bytes.slice(0, this.length);
+  finish(allocate: RecordAllocator): Uint8Array {
+    const record = allocate(this.length);
+    record.set(
+      this.length === this.bytes.length
+        ? this.bytes
+        : this.bytes.subarray(0, this.length),
+    );
+    return record;
   }
 
   /** Makes room for `count` more bytes; the unchecked writes below rely on it. */
@@ -162,9 +168,23 @@ class ByteWriter {
 
 const writer = new ByteWriter();
 
+/**
+ * Where an encoded record is copied to: `length` bytes, e.g. `Buffer.allocUnsafe` in Node,
+ * which hands out slices of a shared pool (far cheaper than an ArrayBuffer per record; the
+ * record then shares its `.buffer` with others, as pooled Buffers do).
+ */
+export type RecordAllocator = (length: number) => Uint8Array;
+
+const newUint8Array: RecordAllocator = (length) => new Uint8Array(length);
+
+/**
+ * Encodes one key's state. `state` may be a live view from takeChanges: encode before the
+ * engine runs again.
+ */
 export function encodeKeyState<TKey extends GroupKey>(
   identity: StateIdentity,
   state: KeyState<TKey>,
+  allocate: RecordAllocator = newUint8Array,
 ): Uint8Array {
   const { numberSlots, valueSlots } = identity;
   writer.start(KIND_KEY_STATE, identity);
@@ -185,12 +205,16 @@ export function encodeKeyState<TKey extends GroupKey>(
   for (let index = 0; index < windows.length; index++) {
     const window = windows[index];
     const numbers = window.numbers;
-    if (numbers.length !== numberSlots || window.values.length !== valueSlots) {
+    const firstSlot = window.firstSlot;
+    if (
+      numbers.length - firstSlot !== numberSlots ||
+      window.values.length !== valueSlots
+    ) {
       throw new InvalidArgumentError(
         'key state does not fit the layout it is encoded for',
         {
           key,
-          numberSlots: numbers.length,
+          numberSlots: numbers.length - firstSlot,
           valueSlots: window.values.length,
           expectedNumberSlots: numberSlots,
           expectedValueSlots: valueSlots,
@@ -211,7 +235,9 @@ export function encodeKeyState<TKey extends GroupKey>(
     writer.f64(window.scheduleSequence);
     if (hasUpdateTime) writer.f64(window.lastUpdateAt);
     if (queued) writer.f64(window.throttleSequence);
-    for (let slot = 0; slot < numberSlots; slot++) writer.f64(numbers[slot]);
+    for (let slot = firstSlot; slot < numbers.length; slot++) {
+      writer.f64(numbers[slot]);
+    }
     if (valueSlots > 0) {
       const json = utf8Encoder.encode(JSON.stringify(window.values));
       writer.reserve(5 + json.length);
@@ -226,12 +252,13 @@ export function encodeKeyState<TKey extends GroupKey>(
     writer.f64(tombstone.end);
     writer.f64(tombstone.scheduleSequence);
   }
-  return writer.finish();
+  return writer.finish(allocate);
 }
 
 export function encodePartitionClock(
   identity: StateIdentity,
   clock: PartitionClock,
+  allocate: RecordAllocator = newUint8Array,
 ): Uint8Array {
   writer.start(KIND_CLOCK, identity);
   writer.reserve(CLOCK_BYTES - HEADER_BYTES);
@@ -245,7 +272,7 @@ export function encodePartitionClock(
   writer.f64(clock.counters.resultsEmitted);
   writer.f64(clock.scheduleSequence);
   writer.f64(clock.throttleSequence);
-  return writer.finish();
+  return writer.finish(allocate);
 }
 
 /**
@@ -318,6 +345,7 @@ export function decodeKeyState<TKey extends GroupKey>(
       scheduledAt,
       scheduleSequence,
       numbers,
+      firstSlot: 0,
       values,
       lastUpdateAt,
       updatePending: (flags & UPDATE_PENDING) !== 0,

@@ -1,6 +1,7 @@
 import type { AccumulatorLayout } from './accumulator-layout';
 import {
   type GroupKey,
+  headerOnlyNumbers,
   type KeyWindows,
   type PartitionState,
   WindowState,
@@ -9,8 +10,8 @@ import { WindowAssigner, type WindowListener } from './window-assigner';
 import type { SessionWindows } from './window-spec';
 
 const NO_SESSIONS: readonly WindowState<GroupKey>[] = [];
-/** Accumulator arrays of restored tombstones: never aggregated into, so one shared empty array. */
-const NO_SLOTS: never[] = [];
+/** Value slots of restored tombstones: never aggregated into, so one shared empty array. */
+const NO_VALUES: never[] = [];
 
 /**
  * Session windows `[first event, last event + gap)` per key. An event opens its own
@@ -123,8 +124,8 @@ export class SessionWindowAssigner<
       start,
       end,
       end + this.graceMs,
-      NO_SLOTS,
-      NO_SLOTS,
+      headerOnlyNumbers(),
+      NO_VALUES,
     );
     tombstone.lifecycle = 'closed';
     if (scheduleSequence === undefined) {
@@ -146,11 +147,7 @@ export class SessionWindowAssigner<
     const open = keyWindows.open;
     let index = open.length;
     while (index > 0 && open[index - 1].start > window.start) index--;
-    if (index === open.length) {
-      open.push(window);
-    } else {
-      open.splice(index, 0, window);
-    }
+    keyWindows.addOpenWindow(window, index);
   }
 
   private mergeOverlapping(

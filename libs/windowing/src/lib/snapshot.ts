@@ -72,7 +72,16 @@ export function capturePartition<TKey extends GroupKey>(
   for (const window of state.schedule.entries()) {
     if (window.lifecycle === 'open') {
       indexOf.set(window, windows.length);
-      windows.push(window);
+      windows.push({
+        key: window.key,
+        start: window.start,
+        end: window.end,
+        scheduledAt: window.scheduledAt,
+        numbers: window.accumulatorNumbers(),
+        values: window.values,
+        lastUpdateAt: window.lastUpdateAt,
+        updatePending: window.updatePending,
+      });
     }
   }
   const throttleQueue: number[] = [];

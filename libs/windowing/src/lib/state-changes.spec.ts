@@ -12,6 +12,7 @@ import {
   max,
   type PartitionClock,
   PartitionConflictError,
+  type StoredKeyWindow,
   session,
   SnapshotMismatchError,
   SnapshotUnreadableError,
@@ -50,6 +51,18 @@ describe('takeChanges', () => {
       ['k3', 1],
       ['k42', 1],
     ]);
+  });
+
+  it('starts tracking with the first call, which reports every key the partition holds', () => {
+    const engine = createTestEngine(tumbling(10));
+    // a's window closes before anyone asked: a never reaches a changelog, so no tombstone either.
+    engine.process(0, [reading('a', 1), reading('b', 25), reading('c', 26)], 0);
+    expect(changedKeys(engine)).toEqual([
+      ['b', 1],
+      ['c', 1],
+    ]);
+    engine.process(0, [reading('c', 27)], 0);
+    expect(changedKeys(engine)).toEqual([['c', 1]]);
   });
 
   it('returns the clock and no keys when nothing changed', () => {
@@ -124,14 +137,10 @@ describe('takeChanges', () => {
     engine.takeChanges(0);
     engine.advanceEventTime(0, 10, 0);
     const [change] = engine.takeChanges(0).keys;
-    expect(change).toEqual({
-      key: 'a',
-      state: {
-        key: 'a',
-        windows: [],
-        lastClosed: { start: 0, end: 10, scheduleSequence: 2 },
-      },
-    });
+    expect(change.key).toBe('a');
+    expect(change.state?.windows).toEqual([]);
+    const tombstone = change.state?.lastClosed;
+    expect([tombstone?.start, tombstone?.end, tombstone?.scheduleSequence]).toEqual([0, 10, 2]);
     engine.advanceEventTime(0, 19, 0);
     expect(changedKeys(engine)).toEqual([]);
     engine.advanceEventTime(0, 20, 0);
@@ -153,21 +162,18 @@ describe('takeChanges', () => {
       emit: { mode: 'update', throttle: 10 },
     });
     engine.process(0, [reading('a', 1), reading('a', 2)], 0);
+    const updateState = (window: StoredKeyWindow | undefined) => [
+      window?.lastUpdateAt,
+      window?.updatePending,
+      window?.throttleSequence,
+    ];
     const [window] = engine.takeChanges(0).keys[0].state?.windows ?? [];
-    expect(window).toMatchObject({
-      lastUpdateAt: 1,
-      updatePending: true,
-      throttleSequence: 1,
-    });
+    expect(updateState(window)).toEqual([1, true, 1]);
     // b's event moves stream time past a's throttle: a's pending update goes out and is re-queued.
     engine.process(0, [reading('b', 11)], 0);
     const changes = engine.takeChanges(0).keys;
     expect(changes.map((change) => change.key)).toEqual(['b', 'a']);
-    expect(changes[1].state?.windows[0]).toMatchObject({
-      lastUpdateAt: 11,
-      updatePending: false,
-      throttleSequence: 3,
-    });
+    expect(updateState(changes[1].state?.windows[0])).toEqual([11, false, 3]);
   });
 
   it('starts empty after restoreKeys and counts every key after a JSON restore', () => {
@@ -282,6 +288,7 @@ describe('key state codec', () => {
         scheduledAt: 70_000,
         scheduleSequence: 17,
         numbers: [Infinity, -Infinity, NaN],
+        firstSlot: 0,
         values: ['first value', { nested: [1, 'two'] }],
         lastUpdateAt: 1_234,
         updatePending: true,
@@ -293,6 +300,7 @@ describe('key state codec', () => {
         scheduledAt: -Infinity,
         scheduleSequence: 2 ** 40,
         numbers: [0, -0.25, Number.MAX_VALUE],
+        firstSlot: 0,
         values: [null, 42],
         lastUpdateAt: -Infinity,
         updatePending: false,
@@ -319,6 +327,20 @@ describe('key state codec', () => {
     }
   });
 
+  it('encodes the slots from firstSlot on, decoding them to firstSlot 0', () => {
+    const padded: KeyState<string> = {
+      ...state,
+      windows: state.windows.map((window) => ({
+        ...window,
+        numbers: [99, 98, ...window.numbers],
+        firstSlot: 2,
+      })),
+    };
+    expect(decodeKeyState(identity, encodeKeyState(identity, padded))).toEqual(
+      state,
+    );
+  });
+
   it('is compact: a header, the key and float64 numbers, no JSON for numbers', () => {
     const numeric = stateIdentity('numeric', 3, 0);
     const bytes = encodeKeyState(numeric, {
@@ -330,6 +352,7 @@ describe('key state codec', () => {
           scheduledAt: 10,
           scheduleSequence: 1,
           numbers: [1, 2, 3],
+          firstSlot: 0,
           values: [],
           lastUpdateAt: -Infinity,
           updatePending: false,
@@ -340,6 +363,17 @@ describe('key state codec', () => {
     });
     // header 7, key tag + length + 'a' 3, flags 1, window count 1, window flags 1 + 4 × 8 + 3 × 8
     expect(bytes.byteLength).toBe(7 + 3 + 1 + 1 + 1 + 32 + 24);
+  });
+
+  it('copies records to where the allocator says, e.g. pooled Buffers at an offset', () => {
+    const pooled = encodeKeyState(identity, state, (length) =>
+      Buffer.allocUnsafe(length),
+    );
+    expect(Buffer.isBuffer(pooled)).toBe(true);
+    const shifted = new Uint8Array(pooled.length + 3);
+    shifted.set(pooled, 3);
+    expect(decodeKeyState(identity, shifted.subarray(3))).toEqual(state);
+    expect(decodeKeyState(identity, pooled)).toEqual(state);
   });
 
   it('round-trips partition clocks', () => {
@@ -460,6 +494,7 @@ describe('key state codec', () => {
             scheduledAt: 1,
             scheduleSequence: 1,
             numbers: [],
+            firstSlot: 0,
             values: ['abc'],
             lastUpdateAt: -Infinity,
             updatePending: false,

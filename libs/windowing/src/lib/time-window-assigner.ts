@@ -93,7 +93,7 @@ export class TimeWindowAssigner<
     keyWindows: KeyWindows<TKey>,
     window: WindowState<TKey>,
   ): void {
-    keyWindows.open.push(window);
+    keyWindows.addOpenWindow(window);
   }
 
   /**

@@ -123,9 +123,11 @@ export interface StoredKeyWindow {
   readonly scheduledAt: number;
   /** Insertion number of that entry: among entries due at the same time, the lower closes first. */
   readonly scheduleSequence: number;
-  /** Accumulator slots (AccumulatorLayout order); a restore adopts the array. */
-  readonly numbers: number[];
-  /** Non-numeric accumulator slots (first/last/countDistinct); a restore adopts the array. */
+  /** Holds the accumulator slots (AccumulatorLayout order) from index `firstSlot` on. */
+  readonly numbers: readonly number[];
+  /** 0 in decoded states; the engine's own windows keep other numbers in front. */
+  readonly firstSlot: number;
+  /** Non-numeric accumulator slots (first/last/countDistinct); a restore adopts this array. */
   readonly values: unknown[];
   /** Update mode: stream time of the last update emitted (−∞ before any). */
   readonly lastUpdateAt: number;
@@ -143,7 +145,11 @@ export interface StoredClosedSession {
   readonly scheduleSequence: number;
 }
 
-/** Everything the engine holds for one group key of a partition. */
+/**
+ * Everything the engine holds for one group key of a partition. From takeChanges these are
+ * read-only views of the engine's live windows: encode them (encodeKeyState) before the
+ * engine is called again, and do not modify them.
+ */
 export interface KeyState<TKey extends GroupKey> {
   readonly key: TKey;
   /** Open windows, oldest start first for sessions, creation order for time windows. */
@@ -190,14 +196,16 @@ export interface WindowingEngine<TEvent, TKey extends GroupKey, TValues> {
    * whole current state or null once it holds none, plus the partition's clock. Costs
    * O(changed keys), not O(state). Store them with the offset of the next event to read:
    * a changelog (key → latest state, deleted on null) then always mirrors the engine.
-   * A partition without state yields the clock it would start from and no keys.
+   * A partition without state yields the clock it would start from and no keys. Tracking
+   * starts with a partition's first call (which reports every key it holds) or restoreKeys,
+   * so an engine whose changes are never taken pays nothing for it.
    */
   takeChanges(partition: PartitionId): PartitionChanges<TKey>;
   /**
    * Loads a partition from a changelog on assignment: its clock (undefined: the clock of a
    * fresh partition) and the latest state of each key, in any order, consumed as they come.
    * Windows then close in the same order as in the engine that wrote the changes. The
-   * partition must not hold state (revoke first). The engine adopts the states' arrays.
+   * partition must not hold state (revoke first). The engine adopts the states' `values` arrays.
    * @throws SnapshotMismatchError when the clock is another partition's or a state does not fit the layout
    */
   restoreKeys(
@@ -214,7 +222,7 @@ export interface WindowingEngine<TEvent, TKey extends GroupKey, TValues> {
   snapshot(partition: PartitionId): Uint8Array;
   /**
    * Loads a partition's state from snapshot(); the partition must not hold state (revoke
-   * first). Every restored key counts as changed for the next takeChanges.
+   * first). The next takeChanges reports every key (a changelog can start from here).
    */
   restore(partition: PartitionId, snapshot: Uint8Array): void;
   /** Drops a partition's state on revocation. */

@@ -121,7 +121,7 @@ export abstract class WindowAssigner<TEvent, TKey extends GroupKey> {
       stored.start,
       stored.end,
       stored.end + this.graceMs,
-      stored.numbers,
+      this.layout.restoreNumbers(stored.numbers),
       stored.values,
     );
     const scheduledAt = Math.min(stored.scheduledAt, window.dueAt);
@@ -143,7 +143,7 @@ export abstract class WindowAssigner<TEvent, TKey extends GroupKey> {
       stored.start,
       stored.end,
       stored.end + this.graceMs,
-      stored.numbers,
+      this.layout.restoreNumbers(stored.numbers, stored.firstSlot),
       stored.values,
     );
     // A grace shortened since the state was written must not hold the window open longer.
