@@ -12,7 +12,7 @@ import { PipelineServices } from './support/pipeline-services';
 import { header, publishEvents, publishHeartbeats, readAll, readEach, testKafka } from './support/kafka-io';
 import { waitForRowCount } from './support/warehouse-rows';
 import { tableCount } from './support/scenario';
-import { findGroupId, waitForCaughtUp } from './support/consumer-group';
+import { waitForCommittedPast, waitForServiceGroup } from './support/consumer-group';
 import { committedWindowRecords, expectedAlerts, expectedWindows, MINUTE, sensorReadings, splitAt, warehouseAlerts, warehouseWindows, type Reading } from './support/iot-workload';
 import { waitFor, withContext } from './support/wait';
 
@@ -64,7 +64,9 @@ describe('IoT pipeline with an aggregate row the database refuses', () => {
     const logs = () => `warehouse-sink log:\n${shorten(services.logTail('warehouse-sink'))}`;
 
     await services.start('warehouse-sink');
+    const sinkGroup = await waitForServiceGroup(kafka, `sink-${run.runId}`, contracts.sensorWindowStatsTopic.topic, contracts.sensorWindowStatsTopic.partitions, 1, 60000, logs);
     await services.start('stream-aggregator');
+    await waitForServiceGroup(kafka, `aggregator-${run.runId}`, topic.topic, topic.partitions, 1, 60000, logs);
     await publishEvents(kafka, contracts, topic, firstPart);
     // Event time reaches minute 4 on every partition: the long sensor's 1-minute window closes.
     await publishHeartbeats(kafka, contracts, topic, BASE + 4 * MINUTE);
@@ -83,10 +85,11 @@ describe('IoT pipeline with an aggregate row the database refuses', () => {
     expect(await warehouseWindows(run.warehouseSchema)).toEqual(expected);
     expect(await warehouseAlerts(run.warehouseSchema)).toEqual(alerts);
 
-    // The sink has committed every aggregate partition to its end: none is stuck on the refused rows.
-    const sinkGroup = await findGroupId(kafka, `sink-${run.runId}`);
-    await waitForCaughtUp(kafka, sinkGroup, contracts.sensorWindowStatsTopic.topic, 30000, logs);
     const aggregates = await committedWindowRecords(kafka, contracts);
+    // The sink has committed past the last aggregate of every partition: none is stuck on the refused rows.
+    const lastRecords = new Map<number, bigint>();
+    for (const record of aggregates) if (BigInt(record.offset) > (lastRecords.get(record.partition) ?? -1n)) lastRecords.set(record.partition, BigInt(record.offset));
+    await waitForCommittedPast(kafka, sinkGroup, contracts.sensorWindowStatsTopic.topic, lastRecords, 30000, logs);
     const refusedRecords = aggregates.filter((record) => record.value.sensorId === longId);
     expect(refusedRecords.map((record) => shorten(record.key)).sort()).toEqual(refusedKeys.map(shorten).sort());
     const refusedPartitions = [...new Set(refusedRecords.map((record) => record.partition))].sort();

@@ -12,7 +12,7 @@ import { PipelineServices } from './support/pipeline-services';
 import { publishEvents, publishHeartbeats, readAll, testKafka } from './support/kafka-io';
 import { waitForRowCount } from './support/warehouse-rows';
 import { tableCount } from './support/scenario';
-import { findGroupId, waitForStableSplit } from './support/consumer-group';
+import { waitForServiceGroup, waitForStableSplit } from './support/consumer-group';
 import { expectedAlerts, expectedWindows, MINUTE, sensorReadings, splitAt, warehouseAlerts, warehouseWindows } from './support/iot-workload';
 import { waitFor, withContext } from './support/wait';
 
@@ -44,11 +44,13 @@ describe.each([2, 3])('IoT pipeline scaled out to %i stream-aggregator replicas,
     const logs = () => `${aggregatorLog()}\nwarehouse-sink log:\n${services.logTail('warehouse-sink')}`;
 
     await services.start('warehouse-sink');
-    const instances = ['r1', 'r2', 'r3'].slice(0, replicas);
-    for (const instance of instances) await services.startReplica('stream-aggregator', instance);
-    const groupId = await findGroupId(kafka, `aggregator-${run.runId}`);
-    // Every replica owns some of the input partitions before anything is fed.
-    await waitForStableSplit(kafka, groupId, topic.topic, replicas, topic.partitions, 90000, aggregatorLog);
+    await waitForServiceGroup(kafka, `sink-${run.runId}`, contracts.sensorWindowStatsTopic.topic, contracts.sensorWindowStatsTopic.partitions, 1, 60000, logs);
+    // One replica after the other, each running (joined, owning partitions) before the next starts.
+    let groupId = '';
+    for (const [started, instance] of ['r1', 'r2', 'r3'].slice(0, replicas).entries()) {
+      await services.startReplica('stream-aggregator', instance);
+      groupId = await waitForServiceGroup(kafka, `aggregator-${run.runId}`, topic.topic, topic.partitions, started + 1, 90000, aggregatorLog);
+    }
 
     await publishEvents(kafka, contracts, topic, beforeKill);
     const admin = kafka.admin();

@@ -12,7 +12,7 @@ import { isolatedRun, runEnvironment } from './support/run-environment';
 import { loadContracts, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { publishEvents, publishHeartbeats, readAll, testKafka } from './support/kafka-io';
-import { findGroupId, waitForCaughtUp, waitForStableSplit } from './support/consumer-group';
+import { waitForCaughtUp, waitForServiceGroup, waitForStableSplit } from './support/consumer-group';
 import { committedAlertRecords, committedWindowRecords, compareByKey, exactlyOnePerKey, expectedAlerts, expectedWindows, MINUTE, sensorReadings, splitAt } from './support/iot-workload';
 
 const BASE = Date.UTC(2024, 4, 20, 14, 0, 0);
@@ -42,9 +42,9 @@ describe('IoT pipeline with a stream-aggregator replica frozen past its session 
     const aggregatorLog = () => `stream-aggregator log:\n${services.logTail('stream-aggregator')}`;
 
     await services.startReplica('stream-aggregator', 'a');
+    await waitForServiceGroup(kafka, `aggregator-${run.runId}`, topic.topic, topic.partitions, 1, 60000, aggregatorLog);
     await services.startReplica('stream-aggregator', 'b');
-    const groupId = await findGroupId(kafka, `aggregator-${run.runId}`);
-    await waitForStableSplit(kafka, groupId, topic.topic, 2, topic.partitions, 90000, aggregatorLog);
+    const groupId = await waitForServiceGroup(kafka, `aggregator-${run.runId}`, topic.topic, topic.partitions, 2, 90000, aggregatorLog);
     await publishEvents(kafka, contracts, topic, warmUp);
     await waitForCaughtUp(kafka, groupId, topic.topic, 90000, aggregatorLog);
 

@@ -106,15 +106,30 @@ const showLag = (lag: Map<number, bigint>) => [...lag].sort(([a], [b]) => a - b)
 /**
  * Waits until the group has committed every record of the topic written so far: the
  * stream-aggregator commits its input offsets in the transaction of each batch, so this is
- * "every record has been processed and its outputs committed".
+ * "every record has been processed and its outputs committed". With `stallMs`, a group still
+ * making progress may take up to `timeoutMs`, but one that commits nothing for `stallMs` fails early.
  */
-export async function waitForCaughtUp(kafka: Kafka, groupId: string, topic: string, timeoutMs = 120000, context?: () => string): Promise<void> {
-  await waitFor(`consumer group ${groupId} caught up with ${topic}`, () => groupLag(kafka, groupId, topic), (lag) => [...lag.values()].every((behind) => behind === 0n), {
-    timeoutMs,
-    intervalMs: 1000,
-    show: showLag,
-    context,
-  });
+export async function waitForCaughtUp(kafka: Kafka, groupId: string, topic: string, timeoutMs = 120000, context?: () => string, stallMs?: number): Promise<void> {
+  const started = Date.now();
+  let lastProgress = started;
+  let least: bigint | undefined;
+  let last: Map<number, bigint> | undefined;
+  for (;;) {
+    last = await groupLag(kafka, groupId, topic).catch(() => last);
+    const total = last ? [...last.values()].reduce((sum, behind) => sum + behind, 0n) : undefined;
+    if (total === 0n) return;
+    if (total !== undefined && (least === undefined || total < least)) {
+      least = total;
+      lastProgress = Date.now();
+    }
+    const now = Date.now();
+    const stalled = stallMs !== undefined && now - lastProgress > stallMs;
+    if (stalled || now - started > timeoutMs) {
+      const why = stalled ? `no progress for ${now - lastProgress} ms` : `not reached after ${timeoutMs} ms`;
+      throw new Error(`consumer group ${groupId} caught up with ${topic}: ${why}; records not yet committed: ${last ? showLag(last) : 'unknown'}${context ? `\n${context()}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }
 
 /**
@@ -135,5 +150,43 @@ export async function findGroupId(kafka: Kafka, fragment: string, timeoutMs = 30
   };
   const [groupId] = await waitFor(`the consumer group named like ${fragment}`, matching, (ids) => ids.length === 1, { timeoutMs, intervalMs: 500 });
   if (!groupId) throw new Error(`no consumer group named like ${fragment}`);
+  return groupId;
+}
+
+/** Per partition of the topic, the offset the group has committed (-1 when none). */
+export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((committed?.partitions ?? []).map((entry) => [entry.partition, BigInt(entry.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until the group has committed past the given record of each partition. On a topic
+ * written in transactions the end offset counts commit markers no consumer ever sees, so "caught
+ * up" there means: past the last committed record (as read read-committed), not at the end offset.
+ */
+export async function waitForCommittedPast(kafka: Kafka, groupId: string, topic: string, lastRecords: ReadonlyMap<number, bigint>, timeoutMs = 60000, context?: () => string): Promise<void> {
+  await waitFor(
+    `consumer group ${groupId} committed past the last record of every partition of ${topic} (${[...lastRecords].map(([partition, offset]) => `p${partition}: ${offset}`).join(', ')})`,
+    () => committedOffsets(kafka, groupId, topic),
+    (committed) => [...lastRecords].every(([partition, offset]) => (committed.get(partition) ?? -1n) > offset),
+    { timeoutMs, intervalMs: 1000, show: (committed) => [...committed].sort(([a], [b]) => a - b).map(([partition, offset]) => `p${partition}: ${offset}`).join(', '), context },
+  );
+}
+
+/**
+ * Waits until a started service is really running: its consumer group (named like `fragment`) is
+ * stable with `members` members owning all of the topic's partitions, so it has registered its
+ * schemas and joined. A service's /health can answer before that, and two services registering
+ * the same new subject at once can race in the registry client, so each start waits for this.
+ */
+export async function waitForServiceGroup(kafka: Kafka, fragment: string, topic: string, partitions: number, members = 1, timeoutMs = 60000, context?: () => string): Promise<string> {
+  const groupId = await findGroupId(kafka, fragment, timeoutMs);
+  await waitForStableSplit(kafka, groupId, topic, members, partitions, timeoutMs, context);
   return groupId;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { SERVICES, stackSettings, startService, stopService, waitHealthy, type RunningService, type ServiceName, type StackEndpoints } from '@pipeline/stack';
@@ -15,6 +15,18 @@ async function freePort(): Promise<number> {
   });
 }
 
+function logPath(name: ServiceName): string {
+  return join(stackSettings().stackDir, 'logs', `${name}.log`);
+}
+
+function logSize(name: ServiceName): number {
+  try {
+    return statSync(logPath(name)).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** A running service process: the service alone (`start`) or one named replica of it (`startReplica`). */
 function instanceKey(name: ServiceName, replica?: string): string {
   return replica === undefined ? name : `${name}#${replica}`;
@@ -28,6 +40,8 @@ function instanceKey(name: ServiceName, replica?: string): string {
 export class PipelineServices {
   private readonly running = new Map<string, RunningService>();
   private readonly paused = new Set<string>();
+  /** Where each service's (shared, appended) log file stood when this run first started it. */
+  private readonly logStart = new Map<ServiceName, number>();
   private readonly endpoints: StackEndpoints;
 
   constructor(private readonly runEnv: NodeJS.ProcessEnv) {
@@ -53,7 +67,8 @@ export class PipelineServices {
     const definition = SERVICES.find((service) => service.name === name);
     if (!definition) throw new Error(`unknown service ${name}`);
     const httpPort = await freePort();
-    const service = startService(stackSettings(), { ...definition, httpPort }, this.endpoints, { ...this.runEnv, ...extraEnv, HTTP_PORT: String(httpPort), LOG_LEVEL: 'warn' });
+    if (!this.logStart.has(name)) this.logStart.set(name, logSize(name));
+    const service = startService(stackSettings(), { ...definition, httpPort }, this.endpoints, { LOG_LEVEL: 'warn', ...this.runEnv, ...extraEnv, HTTP_PORT: String(httpPort) });
     this.running.set(key, { ...service, httpPort });
     const health = await waitHealthy({ ...service, httpPort }, 60000);
     if (health.status !== 'ok') throw new Error(`${key} is not healthy: ${JSON.stringify(health)}; log: ${service.logFile}`);
@@ -100,11 +115,13 @@ export class PipelineServices {
     return service.process.exitCode !== null || service.process.signalCode !== null;
   }
 
-  /** The last lines of a service's log (replicas of one service share its log file), each cut to 400 characters, for failure messages. */
+  /** The last lines this run's instances of a service logged (replicas share one file), each cut to 400 characters, for failure messages. */
   logTail(name: ServiceName, lines = 8): string {
+    const start = this.logStart.get(name);
+    if (start === undefined) return '(not started by this run)';
     try {
-      const text = readFileSync(join(stackSettings().stackDir, 'logs', `${name}.log`), 'utf8');
-      if (text.trim() === '') return '(empty)';
+      const text = readFileSync(logPath(name)).subarray(start).toString('utf8');
+      if (text.trim() === '') return '(nothing logged)';
       return text
         .trimEnd()
         .split('\n')
