@@ -185,8 +185,10 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       (partition) => `${partition.topic}[${partition.partition}] stalled for ${Math.round(partition.stalledForMs / 1000)} s with lag ${partition.lag}${partition.lastError ? `: ${partition.lastError}` : ''}`,
     );
     if (this.state === 'crashed') problems.unshift(`consumer crashed: ${this.crash ?? 'unknown'}`);
-    if (this.state === 'starting' && this.startupProblem) problems.unshift(`starting: ${this.startupProblem}`);
-    return { ok: problems.length === 0 && this.state !== 'stopped', state: this.state, stalled, detail: problems.join('; ') || this.state };
+    // Not ready until it has joined its group: until then it says what it is waiting for.
+    if (this.state === 'starting') problems.unshift(`starting: ${this.startupProblem ?? 'joining the consumer group'}`);
+    if (this.state === 'stopped') problems.unshift('stopped');
+    return { ok: problems.length === 0, state: this.state, stalled, detail: problems.join('; ') || this.state };
   }
 
   private async start(): Promise<void> {
