@@ -20,9 +20,18 @@ export class SchemaRegistrationError extends Error {
     });
     this.name = 'SchemaRegistrationError';
     const status = typeof cause === 'object' && cause !== null && 'status' in cause ? Number(cause.status) : undefined;
-    this.retriable = status === undefined || status >= 500 || status === 408 || status === 429;
+    this.retriable = status === undefined || status >= 500 || status === 408 || status === 429 || isTransientRefusal(this.message);
     this.reasonClass = this.retriable ? 'registry' : 'schema-refused';
   }
+}
+
+/**
+ * Answers that look like refusals but are not: the registry client reports network failures
+ * as status 400, and Apicurio refuses a registration racing another one for a new subject
+ * (it reads the subject's rule before the first one set it). Both pass on a retry.
+ */
+function isTransientRefusal(message: string): boolean {
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|network|timeout|Compatibility does not match the configuration/i.test(message);
 }
 
 /** Registers (or finds) an Avro schema under a subject and returns its registry id. */

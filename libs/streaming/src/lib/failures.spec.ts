@@ -31,6 +31,8 @@ describe('the error policy', () => {
   it.each([
     ['a registry outage', new RegistryUnavailableError('t-value', new Error('connect ECONNREFUSED')), 'registry'],
     ['a registry that does not answer at registration', new SchemaRegistrationError('t-value', new Error('socket hang up')), 'registry'],
+    ['a registry the client reports as status 400 when it cannot connect', new SchemaRegistrationError('t-value', Object.assign(new Error('Confluent_Schema_Registry - Error, status 400: connect ECONNREFUSED'), { status: 400 })), 'registry'],
+    ['two registrations of a new subject racing in Apicurio', new SchemaRegistrationError('t-value', Object.assign(new Error('Compatibility does not match the configuration (BACKWARD != NONE)'), { status: 409 })), 'registry'],
     ['a lost database connection (08006)', queryFailure('08006', 'connection failure'), 'database'],
     ['an administrator shutdown (57P01)', queryFailure('57P01', 'terminating connection due to administrator command'), 'database'],
     ['a serialization failure (40001)', queryFailure('40001', 'could not serialize access'), 'database'],

@@ -290,13 +290,11 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
 
   /**
    * Transactional delivery: the partition's own producer. Creating it (InitProducerId) fences
-   * every earlier owner of the partition and aborts its open transaction; only then is the
-   * committed offset read, so this replica starts exactly where the last committed batch ended.
-   * Returns the offset to seek to when the consumer's position is not that one.
+   * every earlier owner of the partition and aborts its open transaction.
    */
-  private async ownPartition(partition: TopicPartition): Promise<{ producer: Producer; seekTo: string | undefined }> {
+  private async ownPartition(partition: TopicPartition): Promise<Producer> {
     const existing = this.partitionProducers.get(key(partition));
-    if (existing) return { producer: await existing, seekTo: undefined };
+    if (existing) return existing;
     const creating = (async () => {
       const producer = createReliableProducer(this.options.kafka, {
         transactionalId: `${this.options.groupId}.${partition.topic}.${partition.partition}`,
@@ -308,19 +306,22 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       return producer;
     })();
     this.partitionProducers.set(key(partition), creating);
-    let producer: Producer;
     try {
-      producer = await creating;
+      return await creating;
     } catch (error) {
       this.partitionProducers.delete(key(partition));
       throw error;
     }
+  }
+
+  /** The group's committed offset of a partition (read after fencing, so no earlier owner can move it any more). */
+  private async committedOffset(partition: TopicPartition): Promise<string | undefined> {
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
       const [committed] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [partition.topic] });
       const offset = committed?.partitions.find((entry) => entry.partition === partition.partition)?.offset;
-      return { producer, seekTo: offset !== undefined && Number(offset) >= 0 ? offset : undefined };
+      return offset !== undefined && Number(offset) >= 0 ? offset : undefined;
     } finally {
       await admin.disconnect();
     }
@@ -333,7 +334,9 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     this.board.fetched(batch.topic, batch.partition, Number(batch.highWatermark));
     let messages = batch.messages;
     if (this.options.delivery === 'transactional' && !this.partitionProducers.has(key(partition))) {
-      const { seekTo } = await this.retrying(partition, payload, () => this.ownPartition(partition));
+      await this.retrying(partition, payload, () => this.ownPartition(partition));
+      // Only now, with every earlier owner fenced, is the committed offset final: start exactly there.
+      const seekTo = await this.retrying(partition, payload, () => this.committedOffset(partition));
       if (seekTo !== undefined) {
         // Records before the committed offset were processed by an earlier owner: skip them;
         // if this consumer is past it (a fenced zombie's stale position), go back to it.
@@ -452,10 +455,11 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     }));
     const outgoing = [...(result.outputs ?? []), ...deadLetters];
     if (this.options.delivery === 'transactional') {
-      const { producer } = await this.ownPartition(partition);
+      const producer = await this.ownPartition(partition);
       const transaction = await producer.transaction();
       try {
-        if (outgoing.length > 0) await transaction.sendBatch({ ...SEND_DEFAULTS, topicMessages: groupMessages(outgoing) });
+        // In requests of bounded size: one request per transaction would exceed the broker's limits.
+        for (const request of requestsOf(outgoing)) await transaction.sendBatch({ ...SEND_DEFAULTS, topicMessages: groupMessages(request) });
         await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic: partition.topic, partitions: [{ partition: partition.partition, offset: nextOffset }] }] });
         await transaction.commit();
       } catch (error) {
@@ -463,7 +467,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
         throw error;
       }
     } else {
-      if (outgoing.length > 0) await this.producer?.sendBatch({ ...SEND_DEFAULTS, topicMessages: groupMessages(outgoing) });
+      for (const request of requestsOf(outgoing)) await this.producer?.sendBatch({ ...SEND_DEFAULTS, topicMessages: groupMessages(request) });
       await this.consumer?.commitOffsets([{ topic: partition.topic, partition: partition.partition, offset: nextOffset }]);
     }
     this.board.committed(partition.topic, partition.partition, Number(nextOffset));
@@ -476,6 +480,21 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
 
 function recordSize(record: StreamRecord): number {
   return (record.key?.length ?? 0) + (record.value?.length ?? 0) + 64;
+}
+
+/** Bytes of outputs per produce request: well under the broker's default 1 MiB record batch per partition. */
+const REQUEST_BYTES = 512 * 1024;
+
+type Outgoing = { readonly topic: string; readonly message: Message };
+
+function messageSize({ message }: Outgoing): number {
+  const size = (value: Message['key'] | Message['value']) => (value === null || value === undefined ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+  return size(message.key) + size(message.value) + 64;
+}
+
+/** Outputs cut into produce requests of at most REQUEST_BYTES (a larger record goes alone). */
+function requestsOf(outgoing: readonly Outgoing[]): Outgoing[][] {
+  return boundedChunks(outgoing, messageSize, { maxRecords: Number.MAX_SAFE_INTEGER, maxBytes: REQUEST_BYTES });
 }
 
 function groupMessages(outgoing: ReadonlyArray<{ readonly topic: string; readonly message: Message }>): Array<{ topic: string; messages: Message[] }> {
