@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AssignerProtocol, type Kafka, type KafkaMessage, type PartitionAssigner } from 'kafkajs';
+import { AssignerProtocol, type Consumer, type Kafka, type KafkaMessage, type PartitionAssigner } from 'kafkajs';
 
 const QUIET_MS = 3000;
 /** After the record before the last offset, a silence this long means the last offset is a transaction marker. */
@@ -43,13 +43,7 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, onRecord: (rec
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } finally {
-    await consumer.disconnect();
-    const cleanup = kafka.admin();
-    await cleanup.connect();
-    await cleanup
-      .deleteGroups([groupId])
-      .catch(() => undefined)
-      .finally(() => cleanup.disconnect());
+    await leaveAndDeleteGroup(kafka, consumer, groupId);
   }
 }
 
@@ -99,13 +93,7 @@ export async function readPartitionsToEnd(
     });
     await finished;
   } finally {
-    await consumer.disconnect();
-    const cleanup = kafka.admin();
-    await cleanup.connect();
-    await cleanup
-      .deleteGroups([groupId])
-      .catch(() => undefined)
-      .finally(() => cleanup.disconnect());
+    await leaveAndDeleteGroup(kafka, consumer, groupId);
   }
 }
 
@@ -124,4 +112,15 @@ function onlyPartitionsAssigner(topic: string, partitions: readonly number[]): P
       return { name: 'OnlyPartitions', metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }) };
     },
   });
+}
+
+/** A throwaway reader leaves and removes its group, so reads leave nothing behind in the cluster. */
+async function leaveAndDeleteGroup(kafka: Kafka, consumer: Consumer, groupId: string): Promise<void> {
+  await consumer.disconnect();
+  const cleanup = kafka.admin();
+  await cleanup.connect();
+  await cleanup
+    .deleteGroups([groupId])
+    .catch(() => undefined)
+    .finally(() => cleanup.disconnect());
 }
