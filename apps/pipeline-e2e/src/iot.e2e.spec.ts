@@ -8,8 +8,9 @@ import { loadContracts, type ContractsModule } from './support/contracts-module'
 import { PipelineServices } from './support/pipeline-services';
 import { header, publishEvents, publishHeartbeats, readAll, testKafka } from './support/kafka-io';
 import { queryRows, waitForRowCount } from './support/warehouse-rows';
-import { asIso, iso, round6, trendOf, windowCells } from './support/reference';
+import { asIso, windowCells } from './support/reference';
 import { feedPipeline, SCENARIOS, tableCount } from './support/scenario';
+import { byWindow, windowRow } from './support/iot-workload';
 
 type Reading = {
   sensorId: string;
@@ -62,30 +63,8 @@ const lateReadings: Reading[] = [0, 1, 2, 3].map((j) => ({
 
 function expectedStats(readings: readonly Reading[], sizeMs: number, advanceMs: number) {
   return [...windowCells(readings, (r) => r.sensorId, (r) => r.timestamp, sizeMs, advanceMs).values()]
-    .map(({ key, windowStart, events }) => {
-      const avg = (field: (r: Reading) => number) => round6(events.reduce((sum, r) => sum + field(r), 0) / events.length);
-      const min = (field: (r: Reading) => number) => Math.min(...events.map(field));
-      const max = (field: (r: Reading) => number) => Math.max(...events.map(field));
-      return {
-        sensorId: key,
-        windowStart: iso(windowStart),
-        windowEnd: iso(windowStart + sizeMs),
-        windowMinutes: sizeMs / MINUTE,
-        readingCount: events.length,
-        avgTemperature: avg((r) => r.temperature),
-        minTemperature: min((r) => r.temperature),
-        maxTemperature: max((r) => r.temperature),
-        avgHumidity: avg((r) => r.humidity),
-        minHumidity: min((r) => r.humidity),
-        maxHumidity: max((r) => r.humidity),
-        avgPressure: avg((r) => r.pressure),
-        minPressure: min((r) => r.pressure),
-        maxPressure: max((r) => r.pressure),
-        minBatteryLevel: min((r) => r.batteryLevel),
-        temperatureTrend: trendOf(events, (r) => r.timestamp, (r) => r.temperature, 0.5),
-      };
-    })
-    .sort((a, b) => a.sensorId.localeCompare(b.sensorId) || a.windowMinutes - b.windowMinutes || a.windowStart.localeCompare(b.windowStart));
+    .map(({ key, windowStart, events }) => windowRow(key, windowStart, sizeMs, events))
+    .sort(byWindow);
 }
 
 /** The seed's alert rules, restated: temperature outside [0, 40] °C, battery < 0.2, humidity > 90 %. */

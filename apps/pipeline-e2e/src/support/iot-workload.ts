@@ -90,8 +90,8 @@ export const byWindow = (a: WindowRow, b: WindowRow) => a.sensorId.localeCompare
 /** The statistics of one window's readings (`readings` in arrival order, for trend ties). */
 export function windowRow(sensorId: string, windowStart: number, sizeMs: number, readings: readonly Reading[]): WindowRow {
   const avg = (field: (r: Reading) => number) => round6(readings.reduce((sum, r) => sum + field(r), 0) / readings.length);
-  const min = (field: (r: Reading) => number) => Math.min(...readings.map(field));
-  const max = (field: (r: Reading) => number) => Math.max(...readings.map(field));
+  const min = (field: (r: Reading) => number) => readings.reduce((least, r) => Math.min(least, field(r)), Infinity);
+  const max = (field: (r: Reading) => number) => readings.reduce((most, r) => Math.max(most, field(r)), -Infinity);
   return {
     sensorId,
     windowStart: iso(windowStart),
