@@ -10,17 +10,7 @@ import { header, publishEvents, publishHeartbeats, readAll, testKafka } from './
 import { queryRows, waitForRowCount } from './support/warehouse-rows';
 import { asIso, windowCells } from './support/reference';
 import { feedPipeline, SCENARIOS, tableCount } from './support/scenario';
-import { byWindow, windowRow } from './support/iot-workload';
-
-type Reading = {
-  sensorId: string;
-  timestamp: number;
-  temperature: number;
-  humidity: number;
-  pressure: number;
-  location: { latitude: number; longitude: number };
-  batteryLevel: number;
-};
+import { byWindow, windowRow, type Reading } from './support/iot-workload';
 
 const BASE = Date.UTC(2024, 0, 15, 10, 0, 0);
 const MINUTE = 60_000;

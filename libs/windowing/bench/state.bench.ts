@@ -10,6 +10,7 @@
  * (substring of a window name: "tumbling" or "hopping"), STATE_BENCH_COSTS=0 (skip the one-off
  * full snapshot / full restore timings).
  */
+import { collectGarbage, heapUsedBytes } from './heap';
 import {
   avg,
   count,
@@ -131,19 +132,6 @@ function generateBatches(keys: number, events: number): Reading[][] {
   return batches;
 }
 
-function collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined)
-    throw new Error('run node with --expose-gc to measure heap');
-  gc();
-  gc();
-}
-
-function heapUsed(): number {
-  collectGarbage();
-  return process.memoryUsage().heapUsed;
-}
-
 /** Persists state the way the aggregator does after each commit interval. */
 type Capture = (engine: Engine) => number;
 
@@ -181,7 +169,7 @@ function measure(
   batches: readonly Reading[][],
   capture: Capture | undefined,
 ): Measurement {
-  const heapBefore = heapUsed();
+  const heapBefore = heapUsedBytes();
   const engine = createEngine(spec);
   let captured = 0;
   let captureCount = 0;
@@ -202,7 +190,7 @@ function measure(
   const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
   const openWindows = engine.stats().partitions[0].openWindows;
-  const heapBytes = heapUsed() - heapBefore;
+  const heapBytes = heapUsedBytes() - heapBefore;
   return {
     eventsPerSecond: events / elapsedSeconds,
     eventsPerCpuSecond: events / ((cpu.user + cpu.system) / 1e6),

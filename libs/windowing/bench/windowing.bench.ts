@@ -4,6 +4,7 @@
  * Options (env): BENCH_EVENTS (default 2000000), BENCH_REPEATS (default 5), BENCH_BATCH (default 500),
  * BENCH_ONLY (substring of a scenario name, e.g. "tumbling").
  */
+import { heapUsedBytes } from './heap';
 import {
   avg,
   count,
@@ -105,17 +106,8 @@ function generateBatches(spanMs: number): Reading[][] {
   return batches;
 }
 
-function collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined)
-    throw new Error('run node with --expose-gc to measure heap');
-  gc();
-  gc();
-}
-
 function heapUsedMiB(): number {
-  collectGarbage();
-  return process.memoryUsage().heapUsed / 1_048_576;
+  return heapUsedBytes() / 1_048_576;
 }
 
 interface Measurement {

@@ -48,10 +48,6 @@ export class ProgressBoard {
     this.partitions.delete(keyOf(topic, partition));
   }
 
-  get(topic: string, partition: number): PartitionProgress | undefined {
-    return this.partitions.get(keyOf(topic, partition));
-  }
-
   all(): PartitionProgress[] {
     return [...this.partitions.values()];
   }

@@ -509,6 +509,10 @@ function groupMessages(outgoing: ReadonlyArray<{ readonly topic: string; readonl
 
 function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
   const byTopic = new Map<string, number[]>();
-  for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+  for (const { topic, partition } of partitions) {
+    const list = byTopic.get(topic);
+    if (list) list.push(partition);
+    else byTopic.set(topic, [partition]);
+  }
   return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
 }
