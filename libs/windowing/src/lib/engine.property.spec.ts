@@ -27,6 +27,15 @@ import { referenceRun, type ReferenceWindow } from '../testing/reference-model';
 const RUNS = { numRuns: Number(process.env['PROPERTY_RUNS'] ?? 200) };
 
 /** Exact for integer aggregates; float ones are computed in a different order by the model. */
+function byCloseThenKey(results: readonly TestResult[]): TestResult[] {
+  return [...results].sort(
+    (a, b) =>
+      a.windowEnd - b.windowEnd ||
+      String(a.key).localeCompare(String(b.key)) ||
+      a.windowStart - b.windowStart,
+  );
+}
+
 function comparable(values: AllValues): Record<string, unknown> {
   return {
     ...values,
@@ -220,7 +229,14 @@ describe('update mode', () => {
             () => createTestEngine(spec, { watermark }),
             events,
           );
-          expect(finals).toEqual(finalsOf(finalMode));
+          // Final mode keeps hopping windows as panes: windows closing at the same watermark
+          // may come out in another key order (no contract), and merged panes sum in another order.
+          expect(byCloseThenKey(finals)).toEqual(
+            byCloseThenKey(finalsOf(finalMode)).map((result) => ({
+              ...result,
+              values: comparable(result.values),
+            })),
+          );
         },
       ),
       RUNS,

@@ -23,6 +23,7 @@ import {
   encodeSnapshot,
   type SnapshotIdentity,
 } from './snapshot';
+import { PanedWindowAssigner } from './paned-window-assigner';
 import { TimeWindowAssigner } from './time-window-assigner';
 import type {
   KeyChange,
@@ -105,11 +106,21 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
     this.eventTimeOf = config.eventTime;
     this.layout = new AccumulatorLayout<TEvent, TValues>(config.aggregates);
     const spec = config.window;
+    const emit = config.emit ?? 'final';
+    this.updateThrottleMs =
+      emit === 'final' ? undefined : toMillis(emit.throttle, 'update throttle');
+    this.wantsUpdates = this.updateThrottleMs !== undefined;
+    const panes =
+      spec.kind !== 'session' &&
+      PanedWindowAssigner.canUsePanes(spec, this.wantsUpdates);
     this.assigner =
       spec.kind === 'session'
         ? new SessionWindowAssigner(spec, config.key, this.layout, this)
-        : new TimeWindowAssigner(spec, config.key, this.layout, this);
-    this.pipelineSignature = `${spec.layoutSignature()};${this.layout.signature}`;
+        : panes
+          ? new PanedWindowAssigner(spec, config.key, this.layout, this)
+          : new TimeWindowAssigner(spec, config.key, this.layout, this);
+    // Pane state is not window state: a changelog written the other way must not restore.
+    this.pipelineSignature = `${spec.layoutSignature()}${panes ? '+panes' : ''};${this.layout.signature}`;
     this.identity = stateIdentity(
       this.pipelineSignature,
       this.layout.numberSlotCount,
@@ -126,10 +137,6 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
         : toMillis(watermark.idleTimeout, 'idleTimeout');
     this.closesOnCombinedWatermark =
       (watermark.closeWindowsOn ?? 'combined') === 'combined';
-    const emit = config.emit ?? 'final';
-    this.updateThrottleMs =
-      emit === 'final' ? undefined : toMillis(emit.throttle, 'update throttle');
-    this.wantsUpdates = this.updateThrottleMs !== undefined;
   }
 
   process(

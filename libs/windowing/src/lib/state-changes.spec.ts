@@ -105,12 +105,13 @@ describe('takeChanges', () => {
     // b's window [-10, 10) is already closed: b gets [0, 20) only.
     engine.process(0, [reading('a', 15), reading('b', 1)], 0);
     engine.takeChanges(0);
-    // Watermark 25 closes [0, 20) of both: b has nothing left, a keeps [10, 30).
+    // Watermark 25 closes [0, 20) of both: b has nothing left, a keeps its pane [10, 20)
+    // for [10, 30); c's one reading is one pane [20, 30) of [10, 30) and [20, 40).
     engine.process(0, [reading('c', 25)], 0);
     expect(changedKeys(engine)).toEqual([
       ['a', 1],
       ['b', null],
-      ['c', 2],
+      ['c', 1],
     ]);
   });
 

@@ -201,7 +201,7 @@ export abstract class WindowAssigner<TEvent, TKey extends GroupKey> {
 }
 
 /** Order-preserving removal without splice's result array. */
-function removeItem<TItem>(items: TItem[], item: TItem): void {
+export function removeItem<TItem>(items: TItem[], item: TItem): void {
   const index = items.indexOf(item);
   if (index < 0) return;
   for (let position = index; position < items.length - 1; position++) {

@@ -1,0 +1,290 @@
+import type { AccumulatorLayout } from './accumulator-layout';
+import { SnapshotMismatchError } from './errors';
+import {
+  type GroupKey,
+  type KeyWindows,
+  type PartitionState,
+  WindowState,
+} from './partition-state';
+import type { StoredKeyWindow } from './types';
+import {
+  removeItem,
+  type StoredWindow,
+  WindowAssigner,
+  type WindowListener,
+} from './window-assigner';
+import type { TimeWindows } from './window-spec';
+
+/**
+ * Hopping windows whose size is a whole number of advances, kept as panes (the way Flink
+ * slices sliding windows): an event updates the one advance-long pane it falls in instead of
+ * size/advance overlapping windows, and a window's result is the merge of its panes when it
+ * closes. A key holds (size + grace) / advance panes at most, each touched once per event, so
+ * state and per-event work are 1/(size/advance) of one accumulator per window. Every
+ * aggregate merges exactly (sums in another order at most).
+ *
+ * A pane is a WindowState spanning [start, start + advance) whose `dueAt` is its expiry (the
+ * close of the last window holding it) and whose one schedule entry is the close of the next
+ * window holding it. When windows close, the key's newest pane inside the window emits it,
+ * so each window is emitted once whichever of its panes comes up first.
+ */
+export class PanedWindowAssigner<
+  TEvent,
+  TKey extends GroupKey,
+> extends WindowAssigner<TEvent, TKey> {
+  private readonly sizeMs: number;
+  private readonly advanceMs: number;
+  private readonly offsetMs: number;
+
+  /** Only for specs where `canUsePanes` holds. */
+  constructor(
+    spec: TimeWindows,
+    keyOf: (event: TEvent) => TKey,
+    layout: AccumulatorLayout<TEvent, unknown>,
+    listener: WindowListener<TEvent, TKey>,
+  ) {
+    super(keyOf, layout, listener, spec.graceMs);
+    this.sizeMs = spec.sizeMs;
+    this.advanceMs = spec.advanceMs;
+    this.offsetMs = spec.offsetMs;
+  }
+
+  /** Panes pay when windows overlap, and only final results can be built at close time. */
+  static canUsePanes(spec: TimeWindows, wantsUpdates: boolean): boolean {
+    return (
+      !wantsUpdates &&
+      spec.sizeMs > spec.advanceMs &&
+      spec.sizeMs % spec.advanceMs === 0
+    );
+  }
+
+  assign(
+    state: PartitionState<TKey>,
+    event: TEvent,
+    eventTime: number,
+    arrival: number,
+  ): void {
+    const { advanceMs, graceMs } = this;
+    const paneStart =
+      Math.floor((eventTime - this.offsetMs) / advanceMs) * advanceMs +
+      this.offsetMs;
+    const lastWindowEnd = paneStart + this.sizeMs;
+    // Oldest window first (the order of TimeWindowAssigner): those already closed are late.
+    let firstOpenEnd = paneStart + advanceMs;
+    for (; firstOpenEnd <= lastWindowEnd; firstOpenEnd += advanceMs) {
+      if (firstOpenEnd + graceMs > state.closingWatermark) break;
+      this.listener.onLate(
+        state,
+        event,
+        firstOpenEnd - this.sizeMs,
+        firstOpenEnd,
+        'window-closed',
+      );
+    }
+    if (firstOpenEnd > lastWindowEnd) return;
+    const keyWindows = state.keyWindows(this.keyOf(event));
+    const pane =
+      this.findPane(keyWindows, paneStart) ??
+      this.openPane(state, keyWindows, paneStart, firstOpenEnd);
+    keyWindows.lastUsed = pane;
+    this.layout.add(pane, event, eventTime, arrival);
+    state.touch(keyWindows);
+  }
+
+  /**
+   * The pane's next window closes. Its newest pane emits it, then drops the panes whose last
+   * window this was; an older pane that comes up first must keep its data until then.
+   */
+  override onDue(state: PartitionState<TKey>, pane: WindowState<TKey>): void {
+    const keyWindows = state.keys.get(pane.key);
+    if (keyWindows === undefined || pane.lifecycle !== 'open') return;
+    const windowEnd = pane.scheduledAt - this.graceMs;
+    const newest = this.newestPaneBefore(keyWindows, windowEnd);
+    state.touch(keyWindows);
+    if (newest === pane) {
+      this.listener.onClosed(state, this.windowOf(keyWindows, windowEnd));
+      this.dropExpired(state, keyWindows, windowEnd);
+    }
+    if (pane.lifecycle !== 'open') return;
+    if (pane.scheduledAt < pane.dueAt) {
+      this.schedule(state, pane, pane.scheduledAt + this.advanceMs);
+    } else if (newest !== undefined && newest.scheduledAt > pane.scheduledAt) {
+      // The newest pane emitted this window already (it has moved on): nothing needs this one.
+      this.expire(state, keyWindows, pane);
+    }
+  }
+  override restoreKeyWindow(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    stored: StoredKeyWindow,
+  ): WindowState<TKey> {
+    const pane = this.newPane(
+      keyWindows.key,
+      stored.start,
+      this.layout.restoreNumbers(stored.numbers, stored.firstSlot),
+      stored.values,
+    );
+    pane.scheduledAt = stored.scheduledAt;
+    pane.scheduleSequence = stored.scheduleSequence;
+    this.insertOpen(keyWindows, pane);
+    state.openWindows += 1;
+    state.schedule.addUnordered(pane.scheduledAt, pane.scheduleSequence, pane);
+    return pane;
+  }
+
+  override restoreOpenWindow(
+    state: PartitionState<TKey>,
+    stored: StoredWindow<TKey>,
+  ): WindowState<TKey> {
+    const keyWindows = state.keyWindows(stored.key);
+    const pane = this.newPane(
+      stored.key,
+      stored.start,
+      this.layout.restoreNumbers(stored.numbers),
+      stored.values,
+    );
+    this.insertOpen(keyWindows, pane);
+    state.openWindows += 1;
+    this.schedule(state, pane, stored.scheduledAt);
+    return pane;
+  }
+
+  override restoreClosedSession(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+  ): void {
+    throw new SnapshotMismatchError(
+      'state holds closed sessions but the pipeline uses time windows',
+      { partition: state.partition, key: keyWindows.key },
+    );
+  }
+
+  /** Panes are kept sorted by start: a late-ish event can open a pane older than the newest. */
+  protected insertOpen(
+    keyWindows: KeyWindows<TKey>,
+    pane: WindowState<TKey>,
+  ): void {
+    let index = keyWindows.open.length;
+    while (index > 0 && keyWindows.open[index - 1].start > pane.start) {
+      index -= 1;
+    }
+    keyWindows.addOpenWindow(pane, index);
+  }
+
+  /** Panes leave through onDue, never through the generic close. */
+  protected afterClose(): void {
+    return;
+  }
+
+  protected onClosedWindowDue(): void {
+    return;
+  }
+
+  private openPane(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    paneStart: number,
+    firstOpenEnd: number,
+  ): WindowState<TKey> {
+    const pane = this.newPane(
+      keyWindows.key,
+      paneStart,
+      this.layout.createNumbers(),
+      this.layout.createValues(),
+    );
+    this.insertOpen(keyWindows, pane);
+    state.openWindows += 1;
+    this.schedule(state, pane, firstOpenEnd + this.graceMs);
+    return pane;
+  }
+
+  /** dueAt is the pane's expiry: the close of the last window that holds it. */
+  private newPane(
+    key: TKey,
+    start: number,
+    numbers: number[],
+    values: unknown[],
+  ): WindowState<TKey> {
+    return new WindowState(
+      key,
+      start,
+      start + this.advanceMs,
+      start + this.sizeMs + this.graceMs,
+      numbers,
+      values,
+    );
+  }
+
+  /** Panes whose last window ends at `windowEnd`, now that it is out. */
+  private dropExpired(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    windowEnd: number,
+  ): void {
+    const oldest = windowEnd - this.sizeMs;
+    for (let index = keyWindows.open.length - 1; index >= 0; index--) {
+      const pane = keyWindows.open[index];
+      if (pane.start <= oldest) this.expire(state, keyWindows, pane);
+    }
+  }
+
+  /** Its schedule entry, if any is left, is skipped when it comes up (lifecycle closed). */
+  private expire(
+    state: PartitionState<TKey>,
+    keyWindows: KeyWindows<TKey>,
+    pane: WindowState<TKey>,
+  ): void {
+    pane.lifecycle = 'closed';
+    state.openWindows -= 1;
+    removeItem(keyWindows.open, pane);
+    if (keyWindows.lastUsed === pane) keyWindows.lastUsed = null;
+    state.releaseIfEmpty(keyWindows);
+  }
+
+  private findPane(
+    keyWindows: KeyWindows<TKey>,
+    start: number,
+  ): WindowState<TKey> | undefined {
+    const lastUsed = keyWindows.lastUsed;
+    if (lastUsed !== null && lastUsed.start === start) return lastUsed;
+    const open = keyWindows.open;
+    for (let index = open.length - 1; index >= 0; index--) {
+      if (open[index].start === start) return open[index];
+    }
+    return undefined;
+  }
+
+  private newestPaneBefore(
+    keyWindows: KeyWindows<TKey>,
+    windowEnd: number,
+  ): WindowState<TKey> | undefined {
+    const open = keyWindows.open;
+    for (let index = open.length - 1; index >= 0; index--) {
+      if (open[index].start < windowEnd) return open[index];
+    }
+    return undefined;
+  }
+
+  /** The window [end − size, end) as the merge of the key's panes inside it, oldest first. */
+  private windowOf(
+    keyWindows: KeyWindows<TKey>,
+    windowEnd: number,
+  ): WindowState<TKey> {
+    const windowStart = windowEnd - this.sizeMs;
+    const window = new WindowState(
+      keyWindows.key,
+      windowStart,
+      windowEnd,
+      windowEnd + this.graceMs,
+      this.layout.createNumbers(),
+      this.layout.createValues(),
+    );
+    for (const pane of keyWindows.open) {
+      if (pane.start >= windowStart && pane.start < windowEnd) {
+        this.layout.merge(window, pane);
+      }
+    }
+    window.lifecycle = 'closed';
+    return window;
+  }
+}
