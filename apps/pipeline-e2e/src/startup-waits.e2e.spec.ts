@@ -127,4 +127,19 @@ describe('start-up with a dependency unreachable', () => {
     const reports = await Promise.all(prepared.map((entry) => runCase(entry)));
     process.stdout.write(`${reports.join('\n')}\n`);
   });
+
+  it('exits 1 with one line naming what it waits for once STARTUP_DEADLINE_MS has passed', async () => {
+    const run = isolatedRun('startup-deadline');
+    const services = new PipelineServices(runEnvironment(run, 'iot'));
+    const proxy = await startTcpProxy({ target: targetOf('schema registry'), blocked: 'refuse' });
+    try {
+      await services.startWaiting('stream-aggregator', { ...throughProxy('schema registry', proxy), STARTUP_DEADLINE_MS: '4000' });
+      await waitFor('the aggregator exiting', async () => services.exited('stream-aggregator'), (exited) => exited, { timeoutMs: 60_000, context: () => services.logTail('stream-aggregator') });
+      expect(services.exitCode('stream-aggregator')).toBe(1);
+      expect(services.logTail('stream-aggregator', 1)).toMatch(/^stream-aggregator: not started within 4 s \(STARTUP_DEADLINE_MS\): pipeline:iot: starting: waiting for schema registry: /);
+    } finally {
+      await services.stopAll();
+      await proxy.close();
+    }
+  });
 });

@@ -126,6 +126,11 @@ export class PipelineServices {
     return service.process.exitCode !== null || service.process.signalCode !== null;
   }
 
+  /** The exit code of a process that has exited (null while it runs or when a signal ended it). */
+  exitCode(name: ServiceName, replica?: string): number | null {
+    return this.instance(name, replica).process.exitCode;
+  }
+
   /** The last lines this run's instances of a service logged (replicas share one file), each cut to 400 characters, for failure messages. */
   logTail(name: ServiceName, lines = 8): string {
     const start = this.logStart.get(name);
