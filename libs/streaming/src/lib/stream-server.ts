@@ -258,18 +258,24 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   private async untilReady(step: string, dependency: string | undefined, work: () => Promise<void>): Promise<void> {
     this.startupProblem = step;
     for (let attempt = 0; ; attempt++) {
+      // Closed while waiting (SIGTERM at start-up): start nothing more.
+      if (this.isStopped()) throw new Error(`${this.options.name}: stopped while ${step}`);
       try {
         if (dependency === 'kafka') await reachKafka(this.options.kafka);
         return await work();
       } catch (error) {
         const failure = classifyFailure(error);
-        if (failure.kind !== 'retriable' || this.state === 'stopped') throw error;
+        if (failure.kind !== 'retriable' || this.isStopped()) throw error;
         this.startupProblem = `waiting for ${dependencyOf(error) ?? dependency ?? 'a dependency'}: ${failure.reason}`;
         if (attempt % 10 === 0) this.options.logger.warn(`${this.options.name}: ${step}, ${this.startupProblem}`, { attempt });
         const { initialMs, maxMs } = this.options.startupBackoff ?? { initialMs: 200, maxMs: 2000 };
         await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, initialMs, maxMs)));
       }
     }
+  }
+
+  private isStopped(): boolean {
+    return this.state === 'stopped';
   }
 
   /** Revoked partitions lose their state and producer; new ones are announced before their first batch. */
