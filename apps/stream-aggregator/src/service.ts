@@ -15,6 +15,7 @@ const env = {
   SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL,
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3002),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
+  STARTUP_DEADLINE_MS: serviceEnv.STARTUP_DEADLINE_MS,
   AGGREGATOR_PIPELINES: domainList.default(DOMAINS).describe('pipelines (domains) this instance runs'),
   AGGREGATOR_GROUP_ID: z.string().trim().min(1).default('stream-aggregator').describe('consumer group prefix; names the state changelog too'),
   AGGREGATOR_INSTANCE_ID: z.string().trim().min(1).default('local').describe('name of this replica in logs and client ids (fencing is per input partition)'),

@@ -17,6 +17,7 @@ const env = {
   WAREHOUSE_STALL_AFTER_MS: z.coerce.number().int().min(1000).default(60_000).describe('a partition with lag and no commit for this long turns /health to 503'),
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3003),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
+  STARTUP_DEADLINE_MS: serviceEnv.STARTUP_DEADLINE_MS,
 };
 
 export type WarehouseSinkConfig = ServiceConfig<typeof env>;

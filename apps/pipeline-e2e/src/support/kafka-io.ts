@@ -21,10 +21,28 @@ export function testKafka(): Kafka {
 type EventBinding = ContractsModule['eventTopics'][keyof ContractsModule['eventTopics']];
 
 /**
- * Publishes events exactly as the ingest-producer does: Avro through the registry,
- * keyed by the binding's key, idempotent, acks=all, in the given order (encoded and sent
- * `batchSize` at a time, so large inputs never sit encoded in memory all at once).
+ * A publisher of events exactly as the ingest-producer sends them: Avro through the registry,
+ * keyed by the binding's key, idempotent, acks=all, in the given order.
  */
+export async function openPublisher<S extends FieldShape>(
+  kafka: Kafka,
+  contracts: ContractsModule,
+  binding: TopicBinding<S>,
+): Promise<{ send(events: readonly ShapeValue<S>[]): Promise<void>; close(): Promise<void> }> {
+  await ensureTopics(kafka, [{ topic: binding.topic, partitions: binding.partitions }]);
+  const codec = await createAvroCodec(createSchemaRegistry(requiredEnv('SCHEMA_REGISTRY_URL')), contracts.avroBindingOf(binding));
+  const producer = createReliableProducer(kafka);
+  await producer.connect();
+  return {
+    async send(events) {
+      const messages = await Promise.all(events.map(async (event) => ({ key: binding.key(event), value: await codec.encode(event) })));
+      await producer.send({ ...SEND_DEFAULTS, topic: binding.topic, messages });
+    },
+    close: () => producer.disconnect(),
+  };
+}
+
+/** Publishes events as `openPublisher` does, encoded and sent `batchSize` at a time (large inputs never sit encoded in memory all at once). */
 export async function publishEvents<S extends FieldShape>(
   kafka: Kafka,
   contracts: ContractsModule,
@@ -32,18 +50,12 @@ export async function publishEvents<S extends FieldShape>(
   events: readonly ShapeValue<S>[],
   options: { batchSize?: number } = {},
 ): Promise<void> {
-  await ensureTopics(kafka, [{ topic: binding.topic, partitions: binding.partitions }]);
-  const codec = await createAvroCodec(createSchemaRegistry(requiredEnv('SCHEMA_REGISTRY_URL')), contracts.avroBindingOf(binding));
   const batchSize = options.batchSize ?? 500;
-  const producer = createReliableProducer(kafka);
-  await producer.connect();
+  const publisher = await openPublisher(kafka, contracts, binding);
   try {
-    for (let start = 0; start < events.length; start += batchSize) {
-      const messages = await Promise.all(events.slice(start, start + batchSize).map(async (event) => ({ key: binding.key(event), value: await codec.encode(event) })));
-      await producer.send({ ...SEND_DEFAULTS, topic: binding.topic, messages });
-    }
+    for (let start = 0; start < events.length; start += batchSize) await publisher.send(events.slice(start, start + batchSize));
   } finally {
-    await producer.disconnect();
+    await publisher.close();
   }
 }
 

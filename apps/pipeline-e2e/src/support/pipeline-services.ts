@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { SERVICES, stackSettings, startService, stopService, waitHealthy, type RunningService, type ServiceName, type StackEndpoints } from '@pipeline/stack';
+import { fetchHealth, SERVICES, stackSettings, startService, stopService, waitHealthy, type HealthReport, type RunningService, type ServiceName, type StackEndpoints } from '@pipeline/stack';
 import { requiredEnv } from './run-environment';
 
 async function freePort(): Promise<number> {
@@ -56,13 +56,23 @@ export class PipelineServices {
     await this.launch(instanceKey(name), name, extraEnv);
   }
 
+  /** Starts a service without waiting for it to be healthy (it may be waiting for a dependency); resolves once it is spawned. */
+  async startWaiting(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+    await this.launch(instanceKey(name), name, extraEnv, false);
+  }
+
+  /** The service's /health now: `ok`, `error` (503, with each failing dependency or part and its message) or `unreachable`. */
+  health(name: ServiceName, replica?: string): Promise<HealthReport> {
+    return fetchHealth(this.instance(name, replica).httpPort);
+  }
+
   /** One more replica of a service; a stream-aggregator replica gets AGGREGATOR_INSTANCE_ID = replica. */
   async startReplica(name: ServiceName, replica: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     const replicaEnv = name === 'stream-aggregator' ? { AGGREGATOR_INSTANCE_ID: replica } : {};
     await this.launch(instanceKey(name, replica), name, { ...replicaEnv, ...extraEnv });
   }
 
-  private async launch(key: string, name: ServiceName, extraEnv: NodeJS.ProcessEnv): Promise<void> {
+  private async launch(key: string, name: ServiceName, extraEnv: NodeJS.ProcessEnv, untilHealthy = true): Promise<void> {
     if (this.running.has(key)) throw new Error(`${key} is already running`);
     const definition = SERVICES.find((service) => service.name === name);
     if (!definition) throw new Error(`unknown service ${name}`);
@@ -70,6 +80,7 @@ export class PipelineServices {
     if (!this.logStart.has(name)) this.logStart.set(name, logSize(name));
     const service = startService(stackSettings(), { ...definition, httpPort }, this.endpoints, { LOG_LEVEL: 'warn', ...this.runEnv, ...extraEnv, HTTP_PORT: String(httpPort) });
     this.running.set(key, { ...service, httpPort });
+    if (!untilHealthy) return;
     const health = await waitHealthy({ ...service, httpPort }, 60000);
     if (health.status !== 'ok') throw new Error(`${key} is not healthy: ${JSON.stringify(health)}; log: ${service.logFile}`);
   }
@@ -113,6 +124,11 @@ export class PipelineServices {
   exited(name: ServiceName, replica?: string): boolean {
     const service = this.instance(name, replica);
     return service.process.exitCode !== null || service.process.signalCode !== null;
+  }
+
+  /** The exit code of a process that has exited (null while it runs or when a signal ended it). */
+  exitCode(name: ServiceName, replica?: string): number | null {
+    return this.instance(name, replica).process.exitCode;
   }
 
   /** The last lines this run's instances of a service logged (replicas share one file), each cut to 400 characters, for failure messages. */

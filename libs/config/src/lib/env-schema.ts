@@ -32,6 +32,12 @@ export const endpointEnv = {
 export const serviceEnv = {
   HTTP_PORT: z.coerce.number().int().min(1).max(65535).describe('port of the health and metrics endpoints'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('log level'),
+  STARTUP_DEADLINE_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .optional()
+    .describe('longest wait for the dependencies at start-up before the service exits 1 naming what it waits for; default none (wait on)'),
 };
 
 /**

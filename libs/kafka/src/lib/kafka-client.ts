@@ -64,18 +64,39 @@ function quietRetries(sink: KafkaLogSink): logCreator {
     };
 }
 
+/** Each client's configuration, so a probe can connect the same way (addresses, security) without its retries. */
+const clientConfigs = new WeakMap<Kafka, KafkaConfig>();
+
 /**
  * The one place that constructs a kafkajs client. Everything else in the
  * product goes through this lib, so the client library can be swapped
  * (kafkajs is no longer maintained) without touching apps or other libs.
  */
 export function createKafkaClient(connection: KafkaConnection, overrides: Partial<KafkaConfig> = {}): Kafka {
-  return new Kafka({
+  const config: KafkaConfig = {
     clientId: connection.clientId,
     brokers: connection.brokers,
     logLevel: logLevel.WARN,
     logCreator: quietRetries(connection.log ?? stderrSink),
     retry: { initialRetryTime: 200, retries: 8 },
     ...overrides,
-  });
+  };
+  const kafka = new Kafka(config);
+  clientConfigs.set(kafka, config);
+  return kafka;
+}
+
+/**
+ * Connects once to the client's cluster, without the client's retries (connection retries
+ * follow the client's settings, up to most of a minute): rejects at once, with the client's
+ * error, while no broker is reachable. For start-up, to say so and to notice its return quickly.
+ */
+export async function reachKafka(kafka: Kafka): Promise<void> {
+  const config = clientConfigs.get(kafka);
+  const admin = (config ? new Kafka({ ...config, retry: { retries: 0 } }) : kafka).admin();
+  try {
+    await admin.connect();
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }

@@ -26,21 +26,38 @@ export class SchemaRegistrationError extends Error {
 }
 
 /**
+ * Answers of a registration racing another one for the same new subject. The registry client
+ * reads the subject's compatibility level, registers, and sets the level after a first
+ * registration: a second client can read the level in between (Apicurio reports a subject
+ * without its own level as NONE), and two first registrations both set it (Apicurio refuses the
+ * second). Both pass once the first client has set the level.
+ */
+const REGISTRATION_RACE = /Compatibility does not match the configuration \(\w+ != NONE\)|A rule named 'COMPATIBILITY' already exists/i;
+/** Attempts within one registration before the race is reported (retriable) to the caller: about 3 s in all. */
+const RACE_ATTEMPTS = 12;
+
+/**
  * Answers that look like refusals but are not: the registry client reports network failures
- * as status 400, and Apicurio refuses a registration racing another one for a new subject
- * (it reads the subject's rule before the first one set it). Both pass on a retry.
+ * as status 400, and a registration race (above) passes on a retry.
  */
 function isTransientRefusal(message: string): boolean {
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|network|timeout|Compatibility does not match the configuration/i.test(message);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|socket hang up|network|timeout/i.test(message) || REGISTRATION_RACE.test(message);
 }
 
-/** Registers (or finds) an Avro schema under a subject and returns its registry id. */
+/**
+ * Registers (or finds) an Avro schema under a subject and returns its registry id. Replicas
+ * registering the same new subject at once all get its id: a lost race is retried here.
+ */
 export async function registerAvroSchema(registry: SchemaRegistry, subject: string, schema: object): Promise<number> {
-  try {
-    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
-    return id;
-  } catch (error) {
-    throw new SchemaRegistrationError(subject, error);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject });
+      return id;
+    } catch (error) {
+      if (attempt >= RACE_ATTEMPTS || !REGISTRATION_RACE.test(error instanceof Error ? error.message : String(error))) throw new SchemaRegistrationError(subject, error);
+      // Jittered, so the racers do not meet again on the next attempt.
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 50 * attempt));
+    }
   }
 }
 

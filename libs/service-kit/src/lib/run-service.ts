@@ -6,6 +6,7 @@ import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import type { z } from 'zod';
 import { ConfigValidationError, parseEnv } from '@pipeline/config';
+import { HealthContributors } from './health-contributors';
 import { ENV_FILES, SERVICE_CONFIG, type ServiceDefinition } from './service-kit.module';
 
 /** The environment as the service will see it: process env wins over the env files. */
@@ -14,11 +15,30 @@ function effectiveEnv(): Record<string, string | undefined> {
   return Object.assign({}, ...fromFiles.reverse(), process.env);
 }
 
+/** Ends a service that cannot start, with one line on stderr (no stack): what failed or what it still waits for. */
+function exitUnstarted(service: string, line: string): never {
+  process.stderr.write(`${service}: ${line}\n`);
+  process.exit(1);
+}
+
+/** What the service's parts still wait for, from their /health reports (`pipeline:iot: starting: waiting for kafka: …`). */
+function stillWaiting(app: INestApplication): string {
+  const waiting = app
+    .get(HealthContributors)
+    .all()
+    .map((contributor) => ({ name: contributor.name, ...contributor.health() }))
+    .filter((report) => !report.ok);
+  return waiting.map((report) => `${report.name}: ${report.detail}`).join('; ') || 'its transports did not report ready';
+}
+
 /**
  * Boots a service: validated config (a bad one exits 1 listing every problem,
  * before anything starts), JSON logs, /health on HTTP_PORT, and graceful shutdown
  * on SIGTERM/SIGINT (Nest runs the modules' shutdown hooks: consumers leave their
- * group, producers flush).
+ * group, producers flush). The HTTP port listens first; the transports then wait for
+ * their dependencies (/health answers 503 `starting: waiting for …` meanwhile), for at most
+ * STARTUP_DEADLINE_MS when the service has that setting. A transport that cannot start
+ * (a failure no wait cures, or the deadline passed) exits the process 1 with one line.
  */
 export async function runService<Shape extends z.ZodRawShape>(
   appModule: Type<unknown>,
@@ -36,11 +56,23 @@ export async function runService<Shape extends z.ZodRawShape>(
   const app = await NestFactory.create(appModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  const { HTTP_PORT } = app.get<{ HTTP_PORT: number }>(SERVICE_CONFIG);
+  const { HTTP_PORT, STARTUP_DEADLINE_MS } = app.get<{ HTTP_PORT: number; STARTUP_DEADLINE_MS?: number }>(SERVICE_CONFIG);
   await app.listen(HTTP_PORT);
   app.get(Logger).log(`${definition.name} up; health at http://127.0.0.1:${HTTP_PORT}/health`);
   // Health answers (503 "starting") while the transports wait for their dependencies.
-  for (const strategy of transports(app)) app.connectMicroservice({ strategy }, { inheritAppConfig: true });
-  await app.startAllMicroservices();
+  const strategies = transports(app);
+  if (strategies.length === 0) return app;
+  for (const strategy of strategies) app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+  const deadline =
+    STARTUP_DEADLINE_MS === undefined
+      ? undefined
+      : setTimeout(() => exitUnstarted(definition.name, `not started within ${STARTUP_DEADLINE_MS / 1000} s (STARTUP_DEADLINE_MS): ${stillWaiting(app)}`), STARTUP_DEADLINE_MS);
+  try {
+    await app.startAllMicroservices();
+  } catch (error) {
+    exitUnstarted(definition.name, `start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    clearTimeout(deadline);
+  }
   return app;
 }

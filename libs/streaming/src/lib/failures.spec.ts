@@ -1,6 +1,6 @@
 import { ContractViolationError } from '@pipeline/contracts';
 import { AvroDecodeError, RegistryUnavailableError, SchemaRegistrationError } from '@pipeline/kafka';
-import { classifyFailure, RecordRejectedError, TransientError } from './failures';
+import { classifyFailure, dependencyOf, dependingOn, RecordRejectedError, TransientError } from './failures';
 
 /** The shape TypeORM gives a failed query: the driver's error (with its SQLSTATE) inside. */
 function queryFailure(code: string, message: string): Error {
@@ -60,5 +60,21 @@ describe('the error policy', () => {
 
   it('refuses an incompatible schema at registration instead of retrying it', () => {
     expect(classifyFailure(new SchemaRegistrationError('t-value', Object.assign(new Error('incompatible'), { status: 409 }))).kind).toBe('record');
+  });
+
+  it('names the dependency an outage is about where the error says so, for start-up to report', () => {
+    expect(dependencyOf(kafkaError('KafkaJSConnectionError', undefined, 'Connection error: connect ECONNREFUSED'))).toBe('kafka');
+    expect(dependencyOf(new SchemaRegistrationError('t-value', new Error('connect ECONNREFUSED 127.0.0.1:8081')))).toBe('schema registry');
+    expect(dependencyOf(queryFailure('57P03', 'the database system is starting up'))).toBe('postgres');
+    expect(dependencyOf(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBeUndefined();
+  });
+
+  it('tags an outage of work that calls one dependency with its name, and passes other failures unchanged', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const tagged = await dependingOn('postgres', () => Promise.reject(refused)).catch((error: unknown) => error);
+    expect(dependencyOf(tagged)).toBe('postgres');
+    expect(classifyFailure(tagged)).toMatchObject({ kind: 'retriable', reasonClass: 'network' });
+    const refusal = new RecordRejectedError('contract', 'bad row');
+    await expect(dependingOn('postgres', () => Promise.reject(refusal))).rejects.toBe(refusal);
   });
 });

@@ -48,6 +48,30 @@ export class TransientError extends Error implements ClassifiedError {
   }
 }
 
+/**
+ * A dependency did not answer, named where the code knows which one it called, so start-up can
+ * say what it waits for (`waiting for postgres: …`). Retriable, with the reason class of the cause.
+ */
+export class DependencyUnavailableError extends TransientError {
+  constructor(
+    readonly dependency: string,
+    cause: unknown,
+  ) {
+    super(classifyFailure(cause).reasonClass, messageOf(cause), { cause });
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
+/** Runs `work`; an outage it fails with is reported as `dependency` being unavailable (other failures pass unchanged). */
+export async function dependingOn<T>(dependency: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (classifyFailure(error).kind !== 'retriable' || dependencyOf(error) !== undefined) throw error;
+    throw new DependencyUnavailableError(dependency, error);
+  }
+}
+
 /** One record can never be processed: dead-letter it with this reason. */
 export class RecordRejectedError extends Error implements ClassifiedError {
   readonly retriable = false;
@@ -130,4 +154,19 @@ export function classifyFailure(error: unknown): Failure {
     return { kind: 'retriable', reasonClass: 'database', reason };
   }
   return { kind: 'unknown', reasonClass: 'unclassified', reason: name ? `${name}: ${reason}` : reason };
+}
+
+/**
+ * Which dependency an outage is about, where the error says so: one named by `dependingOn`,
+ * the Kafka client's own errors, the registry's, the database's (SQLSTATE). Undefined otherwise
+ * (a bare ECONNREFUSED could be any of them).
+ */
+export function dependencyOf(error: unknown): string | undefined {
+  for (const candidate of causeChain(error)) {
+    if (candidate instanceof DependencyUnavailableError) return candidate.dependency;
+    if (candidate instanceof Error && candidate.name.startsWith('KafkaJS')) return 'kafka';
+    if (isClassifiedError(candidate) && candidate.reasonClass === 'registry') return 'schema registry';
+    if (sqlState(candidate) !== undefined || (candidate instanceof Error && candidate.name === 'QueryFailedError')) return 'postgres';
+  }
+  return undefined;
 }

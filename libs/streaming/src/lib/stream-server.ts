@@ -1,8 +1,8 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { deadLetterRecord, type RecordOrigin } from '@pipeline/contracts';
-import { createReliableProducer, ensureTopics, SEND_DEFAULTS, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { createReliableProducer, ensureTopics, reachKafka, SEND_DEFAULTS, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
 import { backoffMs, boundedChunks, DEFAULT_BATCH_LIMITS, type BatchLimits } from './batches';
-import { classifyFailure, messageOf, type Failure } from './failures';
+import { classifyFailure, dependencyOf, messageOf, type Failure } from './failures';
 import { exposeProgress, streamMetrics } from './metrics';
 import { ProgressBoard, type StalledPartition } from './progress';
 
@@ -79,6 +79,11 @@ export interface StreamServerOptions {
   /** Failures of an unclassified kind before the batch is split to isolate a record. Default 3. */
   readonly isolateAfterAttempts?: number;
   readonly retryBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  /**
+   * Backoff of the start-up steps while a dependency is unreachable. Capped low (default 200 ms
+   * to 2 s): a dependency that comes back must be noticed within seconds, and each attempt is cheap.
+   */
+  readonly startupBackoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Where a group without committed offsets starts. Default true. */
   readonly fromBeginning?: boolean;
   readonly sessionTimeoutMs?: number;
@@ -166,7 +171,8 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       await this.start();
       callback();
     } catch (error) {
-      callback(error);
+      // Stopped while it was still waiting for a dependency (SIGTERM at start-up): not a failure.
+      callback(this.state === 'stopped' ? undefined : error);
     }
   }
 
@@ -196,13 +202,14 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   private async start(): Promise<void> {
     const { kafka } = this.options;
     const options = this.options;
-    await this.untilReady('create topics', async () => {
+    await this.untilReady('creating topics', 'kafka', async () => {
       if (options.ensureTopics?.length) await ensureTopics(kafka, [...options.ensureTopics]);
     });
-    await this.untilReady('prepare the handler', async () => options.handler.prepare?.());
+    // The handler's own dependencies (registry, database): its errors say which one failed.
+    await this.untilReady('preparing the handler', undefined, async () => options.handler.prepare?.());
     this.producer = createReliableProducer(kafka);
     const producer = this.producer;
-    await this.untilReady('connect to Kafka', () => producer.connect());
+    await this.untilReady('connecting the producer', 'kafka', () => producer.connect());
     const consumer = kafka.consumer({
       groupId: options.groupId,
       readUncommitted: false,
@@ -230,7 +237,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       if (!payload.restart) this.state = 'crashed';
       this.options.logger.error(`${options.name}: consumer crashed${payload.restart ? ', restarting' : ''}`, { error: this.crash, group: options.groupId });
     });
-    await this.untilReady('join the consumer group', async () => {
+    await this.untilReady('joining the consumer group', 'kafka', async () => {
       await consumer.connect();
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
     });
@@ -244,20 +251,33 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     options.logger.log(`${options.name}: consuming ${options.topics.join(', ')}`, { group: options.groupId, delivery: options.delivery });
   }
 
-  /** Start-up steps wait for their dependency (broker, registry) with backoff instead of failing the service. */
-  private async untilReady(step: string, work: () => Promise<void>): Promise<void> {
+  /**
+   * Start-up steps wait for their dependency with backoff instead of failing the service; until
+   * a step passes, /health says `starting: waiting for <dependency>: <reason>`. A step that needs
+   * Kafka first checks the broker answers at all, without the client's own retries (they add up
+   * to most of a minute): an outage is reported at once and its end noticed within the backoff.
+   */
+  private async untilReady(step: string, dependency: string | undefined, work: () => Promise<void>): Promise<void> {
+    this.startupProblem = step;
     for (let attempt = 0; ; attempt++) {
+      // Closed while waiting (SIGTERM at start-up): start nothing more.
+      if (this.isStopped()) throw new Error(`${this.options.name}: stopped while ${step}`);
       try {
+        if (dependency === 'kafka') await reachKafka(this.options.kafka);
         return await work();
       } catch (error) {
         const failure = classifyFailure(error);
-        if (failure.kind !== 'retriable' || this.state === 'stopped') throw error;
-        this.startupProblem = `waiting to ${step}: ${failure.reason}`;
-        if (attempt % 5 === 0) this.options.logger.warn(`${this.options.name}: ${this.startupProblem}`);
-        const { initialMs, maxMs } = this.options.retryBackoff ?? { initialMs: 200, maxMs: 15_000 };
+        if (failure.kind !== 'retriable' || this.isStopped()) throw error;
+        this.startupProblem = `waiting for ${dependencyOf(error) ?? dependency ?? 'a dependency'}: ${failure.reason}`;
+        if (attempt % 10 === 0) this.options.logger.warn(`${this.options.name}: ${step}, ${this.startupProblem}`, { attempt });
+        const { initialMs, maxMs } = this.options.startupBackoff ?? { initialMs: 200, maxMs: 2000 };
         await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt, initialMs, maxMs)));
       }
     }
+  }
+
+  private isStopped(): boolean {
+    return this.state === 'stopped';
   }
 
   /** Revoked partitions lose their state and producer; new ones are announced before their first batch. */

@@ -1,5 +1,5 @@
 import { createKafkaClient, createSchemaRegistry, parseBrokerList, type KafkaLogSink } from '@pipeline/kafka';
-import type { KafkaStreamServer, StreamLogger } from '@pipeline/streaming';
+import { dependingOn, type KafkaStreamServer, type StreamLogger } from '@pipeline/streaming';
 import { runWarehouseMigrations } from '../migrate';
 import { createWarehouseSchemaDataSource } from '../warehouse-data-source';
 import type { WarehouseSettings } from '../warehouse-settings';
@@ -35,10 +35,12 @@ export function warehouseSinkService(settings: WarehouseSinkSettings, overrides:
     registry: createSchemaRegistry(settings.schemaRegistryUrl),
     dataSource,
     groupId: settings.groupId,
-    prepare: async () => {
-      if (!dataSource.isInitialized) await dataSource.initialize();
-      applied = await runWarehouseMigrations(dataSource, settings.biReaderPassword);
-    },
+    // An outage here is PostgreSQL's: start-up says so while it waits.
+    prepare: () =>
+      dependingOn('postgres', async () => {
+        if (!dataSource.isInitialized) await dataSource.initialize();
+        applied = await runWarehouseMigrations(dataSource, settings.biReaderPassword);
+      }),
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     },
