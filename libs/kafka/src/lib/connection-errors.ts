@@ -76,7 +76,8 @@ export function connectionProblemOf(error: unknown): { problem: ConnectionProble
     return { problem: 'certificate', reason: code ? `${reason} (${code})` : reason };
   }
   if (/KafkaJSSASLAuthenticationError/.test(text) || AUTHENTICATION_TEXT.test(text)) {
-    return { problem: 'authentication', reason: /mechanism/i.test(text) ? 'the broker does not accept this SASL mechanism on this listener' : 'invalid user name or password' };
+    const unsupported = /does not support the requested SASL mechanism|UNSUPPORTED_SASL_MECHANISM/i.test(text);
+    return { problem: 'authentication', reason: unsupported ? 'the broker does not accept this SASL mechanism on this listener' : 'invalid user name or password' };
   }
   if (HANDSHAKE_TEXT.test(text)) return { problem: 'tls-handshake', reason: 'the TLS handshake failed' };
   return undefined;
