@@ -61,7 +61,7 @@ export class KafkaBroker implements LocalComponent {
   }
 
   async portTakenByOther(): Promise<boolean> {
-    return this.runningPid() === undefined && (await portAnswers(this.settings.kafkaPort));
+    return this.runningPid() === undefined && ((await portAnswers(this.settings.kafkaPort)) || (await portAnswers(this.settings.kafkaSaslSslPort)));
   }
 
   async start(): Promise<void> {
