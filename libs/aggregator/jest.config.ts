@@ -1,6 +1,6 @@
 export default {
   displayName: 'aggregator',
-  preset: '../../jest.preset.js',
+  preset: '../../libs/stack/jest-stack.preset.js', // real stack for the integration tests
   testEnvironment: 'node',
   transform: {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv as parseDotEnv, parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigValidationError, endpointEnv, parseEnv } from '@pipeline/config';
+import { ConfigValidationError, kafkaEnv, parseEnv, schemaRegistryEnv } from '@pipeline/config';
 import { deadLetterTopic, DOMAINS } from '@pipeline/contracts';
 import {
   BATCHING_DEFAULTS,
@@ -13,13 +13,14 @@ import {
   writeClickstreamCsv,
   type JobOptions,
 } from '@pipeline/ingest';
+import { checkKafkaConnection, kafkaClusterFrom, schemaRegistryFrom, SecureConnectionError } from '@pipeline/kafka';
 import { ENV_FILES } from '@pipeline/service-kit';
 import { runJob, type JobPlan } from './job-plan';
 import { setting } from './settings';
 
 export const USAGE = `Bounded ingest jobs from the command line; each prints a reconciled summary and exits
 0 when read = produced + dead-lettered, 3 when not, 2 on bad arguments, 1 on failure.
-Kafka and the registry come from KAFKA_BROKERS and SCHEMA_REGISTRY_URL (env, .env, .stack/stack.env).
+Kafka and the registry come from KAFKA_BROKERS and SCHEMA_REGISTRY_URL and their security settings (env, .env, .stack/stack.env).
 
   replay   --file <csv> [--domain ${DOMAINS.join('|')}] [--timestamp-column <name> | --inject-time now|<start>/<spacing ms>]
            [--pace asap|rate:<n>|replay:<speed>|batches:<min>-<max>/<s>s] [--passes <n> | --loop]
@@ -141,8 +142,8 @@ function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': num
 /** Broker and registry as the service would see them: process env, then .env, then the local stack's endpoints. */
 function connectionFromEnv(): JobOptions['connection'] {
   const fromFiles = ENV_FILES.filter((file) => existsSync(file)).map((file) => parseDotEnv(readFileSync(file, 'utf8')));
-  const env = parseEnv('ingest-producer', { KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL }, Object.assign({}, ...fromFiles.reverse(), process.env));
-  return { brokers: env.KAFKA_BROKERS, schemaRegistryUrl: env.SCHEMA_REGISTRY_URL, clientId: 'ingest-producer-cli' };
+  const env = parseEnv('ingest-producer', { ...kafkaEnv, ...schemaRegistryEnv }, Object.assign({}, ...fromFiles.reverse(), process.env));
+  return { kafka: kafkaClusterFrom(env), registry: schemaRegistryFrom(env), clientId: 'ingest-producer-cli' };
 }
 
 /** Runs a command line to its end; resolves with the process exit code. Ctrl-C stops a job gracefully (a second one exits at once). */
@@ -170,9 +171,15 @@ export async function runCli(argv: readonly string[], output: { out: NodeJS.Writ
     process.on('SIGINT', interrupt);
     const reporter = new ProgressReporter({ stream: output.err });
     try {
+      const connection = connectionFromEnv();
+      // One attempt first: a wrong password or an untrusted certificate is one line now, not a minute of
+      // retries; other failures (a broker still starting) are left to the job's retries.
+      await checkKafkaConnection(connection.kafka, 'ingest-producer-cli').catch((error: unknown) => {
+        if (error instanceof SecureConnectionError) throw error;
+      });
       const summary = await runJob(command.job, {
         ...command.options,
-        connection: connectionFromEnv(),
+        connection,
         signal: stop.signal,
         onProgress: (snapshot) => reporter.update(snapshot),
         log: (line) => output.err.write(`${line}\n`),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { deadLetterTopic } from '@pipeline/contracts';
 import { formatProgress, IngestClient, ProgressReporter, WebhookIngestor, type ProgressSnapshot, type WebhookOutcome } from '@pipeline/ingest';
-import { createReliableProducer, type Producer } from '@pipeline/kafka';
+import { createReliableProducer, kafkaClusterFrom, schemaRegistryFrom, type Producer } from '@pipeline/kafka';
 import { exposeCounters, SERVICE_CONFIG } from '@pipeline/service-kit';
 import { register } from 'prom-client';
 import { jobBoard } from './job-board';
@@ -23,7 +23,7 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
   private connected: Promise<void> | undefined;
 
   constructor(@Inject(SERVICE_CONFIG) private readonly config: IngestProducerConfig) {
-    this.client = new IngestClient({ brokers: config.KAFKA_BROKERS, schemaRegistryUrl: config.SCHEMA_REGISTRY_URL, clientId: 'ingest-producer' });
+    this.client = new IngestClient(this.connection().connection);
     this.producer = createReliableProducer(this.client.kafka);
     this.webhook = new WebhookIngestor({ client: this.client, producer: this.producer, deadLetterTopic, heartbeatIntervalMs: config.INGEST_HEARTBEAT_MS });
   }
@@ -65,6 +65,6 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private connection() {
-    return { connection: { brokers: this.config.KAFKA_BROKERS, schemaRegistryUrl: this.config.SCHEMA_REGISTRY_URL, clientId: 'ingest-producer' } };
+    return { connection: { kafka: kafkaClusterFrom(this.config), registry: schemaRegistryFrom(this.config), clientId: 'ingest-producer' } };
   }
 }

@@ -1,13 +1,13 @@
-import { endpointEnv, serviceEnv } from '@pipeline/config';
+import { kafkaEnv, schemaRegistryEnv, serviceEnv } from '@pipeline/config';
 import { BATCHING_DEFAULTS, DEFAULT_LATE_BY_MS } from '@pipeline/ingest';
-import { kafkaDependency, schemaRegistryDependency } from '@pipeline/kafka';
+import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
 import { jobBoard } from './job-board';
 import { setting } from './settings';
 
 const env = {
-  KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS,
-  SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL,
+  ...kafkaEnv,
+  ...schemaRegistryEnv,
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3001),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
   INGEST_CSV_FILE: setting.csvFile.optional().describe('CSV file to replay (unset: no replay)'),
@@ -34,5 +34,5 @@ export type IngestProducerConfig = ServiceConfig<typeof env>;
 export const ingestProducer: ServiceDefinition<typeof env> = {
   name: 'ingest-producer',
   env,
-  dependencies: (config) => [kafkaDependency(config.KAFKA_BROKERS, 'ingest-producer'), schemaRegistryDependency(config.SCHEMA_REGISTRY_URL), jobBoard.healthCheck()],
+  dependencies: (config) => [kafkaDependency(kafkaClusterFrom(config), 'ingest-producer'), schemaRegistryDependency(schemaRegistryFrom(config)), jobBoard.healthCheck()],
 };

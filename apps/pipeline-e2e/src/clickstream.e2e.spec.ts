@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IngestSummary } from '@pipeline/ingest';
+import { parseBrokerList } from '@pipeline/kafka';
 import { isolatedRun, requiredEnv, runEnvironment } from './support/run-environment';
 import { loadRunModules, type ContractsModule, type IngestModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
@@ -122,7 +123,7 @@ describe.each(SCENARIOS)('clickstream pipeline end to end (CSV replay) %s', (_ti
       // Paced so the replay is still running while the services are interrupted.
       firstPart: async () => {
         replay = ingest.replayCsvFile({
-          connection: { brokers: requiredEnv('KAFKA_BROKERS'), schemaRegistryUrl: requiredEnv('SCHEMA_REGISTRY_URL') },
+          connection: { kafka: { brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')) }, registry: requiredEnv('SCHEMA_REGISTRY_URL') },
           topic: contracts.clickEventsTopic,
           deadLetterTopic: contracts.deadLetterTopic,
           file,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createPipelineServer, type RunnerCounters } from '@pipeline/aggregator';
-import { createKafkaClient, createSchemaRegistry, parseBrokerList } from '@pipeline/kafka';
+import { createKafkaClient, createSchemaRegistry, kafkaClusterFrom, schemaRegistryFrom } from '@pipeline/kafka';
 import { pipelines } from '@pipeline/pipelines';
 import { exposeCounters, HealthContributors, kafkaLogSink, SERVICE_CONFIG } from '@pipeline/service-kit';
 import type { KafkaStreamServer } from '@pipeline/streaming';
@@ -22,8 +22,8 @@ export class AggregatorService implements OnApplicationShutdown {
   readonly pipelines: PipelineServer[];
 
   constructor(@Inject(SERVICE_CONFIG) config: AggregatorConfig, health: HealthContributors) {
-    const kafka = createKafkaClient({ brokers: parseBrokerList(config.KAFKA_BROKERS), clientId: `stream-aggregator.${config.AGGREGATOR_INSTANCE_ID}`, log: kafkaLogSink() });
-    const registry = createSchemaRegistry(config.SCHEMA_REGISTRY_URL);
+    const kafka = createKafkaClient({ ...kafkaClusterFrom(config), clientId: `stream-aggregator.${config.AGGREGATOR_INSTANCE_ID}`, log: kafkaLogSink() });
+    const registry = createSchemaRegistry(schemaRegistryFrom(config));
     const logger = {
       log: (message: string, context?: Record<string, unknown>) => this.logger.log({ msg: message, ...context }),
       warn: (message: string, context?: Record<string, unknown>) => this.logger.warn({ msg: message, ...context }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DOMAINS, type Domain } from '@pipeline/contracts';
-import { endpointEnv, serviceEnv } from '@pipeline/config';
-import { kafkaDependency, schemaRegistryDependency } from '@pipeline/kafka';
+import { kafkaEnv, schemaRegistryEnv, serviceEnv } from '@pipeline/config';
+import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
 
 const domainList = z
@@ -11,8 +11,8 @@ const domainList = z
   .pipe(z.array(z.enum(DOMAINS as [Domain, ...Domain[]], { error: `each entry must be one of ${DOMAINS.join(', ')}` })).min(1));
 
 const env = {
-  KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS,
-  SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL,
+  ...kafkaEnv,
+  ...schemaRegistryEnv,
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3002),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
   STARTUP_DEADLINE_MS: serviceEnv.STARTUP_DEADLINE_MS,
@@ -29,5 +29,5 @@ export type AggregatorConfig = ServiceConfig<typeof env>;
 export const streamAggregator: ServiceDefinition<typeof env> = {
   name: 'stream-aggregator',
   env,
-  dependencies: (config) => [kafkaDependency(config.KAFKA_BROKERS, 'stream-aggregator'), schemaRegistryDependency(config.SCHEMA_REGISTRY_URL)],
+  dependencies: (config) => [kafkaDependency(kafkaClusterFrom(config), 'stream-aggregator'), schemaRegistryDependency(schemaRegistryFrom(config))],
 };

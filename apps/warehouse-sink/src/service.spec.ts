@@ -8,8 +8,8 @@ describe('warehouse-sink configuration', () => {
       databaseUrl: 'postgres://pipeline:pipeline@127.0.0.1:5432/pipeline',
       schema: 'public',
       biReaderPassword: DEFAULT_BI_READER_PASSWORD,
-      kafkaBrokers: '127.0.0.1:9092',
-      schemaRegistryUrl: 'http://127.0.0.1:8081/apis/ccompat/v7',
+      kafka: { brokers: ['127.0.0.1:9092'], security: { protocol: 'PLAINTEXT' } },
+      registry: { url: 'http://127.0.0.1:8081/apis/ccompat/v7' },
       groupId: 'warehouse-sink',
       clientId: 'warehouse-sink',
     });

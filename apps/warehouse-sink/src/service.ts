@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { endpointEnv, serviceEnv } from '@pipeline/config';
-import { kafkaDependency, schemaRegistryDependency } from '@pipeline/kafka';
+import { endpointEnv, kafkaSecurityEnv, schemaRegistrySecurityEnv, serviceEnv } from '@pipeline/config';
+import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
 import { postgresDependency, warehouseEnv, warehouseSettingsFrom, type WarehouseSinkSettings } from '@pipeline/warehouse';
 
 const env = {
   ...endpointEnv,
+  ...kafkaSecurityEnv,
+  ...schemaRegistrySecurityEnv,
   // WAREHOUSE_SCHEMA and WAREHOUSE_BI_READER_PASSWORD, shared with `npm run warehouse:migrate`.
   ...warehouseEnv,
   WAREHOUSE_SINK_GROUP_ID: z
@@ -26,8 +28,8 @@ export const warehouseSink: ServiceDefinition<typeof env> = {
   name: 'warehouse-sink',
   env,
   dependencies: (config) => [
-    kafkaDependency(config.KAFKA_BROKERS, 'warehouse-sink'),
-    schemaRegistryDependency(config.SCHEMA_REGISTRY_URL),
+    kafkaDependency(kafkaClusterFrom(config), 'warehouse-sink'),
+    schemaRegistryDependency(schemaRegistryFrom(config)),
     postgresDependency(config.DATABASE_URL),
   ],
 };
@@ -35,8 +37,8 @@ export const warehouseSink: ServiceDefinition<typeof env> = {
 export function sinkSettingsFrom(config: WarehouseSinkConfig): WarehouseSinkSettings {
   return {
     ...warehouseSettingsFrom(config),
-    kafkaBrokers: config.KAFKA_BROKERS,
-    schemaRegistryUrl: config.SCHEMA_REGISTRY_URL,
+    kafka: kafkaClusterFrom(config),
+    registry: schemaRegistryFrom(config),
     groupId: config.WAREHOUSE_SINK_GROUP_ID,
     clientId: warehouseSink.name,
   };

@@ -1,1 +1,3 @@
 export * from './lib/env-schema';
+export * from './lib/security-env';
+export * from './lib/redact';

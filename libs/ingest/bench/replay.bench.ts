@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   started = Date.now();
   try {
     const summary = await replayCsvFile({
-      connection: { brokers: env.KAFKA_BROKERS, schemaRegistryUrl: env.SCHEMA_REGISTRY_URL, clientId: `ingest-bench-${runId}` },
+      connection: { kafka: { brokers: parseBrokerList(env.KAFKA_BROKERS) }, registry: env.SCHEMA_REGISTRY_URL, clientId: `ingest-bench-${runId}` },
       topic,
       file,
       deadLetterTopic,

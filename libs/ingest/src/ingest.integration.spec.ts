@@ -100,9 +100,9 @@ async function expectHeartbeatsAfterData(records: Received[], topic: { topic: st
 
 describe('ingestion against the real broker and registry', () => {
   const runId = randomUUID().slice(0, 8);
-  const connection = { brokers: requiredEnv('KAFKA_BROKERS'), schemaRegistryUrl: requiredEnv('SCHEMA_REGISTRY_URL'), clientId: `ingest-it-${runId}` };
-  const kafka = createKafkaClient({ brokers: parseBrokerList(connection.brokers), clientId: `ingest-it-reader-${runId}` });
-  const registry = createSchemaRegistry(connection.schemaRegistryUrl);
+  const connection = { kafka: { brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')) }, registry: requiredEnv('SCHEMA_REGISTRY_URL'), clientId: `ingest-it-${runId}` };
+  const kafka = createKafkaClient({ ...connection.kafka, clientId: `ingest-it-reader-${runId}` });
+  const registry = createSchemaRegistry(connection.registry);
   const deadLetterTopic = { topic: `pipeline.dead-letter-${runId}`, partitions: 2 };
   const directory = mkdtempSync(join(tmpdir(), 'ingest-it-'));
   afterAll(async () => {

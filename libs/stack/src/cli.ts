@@ -2,6 +2,7 @@
  * The local stack's one entry point:  npm run stack:up | stack:down | stack:status | stack:env
  * Runs from source (node -r @swc-node/register), so it works right after `npm ci`.
  */
+import { redactCredentials } from '@pipeline/config';
 import { ENDPOINT_NAMES } from './lib/endpoints';
 import { MissingPrerequisiteError } from './lib/errors';
 import { LocalStack } from './lib/local-stack';
@@ -13,7 +14,7 @@ async function main(command: string | undefined): Promise<void> {
     case 'up': {
       const startedAt = Date.now();
       const stack = await bringUpStack();
-      for (const name of ENDPOINT_NAMES) console.log(`${name}=${stack.endpoints[name]}  (${stack.sources[name]})`);
+      for (const name of ENDPOINT_NAMES) console.log(`${name}=${redactCredentials(stack.endpoints[name])}  (${stack.sources[name]})`);
       const what = stack.started.length > 0 ? `started ${stack.started.join(', ')}` : 'nothing to start';
       console.log(`stack ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (${what}); endpoints written to ${stack.envFile}`);
       return;
@@ -24,10 +25,13 @@ async function main(command: string | undefined): Promise<void> {
       return;
     }
     case 'status': {
-      for (const component of new LocalStack(stackSettings(), true).status()) {
+      const local = new LocalStack(stackSettings(), true);
+      for (const component of local.status()) {
         const state = component.pid === undefined ? 'stopped' : `running (pid ${component.pid})`;
-        console.log(`${component.name.padEnd(9)} ${state.padEnd(22)} ${component.endpoint}  log: ${component.logFile}`);
+        console.log(`${component.name.padEnd(9)} ${state.padEnd(22)} ${redactCredentials(component.endpoint)}  log: ${component.logFile}`);
       }
+      const secured = local.saslSslEndpoint();
+      console.log(`kafka SASL_SSL listener ${secured.KAFKA_SASL_SSL_BROKERS} (SCRAM-SHA-256/512, PLAIN as "${secured.KAFKA_SASL_SSL_USERNAME}"; CA ${secured.KAFKA_SASL_SSL_CA_FILE})`);
       return;
     }
     case 'env': {

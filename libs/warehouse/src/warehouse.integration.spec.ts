@@ -255,8 +255,8 @@ describe('warehouse sink (real Kafka, registry and PostgreSQL)', () => {
     sink = await launchWarehouseSink(
       {
         ...settings,
-        kafkaBrokers: requiredEnv('KAFKA_BROKERS'),
-        schemaRegistryUrl: requiredEnv('SCHEMA_REGISTRY_URL'),
+        kafka: { brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')) },
+        registry: requiredEnv('SCHEMA_REGISTRY_URL'),
         groupId,
         clientId: `warehouse-sink-it-${runId}`,
       },

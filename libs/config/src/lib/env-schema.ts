@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { printableSetting } from './redact';
+import { kafkaSecurityEnv, kafkaSecurityProblems, schemaRegistrySecurityEnv, schemaRegistrySecurityProblems } from './security-env';
 
 /** Raised at startup when the environment does not validate; lists every problem at once. */
 export class ConfigValidationError extends Error {
@@ -29,6 +31,12 @@ export const endpointEnv = {
     .describe('PostgreSQL warehouse connection URL'),
 };
 
+/** The brokers and how to reach them securely: what every Kafka client of the product is built from (kafkaClusterFrom). */
+export const kafkaEnv = { KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS, ...kafkaSecurityEnv };
+
+/** The registry and its credentials and TLS (schemaRegistryFrom). */
+export const schemaRegistryEnv = { SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL, ...schemaRegistrySecurityEnv };
+
 export const serviceEnv = {
   HTTP_PORT: z.coerce.number().int().min(1).max(65535).describe('port of the health and metrics endpoints'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('log level'),
@@ -40,17 +48,29 @@ export const serviceEnv = {
     .describe('longest wait for the dependencies at start-up before the service exits 1 naming what it waits for; default none (wait on)'),
 };
 
+/** Checks of settings that only mean something together, run when a schema holds the setting named first. */
+const COMBINATION_CHECKS: Array<{ when: string; problems: (config: Record<string, unknown>) => string[] }> = [
+  { when: 'KAFKA_SECURITY_PROTOCOL' satisfies keyof typeof kafkaSecurityEnv, problems: kafkaSecurityProblems },
+  { when: 'SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO' satisfies keyof typeof schemaRegistrySecurityEnv, problems: schemaRegistrySecurityProblems },
+];
+
 /**
  * Validates raw env against a schema and returns typed config, or throws a
- * ConfigValidationError naming each variable, what is wrong and what was given.
+ * ConfigValidationError naming each variable, what is wrong and what was given
+ * (secrets never, URL passwords hidden).
  */
 export function parseEnv<Shape extends z.ZodRawShape>(service: string, shape: Shape, raw: Record<string, unknown>): z.infer<z.ZodObject<Shape>> {
   const result = z.object(shape).safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) {
+    const data: Record<string, unknown> = result.data;
+    const problems = COMBINATION_CHECKS.filter((check) => check.when in shape).flatMap((check) => check.problems(data));
+    if (problems.length > 0) throw new ConfigValidationError(service, problems);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.');
     const given = raw[name];
-    return `${name}: ${issue.message}${given === undefined ? ' (not set)' : ` (got "${String(given)}")`}`;
+    return `${name}: ${issue.message}${given === undefined ? ' (not set)' : ` (got ${printableSetting(name, given)})`}`;
   });
   throw new ConfigValidationError(service, problems);
 }

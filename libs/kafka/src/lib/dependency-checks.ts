@@ -1,10 +1,15 @@
 import type { Admin } from 'kafkajs';
-import { createKafkaClient, parseBrokerList } from './kafka-client';
-import { registryAnswers } from './schema-registry';
+import { explainKafkaError } from './connection-errors';
+import { createKafkaClient } from './kafka-client';
+import { checkRegistry } from './schema-registry';
+import type { KafkaCluster, SchemaRegistryConnection } from './security';
 
-/** Health probe of the brokers: the cluster answers metadata requests over a kept admin connection. */
-export function kafkaDependency(brokers: string, clientId: string) {
-  const kafka = createKafkaClient({ brokers: parseBrokerList(brokers), clientId: `${clientId}-health` }, { retry: { retries: 1 } });
+/**
+ * Health probe of the brokers: the cluster answers metadata requests over a kept admin connection.
+ * A wrong password or an untrusted certificate fails it with one line naming the cause and the setting.
+ */
+export function kafkaDependency(cluster: KafkaCluster, clientId: string) {
+  const kafka = createKafkaClient({ ...cluster, clientId: `${clientId}-health` }, { retry: { retries: 1 } });
   let admin: Admin | undefined;
   return {
     name: 'kafka',
@@ -20,7 +25,7 @@ export function kafkaDependency(brokers: string, clientId: string) {
         const broken = admin;
         admin = undefined;
         await broken?.disconnect().catch(() => undefined);
-        throw error;
+        throw explainKafkaError(error, cluster.brokers, cluster.security) ?? error;
       }
     },
     async close(): Promise<void> {
@@ -29,11 +34,26 @@ export function kafkaDependency(brokers: string, clientId: string) {
   };
 }
 
-export function schemaRegistryDependency(url: string) {
+/**
+ * Connects once, without retries, and fetches the cluster's metadata: resolves, or rejects with one
+ * line (SecureConnectionError for credentials and certificates). For command lines and start-up checks,
+ * where kafkajs's retries would only delay and repeat the same error.
+ */
+export async function checkKafkaConnection(cluster: KafkaCluster, clientId: string): Promise<void> {
+  const admin = createKafkaClient({ ...cluster, clientId, log: () => undefined }, { retry: { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (error) {
+    throw explainKafkaError(error, cluster.brokers, cluster.security) ?? error;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export function schemaRegistryDependency(registry: SchemaRegistryConnection) {
   return {
     name: 'schema-registry',
-    async check(): Promise<void> {
-      if (!(await registryAnswers(url))) throw new Error(`no answer from ${url}/subjects`);
-    },
+    check: (): Promise<void> => checkRegistry(registry),
   };
 }

@@ -1,12 +1,13 @@
 import { Kafka, logLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import { explainKafkaError } from './connection-errors';
+import { kafkajsSecurity, type KafkaCluster } from './security';
 
 // kafkajs prints a banner about its v2 partitioner change on every producer;
 // the default (murmur2, Java-compatible) is what we want, so silence it once.
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
 
-export interface KafkaConnection {
-  /** host:port pairs, e.g. ["127.0.0.1:9092"]. */
-  brokers: string[];
+/** A cluster (brokers and security, see kafkaClusterFrom) and who connects to it. */
+export interface KafkaConnection extends KafkaCluster {
   clientId: string;
   /** The service's logger for the client's own lines; default JSON lines on stderr. */
   log?: KafkaLogSink;
@@ -50,18 +51,35 @@ export type KafkaLogSink = (level: 'error' | 'warn' | 'info' | 'debug', message:
 
 const stderrSink: KafkaLogSink = (level, message, context) => process.stderr.write(`${JSON.stringify({ level: level.toUpperCase(), logger: 'kafkajs', msg: message, ...context })}\n`);
 
-function quietRetries(sink: KafkaLogSink): logCreator {
-  return () =>
-    ({ level, log }) => {
+/** A settings problem (wrong password, untrusted certificate) is logged once a minute per client, as one line. */
+const SECURITY_LINE_EVERY_MS = 60_000;
+
+function quietRetries(sink: KafkaLogSink, cluster: KafkaCluster): logCreator {
+  return () => {
+    const lastSaid = new Map<string, number>();
+    return ({ level, log }) => {
       const { message } = log;
       // The service's logger stamps its own time.
       const extra = Object.fromEntries(Object.entries(log).filter(([name]) => name !== 'message' && name !== 'timestamp'));
       const text = `${message} ${typeof extra['error'] === 'string' ? extra['error'] : ''}`;
+      if (level <= logLevel.WARN) {
+        // kafkajs logs a TLS or SASL failure at every layer and every retry: say it once, in words that name the setting.
+        const explained = explainKafkaError({ message: text, broker: extra['broker'] }, cluster.brokers, cluster.security);
+        if (explained) {
+          const now = Date.now();
+          if (now - (lastSaid.get(explained.message) ?? 0) >= SECURITY_LINE_EVERY_MS) {
+            lastSaid.set(explained.message, now);
+            sink('error', explained.message, { problem: explained.problem });
+          }
+          return;
+        }
+      }
       const retried = RETRIED_CONDITIONS.some((condition) => text.includes(condition));
       if (retried && process.env['LOG_LEVEL'] !== 'debug') return;
       const name = retried ? 'debug' : (LEVEL_NAMES[level] ?? 'info');
       sink(name, message, extra);
     };
+  };
 }
 
 /** Each client's configuration, so a probe can connect the same way (addresses, security) without its retries. */
@@ -71,13 +89,16 @@ const clientConfigs = new WeakMap<Kafka, KafkaConfig>();
  * The one place that constructs a kafkajs client. Everything else in the
  * product goes through this lib, so the client library can be swapped
  * (kafkajs is no longer maintained) without touching apps or other libs.
+ * TLS and SASL come from the cluster's security (kafkaClusterFrom), read from
+ * its PEM files here, when the client is made.
  */
 export function createKafkaClient(connection: KafkaConnection, overrides: Partial<KafkaConfig> = {}): Kafka {
   const config: KafkaConfig = {
     clientId: connection.clientId,
     brokers: connection.brokers,
+    ...kafkajsSecurity(connection.security),
     logLevel: logLevel.WARN,
-    logCreator: quietRetries(connection.log ?? stderrSink),
+    logCreator: quietRetries(connection.log ?? stderrSink, connection),
     retry: { initialRetryTime: 200, retries: 8 },
     ...overrides,
   };

@@ -1,10 +1,25 @@
+import { request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { redactCredentials } from '@pipeline/config';
+import { explainRegistryError } from './connection-errors';
+import { registryConnection, tlsOptions, type SchemaRegistryConnection } from './security';
 
 export type { SchemaRegistry };
 
-/** Confluent-compatible registry client (Confluent Schema Registry, Apicurio's /apis/ccompat/v7, Redpanda). */
-export function createSchemaRegistry(url: string): SchemaRegistry {
-  return new SchemaRegistry({ host: url.replace(/\/+$/, '') });
+/** TLS agent of an https registry (its CA and client certificate), kept per connection. */
+function httpsAgentOf(connection: SchemaRegistryConnection): HttpsAgent | undefined {
+  return connection.tls ? new HttpsAgent({ ...tlsOptions(connection.tls), keepAlive: true }) : undefined;
+}
+
+/**
+ * Confluent-compatible registry client (Confluent Schema Registry, Apicurio's /apis/ccompat/v7, Redpanda),
+ * with basic auth and TLS when the connection has them (see schemaRegistryFrom). A plain URL is the local stack's.
+ */
+export function createSchemaRegistry(registry: string | SchemaRegistryConnection): SchemaRegistry {
+  const connection = registryConnection(registry);
+  const agent = httpsAgentOf(connection);
+  return new SchemaRegistry({ host: connection.url, ...(connection.auth && { auth: connection.auth }), ...(agent && { agent }) });
 }
 
 export class SchemaRegistrationError extends Error {
@@ -20,7 +35,9 @@ export class SchemaRegistrationError extends Error {
     });
     this.name = 'SchemaRegistrationError';
     const status = typeof cause === 'object' && cause !== null && 'status' in cause ? Number(cause.status) : undefined;
-    this.retriable = status === undefined || status >= 500 || status === 408 || status === 429 || isTransientRefusal(this.message);
+    // Refused credentials or an untrusted certificate are the operator's to fix, never the record's fault: retried, not dead-lettered.
+    const connection = explainRegistryError(cause, 'registry') !== undefined;
+    this.retriable = status === undefined || status >= 500 || status === 408 || status === 429 || connection || isTransientRefusal(this.message);
     this.reasonClass = this.retriable ? 'registry' : 'schema-refused';
   }
 }
@@ -61,12 +78,40 @@ export async function registerAvroSchema(registry: SchemaRegistry, subject: stri
   }
 }
 
-/** True when the registry answers its subjects listing. */
-export async function registryAnswers(url: string, timeoutMs = 2000): Promise<boolean> {
+/**
+ * Resolves when the registry answers its subjects listing (with the connection's credentials
+ * and TLS); rejects with one line otherwise (SecureConnectionError for credentials and certificates).
+ */
+export async function checkRegistry(registry: string | SchemaRegistryConnection, timeoutMs = 2000): Promise<void> {
+  const connection = registryConnection(registry);
+  const url = new URL(`${connection.url}/subjects`);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (connection.auth) headers['authorization'] = `Basic ${Buffer.from(`${connection.auth.username}:${connection.auth.password}`).toString('base64')}`;
+  const agent = httpsAgentOf(connection);
   try {
-    const response = await fetch(`${url.replace(/\/+$/, '')}/subjects`, { signal: AbortSignal.timeout(timeoutMs) });
-    return response.ok;
-  } catch {
-    return false;
+    const status = await new Promise<number>((resolve, reject) => {
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = send(url, { method: 'GET', headers, ...(agent && { agent }), timeout: timeoutMs }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end();
+    });
+    if (status >= 200 && status < 300) return;
+    throw Object.assign(new Error(`HTTP ${status} from ${connection.url}/subjects`), { status });
+  } catch (error) {
+    throw explainRegistryError(error, connection.url) ?? new Error(`no answer from ${redactCredentials(connection.url)}/subjects: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    agent?.destroy();
   }
+}
+
+/** True when the registry answers its subjects listing. */
+export async function registryAnswers(registry: string | SchemaRegistryConnection, timeoutMs = 2000): Promise<boolean> {
+  return checkRegistry(registry, timeoutMs).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,8 +1,9 @@
 /**
  * Jest global setup for integration tests: provides KAFKA_BROKERS, SCHEMA_REGISTRY_URL
  * and DATABASE_URL with the stack's resolution order (environment, then a Docker
- * engine through testcontainers, then the local stack). A missing component fails
- * the run loudly; tests never skip.
+ * engine through testcontainers, then the local stack), and the SASL_SSL listener of the
+ * security tests (KAFKA_SASL_SSL_*: environment, else the local broker's). A missing
+ * component fails the run loudly; tests never skip.
  */
 import { join } from 'node:path';
 import { register } from 'tsconfig-paths';
@@ -14,6 +15,12 @@ const { compilerOptions } = require(join(repoRoot, 'tsconfig.base.json')) as { c
 register({ baseUrl: repoRoot, paths: compilerOptions.paths });
 
 export default async function globalSetup(): Promise<void> {
+  await provideEndpoints();
+  const { provideSaslSslEndpoint } = await import('../lib/resolve-stack');
+  Object.assign(process.env, await provideSaslSslEndpoint({ ...process.env, STACK_MODE: 'local' }));
+}
+
+async function provideEndpoints(): Promise<void> {
   const { COMPONENT_OF, ENDPOINT_NAMES, endpointsGivenIn } = await import('../lib/endpoints');
   const { dockerEngineAnswers } = await import('../lib/prerequisites');
   const given = endpointsGivenIn(process.env);

@@ -16,6 +16,22 @@ export const COMPONENT_OF: Record<EndpointName, ComponentName> = {
   DATABASE_URL: 'postgres',
 };
 
+/**
+ * The local broker's SASL_SSL listener, for the tests that prove an authenticated, encrypted
+ * connection; written to stack.env next to the three endpoints when the stack runs Kafka.
+ */
+export const SASL_SSL_ENDPOINT_NAMES = ['KAFKA_SASL_SSL_BROKERS', 'KAFKA_SASL_SSL_CA_FILE', 'KAFKA_SASL_SSL_USERNAME', 'KAFKA_SASL_SSL_PASSWORD'] as const;
+export type SaslSslEndpointName = (typeof SASL_SSL_ENDPOINT_NAMES)[number];
+
+/** The SASL_SSL endpoint given in an environment: all four names, or undefined. */
+export function saslSslEndpointGivenIn(env: NodeJS.ProcessEnv): Record<SaslSslEndpointName, string> | undefined {
+  const values = SASL_SSL_ENDPOINT_NAMES.map((name) => [name, env[name]?.trim()] as const);
+  if (values.every(([, value]) => !value)) return undefined;
+  const missing = values.filter(([, value]) => !value).map(([name]) => name);
+  if (missing.length > 0) throw new Error(`${missing.join(', ')} not set: give all of ${SASL_SSL_ENDPOINT_NAMES.join(', ')} or none (then the local stack provides them)`);
+  return Object.fromEntries(values) as Record<SaslSslEndpointName, string>;
+}
+
 export function endpointsGivenIn(env: NodeJS.ProcessEnv): Partial<StackEndpoints> {
   const given: Partial<StackEndpoints> = {};
   for (const name of ENDPOINT_NAMES) {
@@ -30,8 +46,9 @@ export function isComplete(endpoints: Partial<StackEndpoints>): endpoints is Sta
 }
 
 /** KEY=VALUE lines, loadable by `source`, docker `--env-file` and @nestjs/config. */
-export function toEnvFile(endpoints: StackEndpoints): string {
-  return ENDPOINT_NAMES.map((name) => `${name}=${endpoints[name]}`).join('\n') + '\n';
+export function toEnvFile(endpoints: StackEndpoints, extra: Partial<Record<SaslSslEndpointName, string>> = {}): string {
+  const lines = [...ENDPOINT_NAMES.map((name) => `${name}=${endpoints[name]}`), ...Object.entries(extra).map(([name, value]) => `${name}=${value}`)];
+  return lines.join('\n') + '\n';
 }
 
 export function parseEnvFile(text: string): Record<string, string> {

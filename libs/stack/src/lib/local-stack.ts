@@ -7,7 +7,7 @@ import { isAlive, sleep } from './processes';
 import { requireJava, requirePostgresBinaries } from './prerequisites';
 import type { LocalComponent } from './components/component';
 import { ensureJavaDistributions, type JavaDistributions } from './components/java-distributions';
-import { KafkaBroker } from './components/kafka-broker';
+import { KafkaBroker, type SaslSslEndpoint } from './components/kafka-broker';
 import { PostgresServer } from './components/postgres-server';
 import { SchemaRegistryServer } from './components/schema-registry-server';
 
@@ -73,6 +73,11 @@ export class LocalStack {
       const endpoints = Object.fromEntries(wanted.map((component) => [component.name, component.endpoint()])) as Record<ComponentName, string>;
       return { endpoints, started: toStart.map((component) => component.name) };
     });
+  }
+
+  /** The local broker's SASL_SSL listener (its endpoint, CA file and test account). */
+  saslSslEndpoint(): SaslSslEndpoint {
+    return this.kafka.saslSslEndpoint();
   }
 
   /** Stops only processes this stack started (pid file and command line both match). */

@@ -8,6 +8,8 @@ export interface StackSettings {
   stackDir: string;
   kafkaPort: number;
   kafkaControllerPort: number;
+  /** The broker's second listener: SASL_SSL (SCRAM-SHA-256/512 and PLAIN) with a certificate of the stack's own CA. */
+  kafkaSaslSslPort: number;
   registryPort: number;
   postgresPort: number;
   databaseName: string;
@@ -42,6 +44,7 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     stackDir: resolve(env['STACK_DIR'] ?? join(repoRoot, '.stack')),
     kafkaPort: port(env, 'STACK_KAFKA_PORT', 9092),
     kafkaControllerPort: port(env, 'STACK_KAFKA_CONTROLLER_PORT', 9093),
+    kafkaSaslSslPort: port(env, 'STACK_KAFKA_SASL_SSL_PORT', 9094),
     registryPort: port(env, 'STACK_REGISTRY_PORT', 8081),
     postgresPort: port(env, 'STACK_POSTGRES_PORT', 5432),
     databaseName: 'pipeline',
@@ -49,3 +52,9 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     databasePassword: 'pipeline',
   };
 }
+
+/**
+ * The account of the local SASL_SSL listener (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN). A local
+ * test account, not a secret: it is written to stack.env for the tests, like the database password.
+ */
+export const LOCAL_KAFKA_SASL_USER = { username: 'pipeline', password: 'pipeline-sasl-secret' } as const;

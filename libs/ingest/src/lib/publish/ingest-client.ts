@@ -5,20 +5,21 @@ import {
   createReliableProducer,
   createSchemaRegistry,
   ensureTopics,
-  parseBrokerList,
   type Kafka,
+  type KafkaCluster,
   type Producer,
   type SchemaRegistry,
+  type SchemaRegistryConnection,
   type TopicSpec,
 } from '@pipeline/kafka';
 import type { EventTopic, EventValue } from '../source';
 import type { EventSink } from './pump';
 
-/** Where the broker and the registry are. */
+/** Where the broker and the registry are, and how to reach them securely (kafkaClusterFrom, schemaRegistryFrom). */
 export interface IngestConnection {
-  /** host:port[,host:port] */
-  brokers: string;
-  schemaRegistryUrl: string;
+  kafka: KafkaCluster;
+  /** A plain URL (tests, the local stack) or a connection with credentials. */
+  registry: string | SchemaRegistryConnection;
   clientId?: string;
 }
 
@@ -35,9 +36,9 @@ export class IngestClient {
   private readonly brokers: string;
 
   constructor(connection: IngestConnection) {
-    this.brokers = connection.brokers;
-    this.kafka = createKafkaClient({ brokers: parseBrokerList(connection.brokers), clientId: connection.clientId ?? 'ingest-producer' });
-    this.registry = createSchemaRegistry(connection.schemaRegistryUrl);
+    this.brokers = connection.kafka.brokers.join(',');
+    this.kafka = createKafkaClient({ ...connection.kafka, clientId: connection.clientId ?? 'ingest-producer' });
+    this.registry = createSchemaRegistry(connection.registry);
   }
 
   /** Creates the event topic (with the binding's partition count) and the dead-letter topic if missing, registers the schema, returns the sink. */

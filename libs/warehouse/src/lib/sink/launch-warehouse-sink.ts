@@ -1,4 +1,4 @@
-import { createKafkaClient, createSchemaRegistry, parseBrokerList, type KafkaLogSink } from '@pipeline/kafka';
+import { createKafkaClient, createSchemaRegistry, type KafkaCluster, type KafkaLogSink, type SchemaRegistryConnection } from '@pipeline/kafka';
 import { dependingOn, type KafkaStreamServer, type StreamLogger } from '@pipeline/streaming';
 import { runWarehouseMigrations } from '../migrate';
 import { createWarehouseSchemaDataSource } from '../warehouse-data-source';
@@ -6,8 +6,10 @@ import type { WarehouseSettings } from '../warehouse-settings';
 import { createWarehouseSinkServer, type RunningWarehouseSink, type WarehouseSinkHandler, type WarehouseSinkOptions } from './warehouse-sink';
 
 export interface WarehouseSinkSettings extends WarehouseSettings {
-  kafkaBrokers: string;
-  schemaRegistryUrl: string;
+  /** Brokers and security, from kafkaClusterFrom. */
+  kafka: KafkaCluster;
+  /** A plain URL (tests, the local stack) or a connection with credentials, from schemaRegistryFrom. */
+  registry: string | SchemaRegistryConnection;
   groupId: string;
   clientId: string;
 }
@@ -31,8 +33,8 @@ export function warehouseSinkService(settings: WarehouseSinkSettings, overrides:
   let applied: readonly string[] = [];
   const { server, handler } = createWarehouseSinkServer({
     ...overrides,
-    kafka: createKafkaClient({ brokers: parseBrokerList(settings.kafkaBrokers), clientId: settings.clientId, log: overrides.kafkaLog }),
-    registry: createSchemaRegistry(settings.schemaRegistryUrl),
+    kafka: createKafkaClient({ ...settings.kafka, clientId: settings.clientId, log: overrides.kafkaLog }),
+    registry: createSchemaRegistry(settings.registry),
     dataSource,
     groupId: settings.groupId,
     // An outage here is PostgreSQL's: start-up says so while it waits.
