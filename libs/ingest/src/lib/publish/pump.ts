@@ -20,6 +20,10 @@ export interface BatchingOptions {
   lingerMs?: number;
   /** Watermark heartbeats every this many ms of processing time. Default 1000. */
   heartbeatIntervalMs?: number;
+}
+
+/** A source's promise about its own disorder (see PartitionProgress). */
+export interface DisorderOptions {
   /**
    * Declared disorder bound of the source, ms (default none): events older than the
    * source's highest event time minus this are dead-lettered, and in exchange every
@@ -28,7 +32,7 @@ export interface BatchingOptions {
   maxDisorderMs?: number;
 }
 
-export interface PumpOptions extends BatchingOptions {
+export interface PumpOptions extends BatchingOptions, DisorderOptions {
   producer: Producer;
   deadLetterTopic: string;
   /** Names the source in dead-letter headers and progress: a file path, `generator:iot`. */
