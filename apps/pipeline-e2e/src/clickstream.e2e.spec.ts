@@ -11,17 +11,13 @@ import { isolatedRun, requiredEnv, runEnvironment } from './support/run-environm
 import { loadRunModules, type ContractsModule, type IngestModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { header, readAll, testKafka } from './support/kafka-io';
-import { queryRows, waitForRowCount } from './support/warehouse-rows';
-import { asIso, iso, round6, windowCells } from './support/reference';
+import { waitForRowCount } from './support/warehouse-rows';
+import { clickRow, CLICK_COLUMNS as COLUMNS, csvLine, expectedClickStats as expectedStats, MINUTE, warehouseClickStats, type Click } from './support/clickstream-reference';
 import { feedPipeline, SCENARIOS, tableCount } from './support/scenario';
 
-type Click = { eventId: string; sessionId: string; customerId: string; eventType: string; productId: string; category: string; price: number; timestamp: number };
-
 const BASE = Date.UTC(2024, 4, 20, 9, 0, 0);
-const MINUTE = 60_000;
 const CATEGORIES = ['books', 'electronics', 'garden', 'toys'];
 const TYPES = ['page_view', 'page_view', 'add_to_cart', 'page_view', 'remove_from_cart', 'add_to_cart', 'checkout', 'purchase'];
-const COLUMNS = ['eventId', 'sessionId', 'customerId', 'eventType', 'productId', 'category', 'price', 'timestamp'] as const;
 
 /** 2,400 clicks over 15 minutes, up to 3 s out of order (bound: 5 s). */
 function onTimeClicks(): Click[] {
@@ -57,9 +53,6 @@ const invalidRows: Record<(typeof COLUMNS)[number], string>[] = [
   { eventId: 'bad-5', sessionId: 's-1', customerId: 'c-1', eventType: 'page_view', productId: 'p-1', category: 'toys', price: '3', timestamp: 'yesterday' },
 ];
 
-const csvLine = (cells: readonly (string | number)[]) => cells.map((cell) => (/[",\n]/.test(String(cell)) ? `"${String(cell).replace(/"/g, '""')}"` : String(cell))).join(',');
-const clickRow = (click: Click) => csvLine(COLUMNS.map((column) => (column === 'timestamp' ? iso(click.timestamp) : click[column])));
-
 function writeCsv(onTime: Click[]): string {
   const lateAt = onTime.findIndex((click) => click.timestamp >= BASE + 10 * MINUTE);
   const lines = [csvLine(COLUMNS)];
@@ -72,29 +65,6 @@ function writeCsv(onTime: Click[]): string {
   const file = join(mkdtempSync(join(tmpdir(), 'clickstream-e2e-')), 'clicks.csv');
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
-}
-
-function expectedStats(clicks: readonly Click[]) {
-  return [...windowCells(clicks, (c) => c.category, (c) => c.timestamp, MINUTE).values()]
-    .map(({ key, windowStart, events }) => {
-      const countOf = (type: string) => events.filter((event) => event.eventType === type).length;
-      const revenueCents = events.filter((event) => event.eventType === 'purchase').reduce((sum, event) => sum + Math.round(event.price * 100), 0);
-      return {
-        category: key,
-        windowStart: iso(windowStart),
-        windowEnd: iso(windowStart + MINUTE),
-        eventCount: events.length,
-        pageViews: countOf('page_view'),
-        addToCarts: countOf('add_to_cart'),
-        removeFromCarts: countOf('remove_from_cart'),
-        checkouts: countOf('checkout'),
-        purchases: countOf('purchase'),
-        distinctSessions: new Set(events.map((event) => event.sessionId)).size,
-        revenue: (revenueCents / 100).toFixed(2),
-        cartToPurchaseConversion: countOf('add_to_cart') > 0 ? round6(countOf('purchase') / countOf('add_to_cart')) : null,
-      };
-    })
-    .sort((a, b) => a.category.localeCompare(b.category) || a.windowStart.localeCompare(b.windowStart));
 }
 
 describe.each(SCENARIOS)('clickstream pipeline end to end (CSV replay) %s', (_title, interrupted) => {
@@ -141,23 +111,7 @@ describe.each(SCENARIOS)('clickstream pipeline end to end (CSV replay) %s', (_ti
 
     const expected = expectedStats(onTime);
     await waitForRowCount('clickstream_category_window_stats', () => tableCount(run.warehouseSchema, 'clickstream_category_window_stats'), expected.length);
-    const rows = await queryRows(run.warehouseSchema, 'SELECT * FROM clickstream_category_window_stats ORDER BY category, window_start');
-    expect(
-      rows.map((row) => ({
-        category: row['category'],
-        windowStart: asIso(row['window_start']),
-        windowEnd: asIso(row['window_end']),
-        eventCount: Number(row['event_count']),
-        pageViews: Number(row['page_views']),
-        addToCarts: Number(row['add_to_carts']),
-        removeFromCarts: Number(row['remove_from_carts']),
-        checkouts: Number(row['checkouts']),
-        purchases: Number(row['purchases']),
-        distinctSessions: Number(row['distinct_sessions']),
-        revenue: row['revenue'],
-        cartToPurchaseConversion: row['cart_to_purchase_conversion'] === null ? null : Number(row['cart_to_purchase_conversion']),
-      })),
-    ).toEqual(expected);
+    expect(await warehouseClickStats(run.warehouseSchema)).toEqual(expected);
 
     const deadLetters = await readAll(kafka, contracts.deadLetterTopic.topic);
     expect(deadLetters).toHaveLength(invalidRows.length);

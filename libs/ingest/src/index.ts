@@ -15,6 +15,7 @@ export * from './lib/publish/clock';
 export * from './lib/publish/dead-letter';
 export * from './lib/publish/summary';
 export * from './lib/publish/pump';
+export * from './lib/publish/partition-progress';
 export * from './lib/publish/ingest-client';
 export * from './lib/progress-reporter';
 export * from './lib/jobs';

@@ -75,22 +75,31 @@ function endedEveryPartition(records: Received[], topic: string, partitions: num
 }
 
 /**
- * Heartbeats reach every partition, each at least the highest event time of the data before
- * it (they follow acknowledged data only), never going back, and END_OF_INPUT comes last.
+ * Heartbeats reach every partition (END_OF_INPUT last), never go back and are safe for their
+ * partition: one above the partition's own data before it binds every later event of the
+ * partition to be at least as new. Without a disorder bound each heartbeat is exactly the
+ * partition's own progress (the highest event time of its data before it).
  */
-async function expectHeartbeatsAfterData(records: Received[], topic: { topic: string; partitions: number }, decode: (buffer: Buffer) => Promise<EventValue>): Promise<void> {
+async function expectSafeHeartbeats(records: Received[], topic: { topic: string; partitions: number }, decode: (buffer: Buffer) => Promise<EventValue>, disorderBound = false): Promise<void> {
   const partitions = byPartition(records, topic.topic);
   expect([...partitions.keys()].sort()).toEqual(Array.from({ length: topic.partitions }, (_, partition) => partition));
   for (const sequence of partitions.values()) {
-    let highestData = 0;
-    let lastHeartbeat = 0;
+    let highestData = -Infinity;
+    let lastHeartbeat = -Infinity;
+    let claimed = -Infinity;
     for (const record of sequence) {
       const heartbeat = heartbeatEventTime(record.headers);
       if (heartbeat === undefined) {
         expect(record.value).not.toBeNull();
-        highestData = Math.max(highestData, (await decode(record.value as Buffer)).timestamp);
+        const eventTime = (await decode(record.value as Buffer)).timestamp;
+        expect(eventTime).toBeGreaterThanOrEqual(claimed);
+        highestData = Math.max(highestData, eventTime);
       } else {
-        expect(heartbeat).toBeGreaterThanOrEqual(Math.max(highestData, lastHeartbeat));
+        expect(heartbeat).toBeGreaterThanOrEqual(lastHeartbeat);
+        if (heartbeat !== END_OF_INPUT) {
+          if (!disorderBound) expect(heartbeat).toBe(highestData);
+          if (heartbeat > highestData) claimed = Math.max(claimed, heartbeat);
+        }
         lastHeartbeat = heartbeat;
       }
     }
@@ -145,7 +154,7 @@ describe('ingestion against the real broker and registry', () => {
       expect(letter.headers).toMatchObject({ [HEADERS.source]: file, [HEADERS.contract]: 'ClickEvent', [HEADERS.reason]: expect.stringMatching(/^has \d+ cells|^ClickEvent: /) });
       expect(JSON.parse(letter.value?.toString() ?? 'null')).toBeTruthy();
     }
-    await expectHeartbeatsAfterData(records, topic, (buffer) => codec.decode(buffer));
+    await expectSafeHeartbeats(records, topic, (buffer) => codec.decode(buffer));
   });
 
   it('runs a seeded generator for N events: the topic holds exactly that stream, keyed by sensor, closed by END_OF_INPUT', async () => {
@@ -164,7 +173,38 @@ describe('ingestion against the real broker and registry', () => {
     for (const sensorId of new Set(expected.map((reading) => reading.sensorId))) {
       expect(decoded.filter(({ value }) => value.sensorId === sensorId).map(({ value }) => value)).toEqual(expected.filter((reading) => reading.sensorId === sensorId));
     }
-    await expectHeartbeatsAfterData(records, topic, (buffer) => codec.decode(buffer));
+    await expectSafeHeartbeats(records, topic, (buffer) => codec.decode(buffer));
+  });
+
+  it('with a declared disorder bound, dead-letters events beyond it at the source (out-of-order) and sends every partition heartbeats that are safe for it', async () => {
+    const topic = defineTopic({ ...sensorReadingsTopic, topic: `${sensorReadingsTopic.topic}-bounded-${runId}` });
+    const options = { seed: 7, ratePerSecond: 50, keys: 3, startTime: Date.parse('2024-03-01T00:00:00Z'), jitterMs: 500, lateFraction: 0.05, lateByMs: 120_000 };
+    const maxDisorderMs = 60_000;
+    const generated = [...take(sensorReadings(options), 400)];
+    // The rule, restated: refused when older than the highest admitted event time − bound.
+    let highest = -Infinity;
+    const refused = generated.filter((reading) => {
+      if (reading.timestamp < highest - maxDisorderMs) return true;
+      highest = Math.max(highest, reading.timestamp);
+      return false;
+    });
+    expect(refused.length).toBeGreaterThan(0);
+    const summary = await runGenerator({ connection, topic, generator: sensorReadings, options, count: 400, pace: { kind: 'asap' }, deadLetterTopic, heartbeatIntervalMs: 20, batchSize: 20, maxDisorderMs });
+    expect(summary).toMatchObject({ read: 400, produced: 400 - refused.length, deadLettered: refused.length, reconciled: true, endOfInput: true });
+
+    const source = `generator:${topic.contract.name}`;
+    const records = await readUntil(
+      kafka,
+      [topic.topic, deadLetterTopic.topic],
+      (received) => endedEveryPartition(received, topic.topic, topic.partitions) && received.filter((record) => record.headers[HEADERS.source] === source && record.topic === deadLetterTopic.topic).length >= refused.length,
+    );
+    const letters = records.filter((record) => record.topic === deadLetterTopic.topic && record.headers[HEADERS.source] === source);
+    expect(letters.map((letter) => JSON.parse(letter.value?.toString() ?? 'null').timestamp).sort()).toEqual(refused.map((reading) => reading.timestamp).sort());
+    for (const letter of letters) {
+      expect(letter.headers).toMatchObject({ [HEADERS.reasonClass]: 'out-of-order', [HEADERS.reason]: expect.stringContaining('beyond its declared maxDisorder of 60000 ms') });
+    }
+    const codec = await createAvroCodec(registry, { subject: topic.subject, schema: topic.contract.avroSchema, validate: topic.contract.parse });
+    await expectSafeHeartbeats(records, topic, (buffer) => codec.decode(buffer), true);
   });
 
   it('takes webhook posts: valid items published (202), a batch with invalid items answered 400 with reasons and dead-lettered', async () => {

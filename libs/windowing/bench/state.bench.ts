@@ -67,7 +67,7 @@ function createEngine(window: WindowSpec) {
     eventTime: (reading: Reading) => reading.timestamp,
     key: (reading) => reading.sensorId,
     window,
-    watermark: { maxOutOfOrderness: '5s', closeWindowsOn: 'partition' },
+    watermark: { maxOutOfOrderness: '5s' },
     emit: 'final',
     aggregates: {
       readings: count(),
@@ -178,7 +178,7 @@ function measure(
   const started = process.hrtime.bigint();
   const cpuBefore = process.cpuUsage();
   for (const batch of batches) {
-    engine.process(0, batch, 0);
+    engine.process(0, batch);
     events += batch.length;
     sinceCapture += batch.length;
     if (capture !== undefined && sinceCapture >= EVERY) {
@@ -210,7 +210,7 @@ function millisSince(started: bigint): number {
  */
 function stateCosts(spec: WindowSpec, batches: readonly Reading[][]): string {
   const engine = createEngine(spec);
-  for (const batch of batches) engine.process(0, batch, 0);
+  for (const batch of batches) engine.process(0, batch);
   const windows = engine.stats().partitions[0].openWindows;
   let started = process.hrtime.bigint();
   const snapshot = engine.snapshot(0);

@@ -138,7 +138,7 @@ function measure(
   const started = process.hrtime.bigint();
   const cpuBefore = process.cpuUsage();
   for (let index = 0; index < batches.length; index++) {
-    const output = engine.process(0, batches[index], 0);
+    const output = engine.process(0, batches[index]);
     results += output.results.length;
     late += output.late.length;
     if (index % 256 === 0)
@@ -166,7 +166,7 @@ function snapshotCost(
   batches: readonly Reading[][],
 ): string {
   const engine = createEngine(scenario.window);
-  for (const batch of batches) engine.process(0, batch, 0);
+  for (const batch of batches) engine.process(0, batch);
   const started = process.hrtime.bigint();
   const bytes = engine.snapshot(0);
   const encodedMs = Number(process.hrtime.bigint() - started) / 1e6;

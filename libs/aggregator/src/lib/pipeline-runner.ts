@@ -9,8 +9,6 @@ export interface RunnerOptions {
   /** Consumer group prefix; with the namespace and pipeline it names the group, the changelog and the transactional ids. */
   groupId: string;
   logger: StreamLogger;
-  /** Processing time (for engine idleness only). */
-  now?: () => number;
   limits?: BatchLimits;
   stallAfterMs?: number;
   sessionTimeoutMs?: number;
@@ -44,7 +42,6 @@ export class PipelineHandler<TEvent> implements StreamHandler {
   private readonly restored = new Set<number>();
   private readonly codecs = new Map<string, AvroCodec<unknown>>();
   private inputCodec: AvroCodec<TEvent> | undefined;
-  private readonly now: () => number;
 
   constructor(
     private readonly kafka: Kafka,
@@ -54,7 +51,6 @@ export class PipelineHandler<TEvent> implements StreamHandler {
   ) {
     this.engines = new Map(pipeline.windows.map((stage) => [stage.name, stage.createEngine()]));
     this.changelog = changelogTopic(`${options.groupId}.${pipeline.name}`, pipeline.input.partitions);
-    this.now = options.now ?? Date.now;
   }
 
   /** Namespaced like the topics, so runs in different namespaces never share a group. */
@@ -96,14 +92,14 @@ export class PipelineHandler<TEvent> implements StreamHandler {
     let pending: TEvent[] = [];
     const flush = () => {
       if (pending.length === 0) return;
-      for (const engine of this.engines.values()) collect(engine.process(partition.partition, pending, this.now()));
+      for (const engine of this.engines.values()) collect(engine.process(partition.partition, pending));
       pending = [];
     };
     let heartbeats = 0;
     for (const input of inputs) {
       if (input.kind === 'heartbeat') {
         flush();
-        for (const engine of this.engines.values()) collect(engine.advance(partition.partition, input.eventTime, this.now()));
+        for (const engine of this.engines.values()) collect(engine.advance(partition.partition, input.eventTime));
         heartbeats += 1;
         continue;
       }

@@ -44,19 +44,21 @@ export interface HeartbeatMessage {
 }
 
 /**
- * Watermark heartbeats for every partition of an event topic. A heartbeat carries no
- * data, only "this source has sent events up to event time T" (the highest event time
- * it has sent, or END_OF_INPUT). The aggregator treats it like an event at T for its
- * partition, so windows close even when a partition (or the whole source) goes quiet.
+ * A watermark heartbeat for one partition of an event topic. It carries no data, only
+ * "no later event of this partition will be older than T" (or END_OF_INPUT: no later event
+ * at all). The aggregator treats it like an event at T for that partition, so its windows
+ * close when it goes quiet. Send only times that are safe for the partition: its own
+ * progress, or a bound the source enforces (see the ingest lib's PartitionProgress); a
+ * time beyond that makes on-time events late.
  */
-export function watermarkHeartbeats(partitions: number, eventTime: number): HeartbeatMessage[] {
+export function watermarkHeartbeat(partition: number, eventTime: number): HeartbeatMessage {
   if (!Number.isSafeInteger(eventTime) || eventTime < 0) throw new Error(`heartbeat event time must be a non-negative safe integer, got ${eventTime}`);
-  return Array.from({ length: partitions }, (_, partition) => ({
-    partition,
-    key: null,
-    value: null,
-    headers: { [HEADERS.watermarkHeartbeat]: String(eventTime) },
-  }));
+  return { partition, key: null, value: null, headers: { [HEADERS.watermarkHeartbeat]: String(eventTime) } };
+}
+
+/** The same heartbeat on every partition: END_OF_INPUT, or a time safe for all of them. */
+export function watermarkHeartbeats(partitions: number, eventTime: number): HeartbeatMessage[] {
+  return Array.from({ length: partitions }, (_, partition) => watermarkHeartbeat(partition, eventTime));
 }
 
 /** The event time of a heartbeat record, or undefined for a data record. */

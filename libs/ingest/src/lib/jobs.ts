@@ -6,12 +6,12 @@ import { GENERATORS, take } from './generators';
 import type { GeneratorOptions } from './generators/timeline';
 import { formatPace, ReplayPaceError, type Pace } from './pacing';
 import { IngestClient, type IngestConnection } from './publish/ingest-client';
-import { pump, type BatchingOptions } from './publish/pump';
+import { pump, type BatchingOptions, type DisorderOptions } from './publish/pump';
 import type { IngestSummary, ProgressSnapshot } from './publish/summary';
 import { admitParsed, type EventTopic, type EventValue, type SourceItem } from './source';
 
 /** What every ingestion job takes besides its source. */
-export interface JobOptions extends BatchingOptions {
+export interface JobOptions extends BatchingOptions, DisorderOptions {
   connection: IngestConnection;
   /** Default: `pipeline.dead-letter` (3 partitions). */
   deadLetterTopic?: TopicSpec;

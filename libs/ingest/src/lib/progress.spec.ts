@@ -1,6 +1,5 @@
-import { END_OF_INPUT } from '@pipeline/contracts';
 import { ProgressReporter } from './progress-reporter';
-import { closingWatermarks, formatProgress, formatSummary, type IngestSummary, type ProgressSnapshot } from './publish/summary';
+import { formatProgress, formatSummary, type IngestSummary, type ProgressSnapshot } from './publish/summary';
 
 const snapshot: ProgressSnapshot = {
   source: 'clicks.csv',
@@ -12,16 +11,6 @@ const snapshot: ProgressSnapshot = {
   elapsedMs: 83_400,
   maxEventTime: Date.parse('2024-03-01T10:00:00Z'),
 };
-
-describe('closing watermarks', () => {
-  it('are the highest event time sent, then END_OF_INPUT when a bounded source ran out', () => {
-    expect(closingWatermarks(5_000, true)).toEqual([5_000, END_OF_INPUT]);
-    expect(closingWatermarks(5_000, false)).toEqual([5_000]);
-    // Nothing valid was sent: there is no event time to announce, but windows still close.
-    expect(closingWatermarks(undefined, true)).toEqual([END_OF_INPUT]);
-    expect(closingWatermarks(undefined, false)).toEqual([]);
-  });
-});
 
 describe('progress formatting', () => {
   it('shows source, counts, rate, event time and elapsed time on one line', () => {

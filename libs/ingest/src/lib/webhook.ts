@@ -1,8 +1,9 @@
-import { DOMAINS, watermarkHeartbeats, type Domain } from '@pipeline/contracts';
+import { DOMAINS, type Domain } from '@pipeline/contracts';
 import { SEND_DEFAULTS, type Producer, type TopicSpec } from '@pipeline/kafka';
 import { forDomain } from './jobs';
 import { deadLetterMessage } from './publish/dead-letter';
 import type { IngestClient } from './publish/ingest-client';
+import { PartitionMaxima, PartitionProgress, partitionOfKey } from './publish/partition-progress';
 import type { EventSink } from './publish/pump';
 import type { IngestCounts } from './publish/summary';
 import { admitParsed, renamedTopic, type EventValue } from './source';
@@ -36,6 +37,16 @@ export class WebhookBodyError extends Error {
   }
 }
 
+interface Rejected extends WebhookRejection {
+  reasonClass?: string;
+  raw: unknown;
+}
+
+/** A posted item after validation: ready to send, or refused by its contract. */
+type EncodedItem =
+  | { index: number; rejection: Omit<Rejected, 'index'> }
+  | { index: number; eventTime: number; message: { key: string; value: Buffer; partition: number }; raw: unknown };
+
 interface DomainChannel {
   publish(items: unknown[], requestId: string): Promise<Omit<WebhookOutcome, 'status' | 'domain'>>;
   heartbeat(): Promise<void>;
@@ -47,6 +58,12 @@ export interface WebhookIngestorOptions {
   deadLetterTopic: TopicSpec;
   /** Watermark heartbeats per domain that received events, every this many ms. Default 1000. */
   heartbeatIntervalMs?: number;
+  /**
+   * Declared disorder bound of every domain's stream, ms (default none): items older than the
+   * domain's highest event time so far minus this are refused (400, dead-lettered), and every
+   * partition then gets heartbeats at (highest event time − bound), not only its own progress.
+   */
+  maxDisorderMs?: number;
   /** Maps each event topic's name, e.g. to a test run's own topics. */
   renameTopic?: (name: string) => string;
 }
@@ -55,7 +72,9 @@ export interface WebhookIngestorOptions {
  * POST /ingest/:domain: each posted item validated with the domain's contract, valid ones
  * published keyed to the event topic, invalid ones to the dead-letter topic (reason, source
  * `webhook:<domain>`, position = item index) in the same acknowledged send. All sends and
- * heartbeats go through one queue: one send in flight, heartbeats after the data before them.
+ * heartbeats go through one queue: one send in flight, heartbeats after the data before them,
+ * each partition's at what is safe for it (PartitionProgress). The disorder bound is checked
+ * in the queue, so items are judged in the order they are sent.
  */
 export class WebhookIngestor {
   private readonly channels = new Map<Domain, Promise<DomainChannel>>();
@@ -117,34 +136,59 @@ export class WebhookIngestor {
   private openChannel<T extends EventValue>(domain: Domain, sink: EventSink<T>): DomainChannel {
     const source = `webhook:${domain}`;
     const { producer, deadLetterTopic } = this.options;
-    let maxEventTime: number | undefined;
+    const progress = new PartitionProgress({ partitions: sink.topic.partitions, maxDisorderMs: this.options.maxDisorderMs });
+    const contract = sink.topic.contract.name;
     return {
       publish: async (items, requestId) => {
         const admissions = items.map((item) => admitParsed(() => sink.topic.contract.parse(item), () => item));
-        const events = await Promise.all(
-          admissions.flatMap((admission) => (admission.accepted ? [admission.value] : [])).map(async (value) => ({ key: sink.topic.key(value), value: await sink.encode(value) })),
+        const encoded = await Promise.all(
+          admissions.map(async (admission, index): Promise<EncodedItem> => {
+            if (!admission.accepted) return { index, rejection: { reason: admission.reason, raw: admission.raw } };
+            const key = sink.topic.key(admission.value);
+            const message = { key, value: await sink.encode(admission.value), partition: partitionOfKey(key, progress.partitions) };
+            return { index, eventTime: admission.value.timestamp, message, raw: admission.value };
+          }),
         );
-        const rejections = admissions.flatMap((admission, index) => (admission.accepted ? [] : [{ index, reason: admission.reason, raw: admission.raw }]));
-        const deadLetters = rejections.map((rejection) =>
-          deadLetterMessage({ source, position: `request ${requestId} item ${rejection.index}`, reason: rejection.reason, contract: sink.topic.contract.name, raw: rejection.raw }),
-        );
-        const topicMessages = [
-          { topic: sink.topic.topic, messages: events },
-          { topic: deadLetterTopic.topic, messages: deadLetters },
-        ].filter((entry) => entry.messages.length > 0);
         this.tally.read += items.length;
-        await this.serially(() => producer.sendBatch({ ...SEND_DEFAULTS, topicMessages }));
-        this.tally.produced += events.length;
-        this.tally.deadLettered += deadLetters.length;
-        for (const admission of admissions) if (admission.accepted) maxEventTime = Math.max(maxEventTime ?? 0, admission.value.timestamp);
-        return { accepted: events.length, rejected: rejections.length, rejections: rejections.map(({ index, reason }) => ({ index, reason })) };
+        return this.serially(async () => {
+          const events: Array<{ key: string; value: Buffer; partition: number }> = [];
+          const maxima = new PartitionMaxima();
+          const rejections: Rejected[] = [];
+          for (const item of encoded) {
+            if ('rejection' in item) {
+              rejections.push({ index: item.index, ...item.rejection });
+              continue;
+            }
+            const outOfBound = progress.admit(item.eventTime);
+            if (outOfBound !== undefined) {
+              rejections.push({ index: item.index, reason: outOfBound, reasonClass: 'out-of-order', raw: item.raw });
+              continue;
+            }
+            events.push(item.message);
+            maxima.note(item.message.partition, item.eventTime);
+          }
+          const deadLetters = rejections.map((rejection) =>
+            deadLetterMessage({ source, position: `request ${requestId} item ${rejection.index}`, reason: rejection.reason, reasonClass: rejection.reasonClass, contract, raw: rejection.raw }),
+          );
+          const topicMessages = [
+            { topic: sink.topic.topic, messages: events },
+            { topic: deadLetterTopic.topic, messages: deadLetters },
+          ].filter((entry) => entry.messages.length > 0);
+          await producer.sendBatch({ ...SEND_DEFAULTS, topicMessages });
+          progress.acknowledge(maxima);
+          this.tally.produced += events.length;
+          this.tally.deadLettered += deadLetters.length;
+          return { accepted: events.length, rejected: rejections.length, rejections: rejections.map(({ index, reason }) => ({ index, reason })) };
+        });
       },
-      heartbeat: async () => {
-        if (maxEventTime === undefined) return;
-        const watermark = maxEventTime;
-        await this.serially(() => producer.send({ ...SEND_DEFAULTS, topic: sink.topic.topic, messages: watermarkHeartbeats(sink.topic.partitions, watermark) }));
-        this.tally.heartbeatRounds += 1;
-      },
+      heartbeat: () =>
+        this.serially(async () => {
+          // Computed in the queue: it claims only what every send before it made safe.
+          const messages = progress.heartbeats();
+          if (messages.length === 0) return;
+          await producer.send({ ...SEND_DEFAULTS, topic: sink.topic.topic, messages });
+          this.tally.heartbeatRounds += 1;
+        }),
     };
   }
 }

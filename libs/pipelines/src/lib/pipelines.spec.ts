@@ -53,8 +53,8 @@ describe('pipeline definitions', () => {
   it('turns closed IoT windows into contract records keyed by sensor, window start and size', () => {
     const engine = iotPipeline.windows[0]?.createEngine();
     if (!engine) throw new Error('no 1-minute stage');
-    engine.process(0, [reading({ timestamp: 60_000, temperature: 20 }), reading({ timestamp: 70_000, temperature: 22 })], 0);
-    const { records } = engine.advance(0, 200_000, 0);
+    engine.process(0, [reading({ timestamp: 60_000, temperature: 20 }), reading({ timestamp: 70_000, temperature: 22 })]);
+    const { records } = engine.advance(0, 200_000);
     expect(records).toHaveLength(1);
     expect(records[0]?.key).toBe('s-1|1970-01-01T00:01:00.000Z|1m');
     expect(records[0]?.value).toMatchObject({ sensorId: 's-1', windowStart: 60_000, windowEnd: 120_000, windowMinutes: 1, readingCount: 2, avgTemperature: 21, temperatureTrend: 'increasing' });
@@ -74,8 +74,8 @@ describe('pipeline definitions', () => {
       price,
       timestamp: 1000,
     });
-    engine.process(0, [click('add_to_cart', 'a', 0.1), click('add_to_cart', 'b', 0.2), click('purchase', 'a', 0.1), click('purchase', 'b', 0.2), click('page_view', 'c', 9.99)], 0);
-    const { records } = engine.advance(0, 200_000, 0);
+    engine.process(0, [click('add_to_cart', 'a', 0.1), click('add_to_cart', 'b', 0.2), click('purchase', 'a', 0.1), click('purchase', 'b', 0.2), click('page_view', 'c', 9.99)]);
+    const { records } = engine.advance(0, 200_000);
     expect(records[0]?.value).toMatchObject({ eventCount: 5, purchases: 2, addToCarts: 2, distinctSessions: 3, revenue: 0.3, cartToPurchaseConversion: 1 });
   });
 

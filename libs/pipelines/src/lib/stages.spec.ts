@@ -39,17 +39,17 @@ class Changelog {
 describe('window stage state (per-key changelog)', () => {
   it('reports changed sensors as encoded states and closed-out sensors as null', () => {
     const engine = stageEngine(0);
-    engine.process(2, [reading('s-1', 60_000), reading('s-2', 61_000)], 0);
+    engine.process(2, [reading('s-1', 60_000), reading('s-2', 61_000)]);
     const first = engine.takeChanges(2);
     expect(first.clock).toBeInstanceOf(Uint8Array);
     expect(first.keys.map(({ key, state }) => [key, state instanceof Uint8Array])).toEqual([
       ['s-1', true],
       ['s-2', true],
     ]);
-    engine.process(2, [reading('s-2', 62_000)], 0);
+    engine.process(2, [reading('s-2', 62_000)]);
     expect(engine.takeChanges(2).keys.map(({ key }) => key)).toEqual(['s-2']);
     // Watermark 200 s − 5 s closes [60 s, 120 s) + 10 s grace of both sensors.
-    engine.advance(2, 200_000, 0);
+    engine.advance(2, 200_000);
     expect(engine.takeChanges(2).keys).toEqual([
       { key: 's-1', state: null },
       { key: 's-2', state: null },
@@ -60,17 +60,17 @@ describe('window stage state (per-key changelog)', () => {
     const events = [reading('s-1', 60_000, 20), reading('s-2', 61_000, 30), reading('s-3', 125_000, 10), reading('s-1', 70_000, 22), reading('s-2', 130_000, 31)];
     const original = stageEngine(1);
     const changelog = new Changelog();
-    original.process(0, events.slice(0, 3), 0);
+    original.process(0, events.slice(0, 3));
     changelog.commit(original, 0);
-    original.process(0, events.slice(3), 0);
+    original.process(0, events.slice(3));
     changelog.commit(original, 0);
     const watermark = original.watermark(0);
-    const expected = original.advance(0, 1_000_000, 0).records;
+    const expected = original.advance(0, 1_000_000).records;
 
     const restored = stageEngine(1);
     restored.restore(0, changelog.clock, [...changelog.keys.values()].reverse());
     expect(restored.watermark(0)).toBe(watermark);
-    expect(restored.advance(0, 1_000_000, 0).records).toEqual(expected);
+    expect(restored.advance(0, 1_000_000).records).toEqual(expected);
     expect(expected.length).toBeGreaterThan(3);
   });
 
@@ -78,12 +78,12 @@ describe('window stage state (per-key changelog)', () => {
     const engine = stageEngine(0);
     engine.restore(1, undefined, []);
     expect(engine.watermark(1)).toBe(-Infinity);
-    expect(engine.process(1, [reading('s-1', 1_000)], 0).late).toEqual([]);
+    expect(engine.process(1, [reading('s-1', 1_000)]).late).toEqual([]);
   });
 
   it('refuses records of another stage layout or garbage', () => {
     const iot = stageEngine(0);
-    iot.process(0, [reading('s-1', 60_000)], 0);
+    iot.process(0, [reading('s-1', 60_000)]);
     const { clock, keys } = iot.takeChanges(0);
     const state = keys[0]?.state;
     if (!state) throw new Error('expected a state');

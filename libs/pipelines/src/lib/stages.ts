@@ -63,9 +63,9 @@ export interface StageChanges {
 
 /** The running state of a windowed stage, one per service instance, holding all its assigned partitions. */
 export interface WindowStageEngine<TEvent> {
-  process(partition: PartitionId, events: readonly TEvent[], nowMs: number): StageOutput<TEvent>;
+  process(partition: PartitionId, events: readonly TEvent[]): StageOutput<TEvent>;
   /** A watermark heartbeat: event time has reached `eventTime` on this partition. */
-  advance(partition: PartitionId, eventTime: number, nowMs: number): StageOutput<TEvent>;
+  advance(partition: PartitionId, eventTime: number): StageOutput<TEvent>;
   /**
    * The keys whose state changed since the last call (O(changed keys)), encoded, plus the
    * partition's clock; commit them with the input offsets. Keeping the latest record per
@@ -99,8 +99,8 @@ export interface WindowInfo {
  * A windowed aggregation that lands in an output contract: the window spec, the group
  * key, the named aggregates (whose typed values `toRecord` receives) and the topic.
  * Windows close on their own partition's watermark (Kafka Streams' stream time per
- * task), so a partition's output depends only on that partition's input; watermark
- * heartbeats keep time moving when a partition is quiet.
+ * task), so a partition's output and its late events depend only on that partition's
+ * records (events, heartbeats, END_OF_INPUT).
  */
 export function windowedStage<TEvent, const A extends AggregateSpecs<TEvent>, S extends FieldShape>(definition: {
   name: string;
@@ -108,7 +108,7 @@ export function windowedStage<TEvent, const A extends AggregateSpecs<TEvent>, S 
   key: (event: TEvent) => string;
   eventTime: (event: TEvent) => number;
   aggregates: A;
-  watermark: Omit<WatermarkOptions, 'closeWindowsOn'>;
+  watermark: WatermarkOptions;
   output: TopicBinding<S>;
   toRecord: (key: string, window: WindowInfo, values: AggregateValues<A>) => ShapeValue<S>;
 }): WindowStage<TEvent> {
@@ -122,7 +122,7 @@ export function windowedStage<TEvent, const A extends AggregateSpecs<TEvent>, S 
         key: definition.key,
         window: definition.window,
         aggregates: definition.aggregates,
-        watermark: { ...definition.watermark, closeWindowsOn: 'partition' },
+        watermark: definition.watermark,
         emit: 'final',
       });
       const toOutput = ({ results, late }: ReturnType<typeof engine.process>): StageOutput<TEvent> => ({
@@ -138,8 +138,8 @@ export function windowedStage<TEvent, const A extends AggregateSpecs<TEvent>, S 
         for (const bytes of keyStates) yield decodeKeyState<string>(identity, bytes);
       }
       return {
-        process: (partition, events, nowMs) => toOutput(engine.process(partition, events, nowMs)),
-        advance: (partition, eventTime, nowMs) => toOutput(engine.advanceEventTime(partition, eventTime, nowMs)),
+        process: (partition, events) => toOutput(engine.process(partition, events)),
+        advance: (partition, eventTime) => toOutput(engine.advanceEventTime(partition, eventTime)),
         takeChanges: (partition) => {
           const changes = engine.takeChanges(partition);
           return {

@@ -21,9 +21,9 @@ import {
 } from '../testing/fixtures';
 
 function closeAll(engine: TestEngine, events: Reading[]) {
-  engine.process(0, events, 0);
+  engine.process(0, events);
   return engine
-    .process(0, [reading('zz-clock', 1_000_000)], 0)
+    .process(0, [reading('zz-clock', 1_000_000)])
     .results.filter((result) => result.key !== 'zz-clock');
 }
 
@@ -141,12 +141,10 @@ describe('aggregates', () => {
         { symbol: 'X', at: 1, price: 10, quantity: 5 },
         { symbol: 'X', at: 2, price: 12, quantity: 1 },
       ],
-      0,
     );
     const [result] = engine.process(
       0,
       [{ symbol: 'X', at: 10, price: 0, quantity: 0 }],
-      0,
     ).results;
     expect(result.values).toEqual({
       trades: 2,

@@ -61,10 +61,7 @@ const operations: fc.Arbitrary<Operation[]> = fc.array(
 );
 
 const options: fc.Arbitrary<EngineOptions> = fc.record({
-  watermark: fc.record({
-    maxOutOfOrderness,
-    closeWindowsOn: fc.constantFrom('combined' as const, 'partition' as const),
-  }),
+  watermark: fc.record({ maxOutOfOrderness }),
   emit: fc.oneof(
     fc.constant('final' as const),
     fc
@@ -89,7 +86,7 @@ function run(
   let position = 0;
   let lastTime = 1_000;
   const feed = (batch: readonly Reading[]): void => {
-    collect(output, engine.process(0, batch, 0));
+    collect(output, engine.process(0, batch));
     position += batch.length;
     for (const event of batch) lastTime = event.time;
   };
@@ -101,7 +98,7 @@ function run(
       case 'heartbeat':
         collect(
           output,
-          engine.advanceEventTime(0, lastTime + operation.ahead, 0),
+          engine.advanceEventTime(0, lastTime + operation.ahead),
         );
         break;
       case 'commit':

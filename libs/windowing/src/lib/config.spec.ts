@@ -81,7 +81,7 @@ describe('engine input validation', () => {
     const broken = { ...reading('a', 2), time: Number.NaN };
     let thrown: unknown;
     try {
-      engine.process(0, [reading('a', 1), broken, reading('a', 30)], 0);
+      engine.process(0, [reading('a', 1), broken, reading('a', 30)]);
     } catch (error) {
       thrown = error;
     }
@@ -92,24 +92,18 @@ describe('engine input validation', () => {
       context: { partition: 0, index: 1 },
     });
     expect(engine.stats().partitions).toEqual([]);
-    expect(engine.watermark()).toBe(-Infinity);
+    expect(engine.watermark(0)).toBe(-Infinity);
   });
 
   it.each([-1, 1.5, NaN])('rejects partition %d', (partition) => {
     expect(() =>
-      createTestEngine(tumbling(10)).process(partition, [], 0),
+      createTestEngine(tumbling(10)).process(partition, []),
     ).toThrow(InvalidArgumentError);
   });
 
-  it('rejects a processing time that is not finite', () => {
-    expect(() =>
-      createTestEngine(tumbling(10)).process(0, [], Number.NaN),
-    ).toThrow(InvalidArgumentError);
-  });
-
-  it('treats an empty batch of an unknown partition as a clock tick only', () => {
+  it('treats an empty batch of an unknown partition as nothing (no state created)', () => {
     const engine = createTestEngine(tumbling(10));
-    expect(engine.process(3, [], 0)).toEqual({ results: [], late: [] });
+    expect(engine.process(3, [])).toEqual({ results: [], late: [] });
     expect(engine.stats().partitions).toEqual([]);
   });
 
@@ -128,15 +122,15 @@ describe('engine input validation', () => {
         key: () => 'k',
         window: tumbling(1),
         aggregates: { count: count() },
-        watermark: { idleTimeout: '-1s' as '1s' },
+        watermark: { maxOutOfOrderness: '-1s' as '1s' },
       }),
     ).toThrow(InvalidDurationError);
   });
 
   it('counts events, late events and results per partition and in total', () => {
     const engine = createTestEngine(tumbling(10));
-    engine.process(0, [reading('a', 1), reading('a', 12), reading('a', 2)], 0);
-    engine.process(1, [reading('b', 30)], 0);
+    engine.process(0, [reading('a', 1), reading('a', 12), reading('a', 2)]);
+    engine.process(1, [reading('b', 30)]);
     const stats = engine.stats();
     expect(stats.totals).toEqual({
       eventsProcessed: 4,

@@ -71,19 +71,14 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
   private readonly pipelineSignature: string;
   private readonly identity: StateIdentity;
   private readonly maxOutOfOrdernessMs: number;
-  private readonly idleTimeoutMs: number;
-  private readonly closesOnCombinedWatermark: boolean;
   /** undefined in final mode. */
   private readonly updateThrottleMs: number | undefined;
   /** Update mode; read by the assigners on every event, hence a plain field. */
   readonly wantsUpdates: boolean;
 
   private readonly partitions = new Map<PartitionId, PartitionState<TKey>>();
-  /** Same states, ascending partition id: sweeps visit partitions in a fixed order. */
+  /** Same states, ascending partition id: stats list partitions in a fixed order. */
   private partitionOrder: PartitionState<TKey>[] = [];
-  private combinedWatermark = -Infinity;
-  /** Minimum own watermark over the other active partitions; fixed while one batch runs. */
-  private otherActiveWatermark = Infinity;
   private readonly totals = emptyCounters();
   private results: WindowResult<TKey, TValues>[] = [];
   private late: LateRecord<TEvent>[] = [];
@@ -127,44 +122,37 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
       this.layout.valueSlotCount,
     );
     const watermark = config.watermark ?? {};
+    // Removed options fail loudly: silently ignoring them would change what is late.
+    for (const removed of ['idleTimeout', 'closeWindowsOn']) {
+      if (removed in watermark) {
+        throw new InvalidConfigError(
+          `watermark.${removed} was removed: windows close on their own partition's watermark only`,
+          { option: removed },
+        );
+      }
+    }
     this.maxOutOfOrdernessMs = toMillis(
       watermark.maxOutOfOrderness ?? 0,
       'maxOutOfOrderness',
     );
-    this.idleTimeoutMs =
-      watermark.idleTimeout === undefined
-        ? Infinity
-        : toMillis(watermark.idleTimeout, 'idleTimeout');
-    this.closesOnCombinedWatermark =
-      (watermark.closeWindowsOn ?? 'combined') === 'combined';
   }
 
   process(
     partition: PartitionId,
     events: readonly TEvent[],
-    nowMs: number,
   ): ProcessOutput<TEvent, TKey, TValues> {
     assertPartitionId(partition);
-    if (!Number.isFinite(nowMs)) {
-      throw new InvalidArgumentError(
-        'nowMs must be a finite processing time in milliseconds',
-        { partition, nowMs },
-      );
-    }
     const eventTimes = this.readEventTimes(partition, events);
     const results: WindowResult<TKey, TValues>[] = [];
     const late: LateRecord<TEvent>[] = [];
     this.results = results;
     this.late = late;
-    // An empty batch of an unknown partition is only a clock tick; it must not create
-    // state, or a following restore() of that partition would be refused.
-    let state = this.partitions.get(partition);
+    // An empty batch changes nothing; it must not create state either, or a following
+    // restore() of that partition would be refused.
     if (events.length > 0) {
-      state ??= this.addPartition(this.newPartition(partition));
-      state.lastActivityMs = nowMs;
-    }
-    this.refreshActivePartitions(state, nowMs);
-    if (state !== undefined && events.length > 0) {
+      const state =
+        this.partitions.get(partition) ??
+        this.addPartition(this.newPartition(partition));
       this.processEvents(state, events, eventTimes);
     }
     return { results, late };
@@ -173,13 +161,12 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
   advanceEventTime(
     partition: PartitionId,
     eventTime: number,
-    nowMs: number,
   ): ProcessOutput<TEvent, TKey, TValues> {
     assertPartitionId(partition);
-    if (!Number.isFinite(eventTime) || !Number.isFinite(nowMs)) {
+    if (!Number.isFinite(eventTime)) {
       throw new InvalidArgumentError(
-        'eventTime and nowMs must be finite milliseconds',
-        { partition, eventTime, nowMs },
+        'eventTime must be finite epoch milliseconds',
+        { partition, eventTime },
       );
     }
     const results: WindowResult<TKey, TValues>[] = [];
@@ -189,8 +176,6 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
     const state =
       this.partitions.get(partition) ??
       this.addPartition(this.newPartition(partition));
-    state.lastActivityMs = nowMs;
-    this.refreshActivePartitions(state, nowMs);
     // Like an event at that time, minus the event: the clock moves, windows close, nothing is added.
     if (eventTime > state.maxEventTime) {
       this.raiseEventTime(state, eventTime);
@@ -203,8 +188,6 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
 
   snapshot(partition: PartitionId): Uint8Array {
     assertPartitionId(partition);
-    // A partition without events snapshots as empty state that still carries the
-    // closing watermark it would start from, so a restore judges lateness the same way.
     const state =
       this.partitions.get(partition) ?? this.newPartition(partition);
     return encodeSnapshot(
@@ -228,11 +211,8 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
     const state = new PartitionState<TKey>(partition);
     state.maxEventTime = stored.maxEventTime;
     state.eventTimeWatermark = stored.maxEventTime - this.maxOutOfOrdernessMs;
-    state.closingWatermark = Math.max(
-      stored.closingWatermark,
-      this.initialClosingWatermark(),
-    );
-    state.lastActivityMs = stored.lastActivityMs;
+    // The stored closing watermark is what the partition judged lateness against.
+    state.closingWatermark = stored.closingWatermark;
     state.arrivals = stored.arrivals;
     Object.assign(state.counters, stored.counters);
     const windows = stored.windows.map((window) => {
@@ -323,11 +303,8 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
     if (clock !== undefined) {
       state.maxEventTime = clock.maxEventTime;
       state.eventTimeWatermark = clock.maxEventTime - this.maxOutOfOrdernessMs;
-      state.closingWatermark = Math.max(
-        clock.closingWatermark,
-        state.closingWatermark,
-      );
-      state.lastActivityMs = clock.lastActivityMs;
+      // The stored closing watermark is what the partition judged lateness against.
+      state.closingWatermark = clock.closingWatermark;
       state.arrivals = clock.arrivals;
       Object.assign(state.counters, clock.counters);
       state.throttleSequence = clock.throttleSequence;
@@ -411,21 +388,18 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
     }
   }
 
-  watermark(partition?: PartitionId): number {
-    if (partition === undefined) return this.combinedWatermark;
+  watermark(partition: PartitionId): number {
     return this.partitions.get(partition)?.eventTimeWatermark ?? -Infinity;
   }
 
   stats(): WindowingStats {
     return {
-      combinedWatermark: this.combinedWatermark,
       totals: { ...this.totals },
       partitions: this.partitionOrder.map((state): PartitionStats => ({
         partition: state.partition,
         watermark: state.eventTimeWatermark,
         closingWatermark: state.closingWatermark,
         maxEventTime: state.maxEventTime,
-        idle: state.idle,
         openWindows: state.openWindows,
         ...state.counters,
       })),
@@ -469,7 +443,6 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
   ): void {
     const assigner = this.assigner;
     const late = this.late;
-    state.idle = false;
     for (let index = 0; index < events.length; index++) {
       const eventTime = eventTimes[index];
       if (eventTime > state.maxEventTime) {
@@ -490,6 +463,7 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
     this.totals.eventsProcessed += events.length;
   }
 
+  /** The partition's own clock moves; windows close on it and on nothing else. */
   private raiseEventTime(
     state: PartitionState<TKey>,
     eventTime: number,
@@ -497,53 +471,7 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
     state.maxEventTime = eventTime;
     const watermark = eventTime - this.maxOutOfOrdernessMs;
     state.eventTimeWatermark = watermark;
-    this.raiseCombinedWatermark(Math.min(watermark, this.otherActiveWatermark));
-    if (!this.closesOnCombinedWatermark) {
-      this.closeDueWindows(state, watermark);
-    }
-  }
-
-  /**
-   * Idleness is judged once per call against the caller's clock; the partition being fed
-   * counts as active. Also closes whatever became due while partitions were idle.
-   */
-  private refreshActivePartitions(
-    current: PartitionState<TKey> | undefined,
-    nowMs: number,
-  ): void {
-    let activeWatermark = Infinity;
-    let otherActiveWatermark = Infinity;
-    for (const state of this.partitionOrder) {
-      state.idle =
-        !state.hasSeenEvents ||
-        nowMs - state.lastActivityMs > this.idleTimeoutMs;
-      if (state.idle) continue;
-      activeWatermark = Math.min(activeWatermark, state.eventTimeWatermark);
-      if (state !== current)
-        otherActiveWatermark = Math.min(
-          otherActiveWatermark,
-          state.eventTimeWatermark,
-        );
-    }
-    this.otherActiveWatermark = otherActiveWatermark;
-    // With every partition idle there is no evidence of progress: hold the watermark.
-    if (activeWatermark !== Infinity) {
-      this.raiseCombinedWatermark(activeWatermark);
-    }
-    for (const state of this.partitionOrder) {
-      this.closeDueWindows(state, state.closingWatermark);
-    }
-  }
-
-  /** The combined watermark only moves forward, whatever joins, resumes or leaves. */
-  private raiseCombinedWatermark(candidate: number): void {
-    if (candidate <= this.combinedWatermark) return;
-    this.combinedWatermark = candidate;
-    if (this.closesOnCombinedWatermark) {
-      for (const state of this.partitionOrder) {
-        this.closeDueWindows(state, candidate);
-      }
-    }
+    this.closeDueWindows(state, watermark);
   }
 
   private closeDueWindows(
@@ -638,17 +566,7 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
   }
 
   private newPartition(partition: PartitionId): PartitionState<TKey> {
-    const state = new PartitionState<TKey>(partition);
-    state.closingWatermark = this.initialClosingWatermark();
-    return state;
-  }
-
-  /**
-   * A partition joining under a combined watermark starts at it: windows the rest of the
-   * engine already considers closed must not reopen for the newcomer.
-   */
-  private initialClosingWatermark(): number {
-    return this.closesOnCombinedWatermark ? this.combinedWatermark : -Infinity;
+    return new PartitionState<TKey>(partition);
   }
 
   private addPartition(state: PartitionState<TKey>): PartitionState<TKey> {
@@ -664,7 +582,6 @@ class Engine<TEvent, TKey extends GroupKey, TValues>
       partition: state.partition,
       maxEventTime: state.maxEventTime,
       closingWatermark: state.closingWatermark,
-      lastActivityMs: state.lastActivityMs,
       arrivals: state.arrivals,
       counters: { ...state.counters },
       scheduleSequence: state.schedule.lastSequence,

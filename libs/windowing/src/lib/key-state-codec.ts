@@ -24,7 +24,8 @@ import type {
  *               [lastUpdateAt], [throttleSequence], numberSlots × float64,
  *               [values: varint length + JSON, only when the layout has value slots];
  *               [tombstone: start, end, scheduleSequence]
- *   clock       partition (uint32), maxEventTime, closingWatermark, lastActivityMs,
+ *   clock       partition (uint32), maxEventTime, closingWatermark, reserved (−∞; was
+ *               the last activity time of the removed idleness, kept so records stay readable),
  *               arrivals, eventsProcessed, lateEvents, resultsEmitted,
  *               scheduleSequence, throttleSequence
  */
@@ -265,7 +266,7 @@ export function encodePartitionClock(
   writer.u32(clock.partition);
   writer.f64(clock.maxEventTime);
   writer.f64(clock.closingWatermark);
-  writer.f64(clock.lastActivityMs);
+  writer.f64(-Infinity);
   writer.f64(clock.arrivals);
   writer.f64(clock.counters.eventsProcessed);
   writer.f64(clock.counters.lateEvents);
@@ -380,7 +381,7 @@ export function decodePartitionClock(
   const partition = reader.u32();
   const maxEventTime = reader.f64();
   const closingWatermark = reader.f64();
-  const lastActivityMs = reader.f64();
+  reader.f64(); // reserved
   const arrivals = reader.f64();
   const eventsProcessed = reader.f64();
   const lateEvents = reader.f64();
@@ -392,7 +393,6 @@ export function decodePartitionClock(
     partition,
     maxEventTime,
     closingWatermark,
-    lastActivityMs,
     arrivals,
     counters: { eventsProcessed, lateEvents, resultsEmitted },
     scheduleSequence,

@@ -229,10 +229,6 @@ export class PartitionState<TKey extends GroupKey> {
   eventTimeWatermark = -Infinity;
   /** Watermark the partition's windows have been closed against; never decreases. */
   closingWatermark = -Infinity;
-  /** Processing time of the last batch that carried events. */
-  lastActivityMs = -Infinity;
-  /** As of the last idleness evaluation. */
-  idle = true;
   /** Arrival counter, used to break event-time ties deterministically. */
   arrivals = 0;
   openWindows = 0;

@@ -7,7 +7,7 @@ import {
 } from '../testing/fixtures';
 
 function sessionsOf(engine: TestEngine, clock: number) {
-  return finalsOf(engine.process(0, [reading('zz-clock', clock)], 0))
+  return finalsOf(engine.process(0, [reading('zz-clock', clock)]))
     .filter((result) => result.key !== 'zz-clock')
     .map(({ key, windowStart, windowEnd, values }) => ({
       key,
@@ -23,10 +23,9 @@ describe('session windows', () => {
     engine.process(
       0,
       [reading('a', 0), reading('a', 10_000), reading('a', 25_000)],
-      0,
     );
-    expect(engine.process(0, [reading('b', 59_999)], 0).results).toEqual([]);
-    const { results } = engine.process(0, [reading('b', 60_000)], 0);
+    expect(engine.process(0, [reading('b', 59_999)]).results).toEqual([]);
+    const { results } = engine.process(0, [reading('b', 60_000)]);
     expect(
       results.map(({ windowStart, windowEnd }) => [windowStart, windowEnd]),
     ).toEqual([[0, 55_000]]);
@@ -36,7 +35,7 @@ describe('session windows', () => {
     const engine = createTestEngine(session(10), {
       watermark: { maxOutOfOrderness: 20 },
     });
-    engine.process(0, [reading('a', 0), reading('a', 10)], 0);
+    engine.process(0, [reading('a', 0), reading('a', 10)]);
     expect(sessionsOf(engine, 100)).toEqual([
       { key: 'a', windowStart: 0, windowEnd: 10, count: 1 },
       { key: 'a', windowStart: 10, windowEnd: 20, count: 1 },
@@ -50,11 +49,11 @@ describe('session windows', () => {
     const early = reading('a', 0, 1);
     const bridge = reading('a', 9, 5);
     const later = reading('a', 18, 3);
-    engine.process(0, [early, later], 0);
+    engine.process(0, [early, later]);
     expect(engine.stats().partitions[0].openWindows).toBe(2);
-    engine.process(0, [bridge], 0);
+    engine.process(0, [bridge]);
     expect(engine.stats().partitions[0].openWindows).toBe(1);
-    const [merged] = finalsOf(engine.process(0, [reading('zz-clock', 200)], 0));
+    const [merged] = finalsOf(engine.process(0, [reading('zz-clock', 200)]));
     expect(merged).toMatchObject({ key: 'a', windowStart: 0, windowEnd: 28 });
     expect(merged.values).toMatchObject({
       count: 3,
@@ -71,7 +70,7 @@ describe('session windows', () => {
     const engine = createTestEngine(session(10), {
       watermark: { maxOutOfOrderness: 20 },
     });
-    engine.process(0, [reading('a', 30), reading('a', 22)], 0);
+    engine.process(0, [reading('a', 30), reading('a', 22)]);
     expect(sessionsOf(engine, 200)).toEqual([
       { key: 'a', windowStart: 22, windowEnd: 40, count: 2 },
     ]);
@@ -79,7 +78,7 @@ describe('session windows', () => {
 
   it('keep keys apart', () => {
     const engine = createTestEngine(session(10));
-    engine.process(0, [reading('a', 0), reading('b', 5), reading('a', 8)], 0);
+    engine.process(0, [reading('a', 0), reading('b', 5), reading('a', 8)]);
     expect(sessionsOf(engine, 100)).toEqual([
       { key: 'b', windowStart: 5, windowEnd: 15, count: 1 },
       { key: 'a', windowStart: 0, windowEnd: 18, count: 2 },
@@ -90,10 +89,10 @@ describe('session windows', () => {
     const engine = createTestEngine(session(10), {
       watermark: { maxOutOfOrderness: 5 },
     });
-    engine.process(0, [reading('a', 0)], 0);
-    engine.process(0, [reading('b', 15)], 0); // watermark 10 closes [0, 10)
+    engine.process(0, [reading('a', 0)]);
+    engine.process(0, [reading('b', 15)]); // watermark 10 closes [0, 10)
     const straggler = reading('a', 6); // its own session [6, 16) would still be open
-    const { late } = engine.process(0, [straggler], 0);
+    const { late } = engine.process(0, [straggler]);
     expect(late).toEqual([
       {
         event: straggler,
@@ -110,11 +109,11 @@ describe('session windows', () => {
     const engine = createTestEngine(session(10), {
       watermark: { maxOutOfOrderness: 12 },
     });
-    engine.process(0, [reading('a', 0), reading('a', 20)], 0);
-    engine.process(0, [reading('b', 22)], 0); // watermark 10: [0, 10) closed, [20, 30) open
+    engine.process(0, [reading('a', 0), reading('a', 20)]);
+    engine.process(0, [reading('b', 22)]); // watermark 10: [0, 10) closed, [20, 30) open
     const bridge = reading('a', 9);
     expect(
-      engine.process(0, [bridge], 0).late.map((record) => record.event),
+      engine.process(0, [bridge]).late.map((record) => record.event),
     ).toEqual([bridge]);
     expect(
       sessionsOf(engine, 200).filter((window) => window.key === 'a'),
@@ -125,9 +124,9 @@ describe('session windows', () => {
     const engine = createTestEngine(session(10), {
       watermark: { maxOutOfOrderness: 20 },
     });
-    engine.process(0, [reading('a', 18), reading('b', 40)], 0); // watermark 20; [18, 28) open
+    engine.process(0, [reading('a', 18), reading('b', 40)]); // watermark 20; [18, 28) open
     const tooOld = reading('a', 9); // [9, 19) closed at 19
-    expect(engine.process(0, [tooOld], 0).late).toEqual([
+    expect(engine.process(0, [tooOld]).late).toEqual([
       {
         event: tooOld,
         partition: 0,
@@ -137,7 +136,7 @@ describe('session windows', () => {
         reason: 'window-closed',
       },
     ]);
-    expect(engine.process(0, [reading('a', 11)], 0).late).toEqual([]); // [11, 21) still open: joins
+    expect(engine.process(0, [reading('a', 11)]).late).toEqual([]); // [11, 21) still open: joins
     expect(
       sessionsOf(engine, 200).filter((window) => window.key === 'a'),
     ).toEqual([{ key: 'a', windowStart: 11, windowEnd: 28, count: 2 }]);
@@ -145,10 +144,10 @@ describe('session windows', () => {
 
   it('forget a closed session once no on-time event can reach it', () => {
     const engine = createTestEngine(session(10));
-    engine.process(0, [reading('a', 0)], 0);
-    engine.process(0, [reading('b', 10)], 0); // closes [0, 10)
+    engine.process(0, [reading('a', 0)]);
+    engine.process(0, [reading('b', 10)]); // closes [0, 10)
     expect(engine.stats().partitions[0].openWindows).toBe(1);
-    engine.process(0, [reading('b', 20)], 0); // tombstone of 'a' expires at 10 + gap
+    engine.process(0, [reading('b', 20)]); // tombstone of 'a' expires at 10 + gap
     const snapshot = new TextDecoder().decode(engine.snapshot(0));
     expect(JSON.parse(snapshot).closedSessions).toEqual([['b', 10, 20]]);
   });

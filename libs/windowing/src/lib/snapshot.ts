@@ -32,7 +32,6 @@ export interface StoredClosedSession<TKey extends GroupKey> {
 export interface PartitionSnapshot<TKey extends GroupKey> {
   readonly maxEventTime: number;
   readonly closingWatermark: number;
-  readonly lastActivityMs: number;
   readonly arrivals: number;
   readonly counters: WindowingCounters;
   /** In schedule order, so a restored schedule emits in the same order as the original. */
@@ -97,7 +96,6 @@ export function capturePartition<TKey extends GroupKey>(
   return {
     maxEventTime: state.maxEventTime,
     closingWatermark: state.closingWatermark,
-    lastActivityMs: state.lastActivityMs,
     arrivals: state.arrivals,
     counters: { ...state.counters },
     windows,
@@ -118,7 +116,8 @@ export function encodeSnapshot(
     clock: encodeNumbers([
       snapshot.maxEventTime,
       snapshot.closingWatermark,
-      snapshot.lastActivityMs,
+      // Reserved (was the last activity time, for idleness, which is gone); kept so version 1 stays readable.
+      -Infinity,
       snapshot.arrivals,
     ]),
     counters: [
@@ -184,7 +183,7 @@ export function decodeSnapshot<TKey extends GroupKey>(
       },
     );
   }
-  const [maxEventTime, closingWatermark, lastActivityMs, arrivals] =
+  const [maxEventTime, closingWatermark, , arrivals] =
     document.numbers(document.field('clock'), 'clock', '', 4);
   const [eventsProcessed, lateEvents, resultsEmitted] = document.numbers(
     document.field('counters'),
@@ -226,7 +225,6 @@ export function decodeSnapshot<TKey extends GroupKey>(
   return {
     maxEventTime,
     closingWatermark,
-    lastActivityMs,
     arrivals,
     counters: { eventsProcessed, lateEvents, resultsEmitted },
     windows,

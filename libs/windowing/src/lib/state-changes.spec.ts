@@ -39,12 +39,11 @@ describe('takeChanges', () => {
   it('reports only the keys the batch touched, each once', () => {
     const engine = createTestEngine(tumbling(1_000));
     const keys = Array.from({ length: 50 }, (_unused, index) => `k${index}`);
-    engine.process(0, keys.map((key, index) => reading(key, index)), 0);
+    engine.process(0, keys.map((key, index) => reading(key, index)));
     expect(engine.takeChanges(0).keys).toHaveLength(50);
     engine.process(
       0,
       ['k7', 'k3', 'k7', 'k42', 'k3'].map((key) => reading(key, 100)),
-      0,
     );
     expect(changedKeys(engine)).toEqual([
       ['k7', 1],
@@ -56,12 +55,12 @@ describe('takeChanges', () => {
   it('starts tracking with the first call, which reports every key the partition holds', () => {
     const engine = createTestEngine(tumbling(10));
     // a's window closes before anyone asked: a never reaches a changelog, so no tombstone either.
-    engine.process(0, [reading('a', 1), reading('b', 25), reading('c', 26)], 0);
+    engine.process(0, [reading('a', 1), reading('b', 25), reading('c', 26)]);
     expect(changedKeys(engine)).toEqual([
       ['b', 1],
       ['c', 1],
     ]);
-    engine.process(0, [reading('c', 27)], 0);
+    engine.process(0, [reading('c', 27)]);
     expect(changedKeys(engine)).toEqual([['c', 1]]);
   });
 
@@ -69,14 +68,13 @@ describe('takeChanges', () => {
     const engine = createTestEngine(tumbling(10), {
       watermark: { maxOutOfOrderness: 2 },
     });
-    engine.process(0, [reading('a', 5), reading('b', 7)], 1_000);
+    engine.process(0, [reading('a', 5), reading('b', 7)]);
     engine.takeChanges(0);
     expect(engine.takeChanges(0)).toEqual({
       clock: {
         partition: 0,
         maxEventTime: 7,
         closingWatermark: 5,
-        lastActivityMs: 1_000,
         arrivals: 2,
         counters: { eventsProcessed: 2, lateEvents: 0, resultsEmitted: 0 },
         scheduleSequence: 2,
@@ -103,11 +101,11 @@ describe('takeChanges', () => {
   it('reports a key whose last window closed as a tombstone (null), and a window closing while others stay open as a new state', () => {
     const engine = createTestEngine(hopping(20, 10));
     // b's window [-10, 10) is already closed: b gets [0, 20) only.
-    engine.process(0, [reading('a', 15), reading('b', 1)], 0);
+    engine.process(0, [reading('a', 15), reading('b', 1)]);
     engine.takeChanges(0);
     // Watermark 25 closes [0, 20) of both: b has nothing left, a keeps its pane [10, 20)
     // for [10, 30); c's one reading is one pane [20, 30) of [10, 30) and [20, 40).
-    engine.process(0, [reading('c', 25)], 0);
+    engine.process(0, [reading('c', 25)]);
     expect(changedKeys(engine)).toEqual([
       ['a', 1],
       ['b', null],
@@ -117,15 +115,15 @@ describe('takeChanges', () => {
 
   it('reports a released and re-created key once, with its current state', () => {
     const engine = createTestEngine(tumbling(10));
-    engine.process(0, [reading('a', 1)], 0);
+    engine.process(0, [reading('a', 1)]);
     engine.takeChanges(0);
     // b's event closes a's window (a is released), then a's event re-creates a.
-    engine.process(0, [reading('b', 12), reading('a', 13)], 0);
+    engine.process(0, [reading('b', 12), reading('a', 13)]);
     expect(changedKeys(engine)).toEqual([
       ['b', 1],
       ['a', 1],
     ]);
-    engine.process(0, [reading('b', 25), reading('b', 35)], 0);
+    engine.process(0, [reading('b', 25), reading('b', 35)]);
     expect(changedKeys(engine)).toEqual([
       ['a', null],
       ['b', 1],
@@ -134,17 +132,17 @@ describe('takeChanges', () => {
 
   it('tracks session tombstones: set when the session closes, a null state when they expire', () => {
     const engine = createTestEngine(session(10));
-    engine.process(0, [reading('a', 0)], 0);
+    engine.process(0, [reading('a', 0)]);
     engine.takeChanges(0);
-    engine.advanceEventTime(0, 10, 0);
+    engine.advanceEventTime(0, 10);
     const [change] = engine.takeChanges(0).keys;
     expect(change.key).toBe('a');
     expect(change.state?.windows).toEqual([]);
     const tombstone = change.state?.lastClosed;
     expect([tombstone?.start, tombstone?.end, tombstone?.scheduleSequence]).toEqual([0, 10, 2]);
-    engine.advanceEventTime(0, 19, 0);
+    engine.advanceEventTime(0, 19);
     expect(changedKeys(engine)).toEqual([]);
-    engine.advanceEventTime(0, 20, 0);
+    engine.advanceEventTime(0, 20);
     expect(changedKeys(engine)).toEqual([['a', null]]);
   });
 
@@ -152,9 +150,9 @@ describe('takeChanges', () => {
     const engine = createTestEngine(session(10), {
       watermark: { maxOutOfOrderness: 50 },
     });
-    engine.process(0, [reading('a', 0), reading('a', 18)], 0);
+    engine.process(0, [reading('a', 0), reading('a', 18)]);
     expect(changedKeys(engine)).toEqual([['a', 2]]);
-    engine.process(0, [reading('a', 9)], 0);
+    engine.process(0, [reading('a', 9)]);
     expect(changedKeys(engine)).toEqual([['a', 1]]);
   });
 
@@ -162,7 +160,7 @@ describe('takeChanges', () => {
     const engine = createTestEngine(tumbling(100), {
       emit: { mode: 'update', throttle: 10 },
     });
-    engine.process(0, [reading('a', 1), reading('a', 2)], 0);
+    engine.process(0, [reading('a', 1), reading('a', 2)]);
     const updateState = (window: StoredKeyWindow | undefined) => [
       window?.lastUpdateAt,
       window?.updatePending,
@@ -171,7 +169,7 @@ describe('takeChanges', () => {
     const [window] = engine.takeChanges(0).keys[0].state?.windows ?? [];
     expect(updateState(window)).toEqual([1, true, 1]);
     // b's event moves stream time past a's throttle: a's pending update goes out and is re-queued.
-    engine.process(0, [reading('b', 11)], 0);
+    engine.process(0, [reading('b', 11)]);
     const changes = engine.takeChanges(0).keys;
     expect(changes.map((change) => change.key)).toEqual(['b', 'a']);
     expect(updateState(changes[1].state?.windows[0])).toEqual([11, false, 3]);
@@ -179,7 +177,7 @@ describe('takeChanges', () => {
 
   it('starts empty after restoreKeys and counts every key after a JSON restore', () => {
     const engine = createTestEngine(tumbling(10));
-    engine.process(0, [reading('a', 1), reading('b', 2)], 0);
+    engine.process(0, [reading('a', 1), reading('b', 2)]);
     const changelog = new ChangelogModel<string>();
     changelog.commit(engine);
     const restored = createTestEngine(tumbling(10));
@@ -199,20 +197,20 @@ describe('restoreKeys', () => {
     const keys = ['m', 'c', 'x', 'a', 'q', 'b', 'z', 'k'];
     const events = keys.map((key, index) => reading(key, index));
     const uninterrupted = createTestEngine(tumbling(100));
-    uninterrupted.process(0, events, 0);
+    uninterrupted.process(0, events);
     const expected = finalsOf(
-      uninterrupted.advanceEventTime(0, 500, 0),
+      uninterrupted.advanceEventTime(0, 500),
     ).map((result) => result.key);
     expect(expected).toEqual(keys);
     for (let seed = 0; seed < 10; seed++) {
       const source = createTestEngine(tumbling(100));
-      source.process(0, events, 0);
+      source.process(0, events);
       const changelog = new ChangelogModel<string>();
       changelog.commit(source);
       const restored = createTestEngine(tumbling(100));
       changelog.restoreInto(restored, seed);
       expect(
-        finalsOf(restored.advanceEventTime(0, 500, 0)).map(
+        finalsOf(restored.advanceEventTime(0, 500)).map(
           (result) => result.key,
         ),
       ).toEqual(keys);
@@ -221,7 +219,7 @@ describe('restoreKeys', () => {
 
   it('consumes the keys lazily, as they come', () => {
     const source = createTestEngine(tumbling(10));
-    source.process(0, [reading('a', 1), reading('b', 2)], 0);
+    source.process(0, [reading('a', 1), reading('b', 2)]);
     const { clock, keys } = source.takeChanges(0);
     const consumed: string[] = [];
     function* states(): Generator<KeyState<string>> {
@@ -247,7 +245,7 @@ describe('restoreKeys', () => {
 
   it('is refused for a partition holding state, a clock of another partition, a key given twice and states of another layout', () => {
     const source = createTestEngine(tumbling(10));
-    source.process(0, [reading('a', 1)], 0);
+    source.process(0, [reading('a', 1)]);
     const { clock, keys } = source.takeChanges(0);
     const states = keys.flatMap((change) =>
       change.state === null ? [] : [change.state],
@@ -382,7 +380,6 @@ describe('key state codec', () => {
       partition: 7,
       maxEventTime: 1_700_000_000_123,
       closingWatermark: -Infinity,
-      lastActivityMs: 99,
       arrivals: 12,
       counters: { eventsProcessed: 12, lateEvents: 1, resultsEmitted: 4 },
       scheduleSequence: 9,
@@ -412,14 +409,13 @@ describe('key state codec', () => {
         { time: 1, value: Infinity, label: 'x' },
         { time: 2, value: 3, label: 'y' },
       ],
-      0,
     );
     const changelog = new ChangelogModel<number>();
     changelog.commit(source);
     const restored = pipeline();
     changelog.restoreInto(restored, 0);
     expect(
-      restored.process(0, [{ time: 20, value: 0, label: 'z' }], 0).results[0],
+      restored.process(0, [{ time: 20, value: 0, label: 'z' }]).results[0],
     ).toMatchObject({
       key: 7,
       values: { peak: Infinity, label: 'x', latest: 'y' },
@@ -440,7 +436,7 @@ describe('key state codec', () => {
       }
       const tumblingEngine = createTestEngine(tumbling(10));
       const hoppingEngine = createTestEngine(hopping(10, 5));
-      tumblingEngine.process(0, [reading('a', 1)], 0);
+      tumblingEngine.process(0, [reading('a', 1)]);
       const [change] = tumblingEngine.takeChanges(0).keys;
       if (change.state === null) throw new Error('expected a state');
       const bytes = encodeKeyState(tumblingEngine.stateIdentity(), change.state);
@@ -523,18 +519,18 @@ describe('changelog across an engine restart', () => {
         watermark: { maxOutOfOrderness: 10 },
         emit: { mode: 'update', throttle: 3 },
       });
-    const uninterrupted = engine().process(0, events, 0);
+    const uninterrupted = engine().process(0, events);
     for (let cut = 0; cut <= events.length; cut++) {
       const before = engine();
       const output = collect(
         emptyRun(),
-        before.process(0, events.slice(0, cut), 0),
+        before.process(0, events.slice(0, cut)),
       );
       const changelog = new ChangelogModel<string>();
       changelog.commit(before);
       const after = engine();
       changelog.restoreInto(after, cut);
-      collect(output, after.process(0, events.slice(cut), 0));
+      collect(output, after.process(0, events.slice(cut)));
       expect(output).toEqual(uninterrupted);
     }
   });
@@ -545,7 +541,6 @@ function decodeClockFixture(): PartitionClock {
     partition: 0,
     maxEventTime: 0,
     closingWatermark: 0,
-    lastActivityMs: 0,
     arrivals: 0,
     counters: { eventsProcessed: 0, lateEvents: 0, resultsEmitted: 0 },
     scheduleSequence: 0,

@@ -29,7 +29,6 @@ describe('tumbling windows', () => {
         reading('a', MINUTE),
         reading('a', 3 * MINUTE),
       ],
-      0,
     );
     expect(windowsOf(results)).toEqual([
       { key: 'a', windowStart: 0, windowEnd: MINUTE, count: 1 },
@@ -39,11 +38,10 @@ describe('tumbling windows', () => {
 
   it('are aligned to the epoch, shifted by the offset', () => {
     const engine = createTestEngine(tumbling('1h').offset('15m'));
-    engine.process(0, [reading('a', Date.UTC(2024, 0, 1, 10, 20))], 0);
+    engine.process(0, [reading('a', Date.UTC(2024, 0, 1, 10, 20))]);
     const { results } = engine.process(
       0,
       [reading('a', Date.UTC(2024, 0, 1, 12, 0))],
-      0,
     );
     expect(results[0]).toMatchObject({
       windowStart: Date.UTC(2024, 0, 1, 10, 15),
@@ -53,8 +51,8 @@ describe('tumbling windows', () => {
 
   it('handle event times before the epoch', () => {
     const engine = createTestEngine(tumbling(10));
-    engine.process(0, [reading('a', -15)], 0);
-    const { results } = engine.process(0, [reading('a', 100)], 0);
+    engine.process(0, [reading('a', -15)]);
+    const { results } = engine.process(0, [reading('a', 100)]);
     expect(windowsOf(results)).toEqual([
       { key: 'a', windowStart: -20, windowEnd: -10, count: 1 },
     ]);
@@ -62,11 +60,11 @@ describe('tumbling windows', () => {
 
   it('close exactly when the watermark reaches end + grace, not a millisecond earlier', () => {
     const engine = createTestEngine(tumbling('1m').grace('10s'));
-    engine.process(0, [reading('a', 30_000)], 0);
+    engine.process(0, [reading('a', 30_000)]);
     expect(
-      engine.process(0, [reading('b', MINUTE + 9_999)], 0).results,
+      engine.process(0, [reading('b', MINUTE + 9_999)]).results,
     ).toEqual([]);
-    const { results } = engine.process(0, [reading('b', MINUTE + 10_000)], 0);
+    const { results } = engine.process(0, [reading('b', MINUTE + 10_000)]);
     expect(windowsOf(results)).toEqual([
       { key: 'a', windowStart: 0, windowEnd: MINUTE, count: 1 },
     ]);
@@ -75,14 +73,14 @@ describe('tumbling windows', () => {
 
   it('accept events during grace, and report an event late by 1 ms with its window and the watermark', () => {
     const engine = createTestEngine(tumbling('1m').grace('10s'));
-    engine.process(0, [reading('a', 10_000), reading('b', MINUTE + 9_999)], 0);
+    engine.process(0, [reading('a', 10_000), reading('b', MINUTE + 9_999)]);
     const duringGrace = reading('a', MINUTE - 1);
-    expect(engine.process(0, [duringGrace], 0).late).toEqual([]);
-    const closing = engine.process(0, [reading('b', MINUTE + 10_000)], 0);
+    expect(engine.process(0, [duringGrace]).late).toEqual([]);
+    const closing = engine.process(0, [reading('b', MINUTE + 10_000)]);
     expect(closing.results[0].values.count).toBe(2);
 
     const lateByOneMs = reading('a', MINUTE - 1);
-    const { late, results } = engine.process(0, [lateByOneMs], 0);
+    const { late, results } = engine.process(0, [lateByOneMs]);
     expect(results).toEqual([]);
     expect(late).toEqual([
       {
@@ -107,7 +105,6 @@ describe('tumbling windows', () => {
     const out = engine.process(
       0,
       [reading('a', 14), reading('a', 9), reading('a', 15), reading('a', 8)],
-      0,
     );
     expect(windowsOf(out.results)).toEqual([
       { key: 'a', windowStart: 0, windowEnd: 10, count: 1 },
@@ -121,9 +118,8 @@ describe('tumbling windows', () => {
     engine.process(
       0,
       [reading('b', 1), reading('a', 2), reading('b', 3), reading('c', 4)],
-      0,
     );
-    const { results } = engine.process(0, [reading('z', 10)], 0);
+    const { results } = engine.process(0, [reading('z', 10)]);
     expect(windowsOf(results)).toEqual([
       { key: 'b', windowStart: 0, windowEnd: 10, count: 2 },
       { key: 'a', windowStart: 0, windowEnd: 10, count: 1 },
@@ -135,8 +131,8 @@ describe('tumbling windows', () => {
   it('count duplicates as given (at-least-once input is not deduplicated)', () => {
     const engine = createTestEngine(tumbling(10));
     const event = reading('a', 1, 4);
-    engine.process(0, [event, event], 0);
-    const { results } = engine.process(0, [reading('a', 20)], 0);
+    engine.process(0, [event, event]);
+    const { results } = engine.process(0, [reading('a', 20)]);
     expect(results[0].values).toMatchObject({ count: 2, sum: 8 });
   });
 });
@@ -144,7 +140,7 @@ describe('tumbling windows', () => {
 describe('hopping windows', () => {
   it('put each event into size/advance overlapping windows', () => {
     const engine = createTestEngine(hopping('5m', '1m'));
-    engine.process(0, [reading('a', 4.5 * MINUTE)], 0);
+    engine.process(0, [reading('a', 4.5 * MINUTE)]);
     const { results } = finalsAfter(engine, 20 * MINUTE);
     expect(
       results.map((result) => [
@@ -162,16 +158,16 @@ describe('hopping windows', () => {
 
   it('treat a boundary event as the start of its windows and outside the windows ending there', () => {
     const engine = createTestEngine(hopping(10, 5));
-    engine.process(0, [reading('a', 10)], 0);
+    engine.process(0, [reading('a', 10)]);
     const { results } = finalsAfter(engine, 100);
     expect(results.map((result) => result.windowStart)).toEqual([5, 10]);
   });
 
   it('report an event late only for the windows that already closed', () => {
     const engine = createTestEngine(hopping(10, 5));
-    engine.process(0, [reading('a', 11)], 0);
+    engine.process(0, [reading('a', 11)]);
     const straggler = reading('a', 9);
-    const { late } = engine.process(0, [straggler], 0);
+    const { late } = engine.process(0, [straggler]);
     expect(
       late.map((record) => [record.windowStart, record.windowEnd]),
     ).toEqual([[0, 10]]);
@@ -187,7 +183,7 @@ describe('hopping windows', () => {
 
   it('support advances that do not divide the size', () => {
     const engine = createTestEngine(hopping(10, 4));
-    engine.process(0, [reading('a', 9)], 0);
+    engine.process(0, [reading('a', 9)]);
     const { results } = finalsAfter(engine, 100);
     expect(
       results.map((result) => [result.windowStart, result.windowEnd]),
@@ -203,7 +199,7 @@ function finalsAfter(
   engine: ReturnType<typeof createTestEngine>,
   watermark: number,
 ) {
-  const output = engine.process(0, [reading('zz-clock', watermark)], 0);
+  const output = engine.process(0, [reading('zz-clock', watermark)]);
   return {
     results: finalsOf(output).filter((result) => result.key !== 'zz-clock'),
     late: output.late,

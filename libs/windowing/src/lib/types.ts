@@ -8,20 +8,14 @@ import type { WindowSpec } from './window-spec';
 /** Input partition (a Kafka partition number). Windows and snapshots are kept per partition. */
 export type PartitionId = number;
 
+/**
+ * A partition's watermark is the highest event time it has seen (its events and its
+ * heartbeats) − maxOutOfOrderness; its windows close on that and on nothing else, so what
+ * closes and what is late depends only on the partition's own sequence of records.
+ */
 export interface WatermarkOptions {
   /** How far behind the highest event time seen an event may arrive and still be in order. Default 0. */
   readonly maxOutOfOrderness?: Duration;
-  /**
-   * Processing time without events after which a partition stops holding the combined
-   * watermark back. Default: partitions never count as idle.
-   */
-  readonly idleTimeout?: Duration;
-  /**
-   * 'combined' (default): windows close on the minimum watermark over active partitions.
-   * 'partition': each partition's windows close on its own watermark, so a partition's
-   * output depends on its own input only (Kafka Streams' stream time per task).
-   */
-  readonly closeWindowsOn?: 'combined' | 'partition';
 }
 
 /**
@@ -66,7 +60,7 @@ export interface LateRecord<TEvent> {
   /** The closed window the event belonged to (for sessions: the event's own `[t, t + gap)`). */
   readonly windowStart: number;
   readonly windowEnd: number;
-  /** Closing watermark of the partition when the event arrived. */
+  /** Closing watermark of the event's partition when the event arrived. */
   readonly watermark: number;
   readonly reason: LateReason;
 }
@@ -81,16 +75,13 @@ export interface PartitionStats extends WindowingCounters {
   readonly partition: PartitionId;
   /** Highest event time seen − maxOutOfOrderness (−∞ before the first event). */
   readonly watermark: number;
-  /** Watermark the partition's windows have been closed against (≥ its share of the combined watermark). */
+  /** Watermark the partition's windows have been closed against; never decreases. */
   readonly closingWatermark: number;
   readonly maxEventTime: number;
-  /** Idle as of the last process() call: holds the combined watermark back no more. */
-  readonly idle: boolean;
   readonly openWindows: number;
 }
 
 export interface WindowingStats {
-  readonly combinedWatermark: number;
   /** Since this engine instance was created; restore and revoke do not change them (safe for monotonic metrics). */
   readonly totals: WindowingCounters;
   /** Per assigned partition, in partition order; these counters travel with snapshots. */
@@ -102,8 +93,6 @@ export interface PartitionClock {
   readonly partition: PartitionId;
   readonly maxEventTime: number;
   readonly closingWatermark: number;
-  /** Processing time of the last batch that carried events (−∞ before the first). */
-  readonly lastActivityMs: number;
   /** Events seen so far; orders events with equal times (first/last). */
   readonly arrivals: number;
   readonly counters: WindowingCounters;
@@ -174,22 +163,21 @@ export interface PartitionChanges<TKey extends GroupKey> {
 export interface WindowingEngine<TEvent, TKey extends GroupKey, TValues> {
   /**
    * Feeds one batch of a partition. Events are handled one by one (watermark advance,
-   * window closing, assignment), so outputs do not depend on how input is batched.
-   * An empty batch still re-evaluates idleness and may close windows.
-   * @param nowMs caller's processing time, used only for idleness
+   * window closing, assignment), so outputs do not depend on how input is batched, nor on
+   * other partitions or processing time. An empty batch changes nothing.
    * @throws InvalidEventTimeError before touching any state if an event time is not finite
    */
   process(
     partition: PartitionId,
     events: readonly TEvent[],
-    nowMs: number,
   ): ProcessOutput<TEvent, TKey, TValues>;
   /**
    * A watermark heartbeat: event time on the partition has reached `eventTime` (a source
    * that went quiet or ended says so). The partition's clock moves as if an event at that
-   * time had arrived, so due windows close; no window receives anything.
+   * time had arrived, so due windows close; no window receives anything. Only send what is
+   * safe for this partition: its own progress, or a time no later event of it will be below.
    */
-  advanceEventTime(partition: PartitionId, eventTime: number, nowMs: number): ProcessOutput<TEvent, TKey, TValues>;
+  advanceEventTime(partition: PartitionId, eventTime: number): ProcessOutput<TEvent, TKey, TValues>;
   /**
    * The keys whose state changed since the previous call for the partition (window opened,
    * updated, closed, merged, session tombstone set or expired, key released), each with its
@@ -227,7 +215,7 @@ export interface WindowingEngine<TEvent, TKey extends GroupKey, TValues> {
   restore(partition: PartitionId, snapshot: Uint8Array): void;
   /** Drops a partition's state on revocation. */
   revoke(partition: PartitionId): void;
-  /** The combined watermark, or the partition's own watermark when a partition is given. */
-  watermark(partition?: PartitionId): number;
+  /** The partition's watermark (−∞ before anything arrived). */
+  watermark(partition: PartitionId): number;
   stats(): WindowingStats;
 }

@@ -76,8 +76,8 @@ describe('typing', () => {
         number
       >
     >();
-    expect(engine.process(0, [], 0).results).toEqual([]);
-    expect(bySite.watermark()).toBe(-Infinity);
+    expect(engine.process(0, []).results).toEqual([]);
+    expect(bySite.watermark(0)).toBe(-Infinity);
   });
 
   it('rejects aggregates over fields the event does not have or of the wrong type', () => {

@@ -19,28 +19,27 @@ describe('update emit mode', () => {
     const engine = createTestEngine(tumbling(100), {
       emit: { mode: 'update', throttle: 10 },
     });
-    expect(summary(engine.process(0, [reading('a', 1)], 0).results)).toEqual([
+    expect(summary(engine.process(0, [reading('a', 1)]).results)).toEqual([
       { key: 'a', windowStart: 0, final: false, count: 1 },
     ]);
     expect(
-      engine.process(0, [reading('a', 5), reading('a', 8)], 0).results,
+      engine.process(0, [reading('a', 5), reading('a', 8)]).results,
     ).toEqual([]);
     // Stream time reaches 1 + 10: the held-back change goes out, including this event.
-    expect(summary(engine.process(0, [reading('a', 11)], 0).results)).toEqual([
+    expect(summary(engine.process(0, [reading('a', 11)]).results)).toEqual([
       { key: 'a', windowStart: 0, final: false, count: 4 },
     ]);
-    expect(engine.process(0, [reading('a', 12)], 0).results).toEqual([]);
+    expect(engine.process(0, [reading('a', 12)]).results).toEqual([]);
   });
 
   it('throttles keys independently and lets any event of the partition advance the throttle clock', () => {
     const engine = createTestEngine(tumbling(100), {
       emit: { mode: 'update', throttle: 10 },
     });
-    engine.process(0, [reading('a', 1), reading('a', 2)], 0);
+    engine.process(0, [reading('a', 1), reading('a', 2)]);
     const { results } = engine.process(
       0,
       [reading('b', 3), reading('b', 11)],
-      0,
     );
     expect(summary(results)).toEqual([
       { key: 'b', windowStart: 0, final: false, count: 1 },
@@ -52,10 +51,10 @@ describe('update emit mode', () => {
     const engine = createTestEngine(tumbling(100), {
       emit: { mode: 'update', throttle: 10 },
     });
-    engine.process(0, [reading('a', 1)], 0);
+    engine.process(0, [reading('a', 1)]);
     expect(
       engine
-        .process(0, [reading('b', 50)], 0)
+        .process(0, [reading('b', 50)])
         .results.filter((result) => result.key === 'a'),
     ).toEqual([]);
   });
@@ -64,8 +63,8 @@ describe('update emit mode', () => {
     const engine = createTestEngine(tumbling(10), {
       emit: { mode: 'update', throttle: 100 },
     });
-    engine.process(0, [reading('a', 1), reading('a', 2)], 0);
-    expect(summary(engine.process(0, [reading('b', 10)], 0).results)).toEqual([
+    engine.process(0, [reading('a', 1), reading('a', 2)]);
+    expect(summary(engine.process(0, [reading('b', 10)]).results)).toEqual([
       { key: 'a', windowStart: 0, final: true, count: 2 },
       { key: 'b', windowStart: 10, final: false, count: 1 },
     ]);
@@ -78,7 +77,6 @@ describe('update emit mode', () => {
     const { results } = engine.process(
       0,
       [reading('a', 1), reading('a', 1), reading('a', 0)],
-      0,
     );
     expect(results.map((result) => result.values.count)).toEqual([1, 2, 3]);
   });
@@ -90,7 +88,6 @@ describe('update emit mode', () => {
     const { results } = engine.process(
       0,
       [reading('a', 0), reading('a', 5)],
-      0,
     );
     expect(
       results.map(({ windowStart, windowEnd }) => [windowStart, windowEnd]),

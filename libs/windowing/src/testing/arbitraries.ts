@@ -86,35 +86,26 @@ export const crashPlan: fc.Arbitrary<CrashPlan> = fc.record({
   crashAfter: fc.array(fc.nat({ max: 25 }), { maxLength: 3 }),
 });
 
-/**
- * Several partitions fed in an interleaved order with a moving processing-time clock that
- * sometimes jumps far enough for partitions to go idle.
- */
+/** Several partitions fed in an interleaved order, event time drifting forward. */
 export function multiPartitionSteps(
   partitionCount: number,
 ): fc.Arbitrary<Step[]> {
   const step = fc.record({
     partition: fc.nat({ max: partitionCount - 1 }),
     events: readingStream({ maxLength: 8 }),
-    clockAdvance: fc.oneof(
-      fc.nat({ max: 50 }),
-      fc.integer({ min: 200, max: 500 }),
-    ),
     timeShift: fc.nat({ max: 40 }),
   });
   return fc.array(step, { maxLength: 25 }).map((drafts) => {
-    let nowMs = 0;
     let eventTimeBase = 0;
     let nextId = 1;
     return drafts.map((draft) => {
-      nowMs += draft.clockAdvance;
       eventTimeBase += draft.timeShift;
       const events = draft.events.map((event) => ({
         ...event,
         id: nextId++,
         time: event.time + eventTimeBase,
       }));
-      return { partition: draft.partition, events, nowMs };
+      return { partition: draft.partition, events };
     });
   });
 }

@@ -11,7 +11,6 @@ import {
 export interface Step {
   readonly partition: number;
   readonly events: readonly Reading[];
-  readonly nowMs: number;
 }
 
 /**
@@ -50,7 +49,7 @@ export function runSteps(
       checkpoint = takeCheckpoint(engine, partitions, index, output);
     }
     const step = steps[index];
-    collect(output, engine.process(step.partition, step.events, step.nowMs));
+    collect(output, engine.process(step.partition, step.events));
     if (pendingCrashes.delete(index)) {
       output.results.length = checkpoint.results;
       output.late.length = checkpoint.late;
@@ -76,7 +75,6 @@ export function runBatches(
   const steps = splitAt(events, cuts).map((batch) => ({
     partition: 0,
     events: batch,
-    nowMs: 0,
   }));
   return runSteps(createEngine, [0], steps, plan);
 }

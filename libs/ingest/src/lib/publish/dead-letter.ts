@@ -8,6 +8,8 @@ export interface DeadLetter {
   /** Where in the source: a CSV line number, a generator index, a request item. */
   position: string;
   reason: string;
+  /** Stable label of the reason; default `invalid-input` (`out-of-order`: beyond the source's declared disorder bound). */
+  reasonClass?: string;
   /** The contract it broke. */
   contract: string;
   /** The input as received (a CSV row as column → cell, a JSON item). */
@@ -18,7 +20,7 @@ export interface DeadLetter {
 export function deadLetterMessage(letter: DeadLetter): Message {
   return deadLetterRecord({
     reason: letter.reason,
-    reasonClass: 'invalid-input',
+    reasonClass: letter.reasonClass ?? 'invalid-input',
     source: letter.source,
     position: letter.position,
     contract: letter.contract,

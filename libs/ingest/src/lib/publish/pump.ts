@@ -1,10 +1,11 @@
-import { watermarkHeartbeats } from '@pipeline/contracts';
+import { HEADERS, type HeartbeatMessage } from '@pipeline/contracts';
 import { SEND_DEFAULTS, type Message, type Producer } from '@pipeline/kafka';
 import { createPaceSchedule, type Pace } from '../pacing';
 import type { EventTopic, EventValue, SourceItem } from '../source';
 import { systemClock, type Clock } from './clock';
 import { deadLetterMessage } from './dead-letter';
-import { closingWatermarks, type IngestCounts, type IngestSummary, type ProgressSnapshot } from './summary';
+import { PartitionMaxima, PartitionProgress, partitionOfKey } from './partition-progress';
+import { type IngestCounts, type IngestSummary, type ProgressSnapshot } from './summary';
 
 /** Where valid records go and how they are encoded (Avro, Confluent wire format). */
 export interface EventSink<T extends EventValue> {
@@ -21,7 +22,17 @@ export interface BatchingOptions {
   heartbeatIntervalMs?: number;
 }
 
-export interface PumpOptions extends BatchingOptions {
+/** A source's promise about its own disorder (see PartitionProgress). */
+export interface DisorderOptions {
+  /**
+   * Declared disorder bound of the source, ms (default none): events older than the
+   * source's highest event time minus this are dead-lettered, and in exchange every
+   * partition gets heartbeats at (highest event time − bound), not only its own progress.
+   */
+  maxDisorderMs?: number;
+}
+
+export interface PumpOptions extends BatchingOptions, DisorderOptions {
   producer: Producer;
   deadLetterTopic: string;
   /** Names the source in dead-letter headers and progress: a file path, `generator:iot`. */
@@ -60,6 +71,7 @@ class PendingBatch {
   lastPosition = '';
   minEventTime: number | undefined;
   maxEventTime: number | undefined;
+  readonly partitionMaxima = new PartitionMaxima();
 
   get size(): number {
     return this.events.length + this.deadLetters.length;
@@ -73,9 +85,10 @@ class PendingBatch {
     this.lastPosition = position;
   }
 
-  addEvent(message: Message, eventTime: number, position: string, now: number): void {
+  addEvent(message: Message & { partition: number }, eventTime: number, position: string, now: number): void {
     this.note(position, now);
     this.events.push(message);
+    this.partitionMaxima.note(message.partition, eventTime);
     this.minEventTime = Math.min(this.minEventTime ?? eventTime, eventTime);
     this.maxEventTime = Math.max(this.maxEventTime ?? eventTime, eventTime);
   }
@@ -91,8 +104,9 @@ class PendingBatch {
  * at most one send in flight while the next batch fills (backpressure; kafkajs'
  * idempotent producer can reuse a sequence number when concurrent sends to a partition
  * retry, so sends are not overlapped). Rejected items go to the dead-letter topic in
- * the same sends. Watermark heartbeats at the highest acknowledged event time follow
- * periodically and at the end, each only after every record before it is acknowledged.
+ * the same sends. Watermark heartbeats follow periodically and at the end, each only after
+ * every record before it is acknowledged, each partition's at what is safe for it
+ * (PartitionProgress: its own progress, or the source's minus a declared disorder bound).
  */
 export async function pump<T extends EventValue>(items: AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>, sink: EventSink<T>, options: PumpOptions): Promise<IngestSummary> {
   return new Pump(sink, options).run(items);
@@ -111,6 +125,7 @@ class Pump<T extends EventValue> {
   private nextHeartbeatAt = 0;
   private minEventTime: number | undefined;
   private maxEventTime: number | undefined;
+  private readonly progress: PartitionProgress;
 
   constructor(
     private readonly sink: EventSink<T>,
@@ -120,6 +135,7 @@ class Pump<T extends EventValue> {
     this.batchSize = options.batchSize ?? BATCHING_DEFAULTS.batchSize;
     this.lingerMs = options.lingerMs ?? BATCHING_DEFAULTS.lingerMs;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? BATCHING_DEFAULTS.heartbeatIntervalMs;
+    this.progress = new PartitionProgress({ partitions: sink.topic.partitions, maxDisorderMs: options.maxDisorderMs });
   }
 
   async run(items: AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>): Promise<IngestSummary> {
@@ -137,7 +153,7 @@ class Pump<T extends EventValue> {
     }
     await this.drain();
     const endOfInput = this.options.endOfInput && !stopped;
-    for (const watermark of closingWatermarks(this.maxEventTime, endOfInput)) await this.sendHeartbeats(watermark);
+    for (const round of this.progress.closingRounds(endOfInput)) await this.sendHeartbeats(round);
     const snapshot = this.snapshot();
     this.options.onProgress?.(snapshot);
     return {
@@ -177,12 +193,20 @@ class Pump<T extends EventValue> {
     const now = this.clock.now();
     const admission = item.admit(now);
     this.counts.read += 1;
+    const contract = this.sink.topic.contract.name;
     if (admission.accepted) {
       const { value } = admission;
-      const message = { key: this.sink.topic.key(value), value: await this.sink.encode(value) };
-      this.batch.addEvent(message, value.timestamp, item.position, now);
+      const outOfBound = this.progress.admit(value.timestamp);
+      if (outOfBound === undefined) {
+        const key = this.sink.topic.key(value);
+        const message = { key, value: await this.sink.encode(value), partition: partitionOfKey(key, this.progress.partitions) };
+        this.batch.addEvent(message, value.timestamp, item.position, now);
+      } else {
+        const letter = { source: this.options.source, position: item.position, reason: outOfBound, reasonClass: 'out-of-order', contract, raw: value };
+        this.batch.addDeadLetter(deadLetterMessage(letter), item.position, now);
+      }
     } else {
-      const letter = { source: this.options.source, position: item.position, reason: admission.reason, contract: this.sink.topic.contract.name, raw: admission.raw };
+      const letter = { source: this.options.source, position: item.position, reason: admission.reason, contract, raw: admission.raw };
       this.batch.addDeadLetter(deadLetterMessage(letter), item.position, now);
     }
     if (this.batch.size >= this.batchSize) await this.flush();
@@ -223,6 +247,7 @@ class Pump<T extends EventValue> {
     }
     this.counts.produced += batch.events.length;
     this.counts.deadLettered += batch.deadLetters.length;
+    this.progress.acknowledge(batch.partitionMaxima);
     if (batch.minEventTime !== undefined) this.minEventTime = Math.min(this.minEventTime ?? batch.minEventTime, batch.minEventTime);
     if (batch.maxEventTime !== undefined) this.maxEventTime = Math.max(this.maxEventTime ?? batch.maxEventTime, batch.maxEventTime);
     this.options.onProgress?.(this.snapshot());
@@ -231,15 +256,17 @@ class Pump<T extends EventValue> {
   private async periodicHeartbeat(now: number): Promise<void> {
     this.nextHeartbeatAt = now + this.heartbeatIntervalMs;
     await this.drain();
-    if (this.maxEventTime !== undefined) await this.sendHeartbeats(this.maxEventTime);
+    await this.sendHeartbeats(this.progress.heartbeats());
   }
 
-  private async sendHeartbeats(watermark: number): Promise<void> {
+  private async sendHeartbeats(messages: HeartbeatMessage[]): Promise<void> {
+    if (messages.length === 0) return;
     const topic = this.sink.topic;
     try {
-      await this.options.producer.send({ ...SEND_DEFAULTS, topic: topic.topic, messages: watermarkHeartbeats(topic.partitions, watermark) });
+      await this.options.producer.send({ ...SEND_DEFAULTS, topic: topic.topic, messages });
     } catch (error) {
-      throw new PublishError(this.options.source, [topic.topic], `heartbeats at ${watermark}`, error);
+      const times = messages.map((message) => `${message.partition}@${message.headers[HEADERS.watermarkHeartbeat]}`).join(', ');
+      throw new PublishError(this.options.source, [topic.topic], `heartbeats ${times}`, error);
     }
     this.counts.heartbeatRounds += 1;
   }

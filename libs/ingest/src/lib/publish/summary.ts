@@ -34,14 +34,6 @@ export interface IngestSummary extends ProgressSnapshot {
   reconciled: boolean;
 }
 
-/**
- * The watermarks a run sends when its source stops: the highest event time sent (if any),
- * then END_OF_INPUT when the source is bounded and ran out, so every window closes.
- */
-export function closingWatermarks(maxEventTime: number | undefined, endOfInput: boolean): number[] {
-  return [...(maxEventTime === undefined ? [] : [maxEventTime]), ...(endOfInput ? [END_OF_INPUT] : [])];
-}
-
 const count = new Intl.NumberFormat('en-US');
 
 function duration(ms: number): string {
