@@ -4,3 +4,4 @@ export * from './lib/resolve-stack';
 export { stackSettings, findRepoRoot, type StackSettings } from './lib/stack-settings';
 export * from './lib/services';
 export * from './lib/registry-faults';
+export * from './lib/tcp-proxy';
