@@ -10,8 +10,10 @@ import {
   parseInjectedTime,
   parsePace,
   ProgressReporter,
+  runRetrying,
   writeClickstreamCsv,
   type JobOptions,
+  type ProgressSnapshot,
 } from '@pipeline/ingest';
 import { checkKafkaConnection, kafkaClusterFrom, schemaRegistryFrom, SecureConnectionError } from '@pipeline/kafka';
 import { ENV_FILES } from '@pipeline/service-kit';
@@ -27,7 +29,11 @@ Kafka and the registry come from KAFKA_BROKERS and SCHEMA_REGISTRY_URL and their
   generate --domain ${DOMAINS.join('|')} --count <n> [--seed <n>] [--rate <events/s>] [--keys <n>] [--start now|<time>]
            [--jitter-ms <ms>] [--late-fraction <0..1>] [--late-by-ms <ms>] [--pace ...]  (pace default: rate:<rate>)
   sample   --out <file> [--rows <n>] [--invalid-every <n>] [--seed <n>]   deterministic clickstream CSV with broken rows
-  both jobs: [--topic <name>] [--dead-letter-topic <name>] [--batch-size <n>] [--linger-ms <ms>] [--heartbeat-ms <ms>]`;
+  both jobs: [--topic <name>] [--dead-letter-topic <name>] [--batch-size <n>] [--linger-ms <ms>] [--heartbeat-ms <ms>]
+           [--job-id <id>] [--restart] [--dependency-deadline-ms <ms>]
+Jobs are exactly once and resumable: run the same command again (same job id; default: file + topic,
+or topic + seed) and it continues after the last committed input; a finished job does nothing unless
+--restart. An unreachable broker or registry is waited for (with backoff; no limit unless --dependency-deadline-ms).`;
 
 export const CLI_COMMANDS = ['replay', 'generate', 'sample', 'help'] as const;
 type CommandName = (typeof CLI_COMMANDS)[number];
@@ -37,7 +43,7 @@ export function isCliCommand(argv: readonly string[]): boolean {
 }
 
 export type CliCommand =
-  | { kind: 'run'; job: JobPlan; options: Omit<JobOptions, 'connection' | 'signal' | 'onProgress' | 'log'> }
+  | { kind: 'run'; job: JobPlan; options: Omit<JobOptions, 'connection' | 'signal' | 'onProgress' | 'log'>; dependencyDeadlineMs?: number }
   | { kind: 'sample'; out: string; rows: number; invalidEvery: number; seed: number }
   | { kind: 'help' };
 
@@ -50,6 +56,9 @@ const jobFlags = {
   '--linger-ms': setting.nonNegative.default(BATCHING_DEFAULTS.lingerMs),
   '--heartbeat-ms': setting.count.default(BATCHING_DEFAULTS.heartbeatIntervalMs),
   '--pace': setting.pace.optional(),
+  '--job-id': setting.name.optional(),
+  '--restart': z.boolean().default(false),
+  '--dependency-deadline-ms': setting.count.optional(),
 };
 
 const flagSchemas = {
@@ -82,7 +91,7 @@ const flagSchemas = {
   },
 };
 
-const BOOLEAN_FLAGS = new Set(['loop', 'help']);
+const BOOLEAN_FLAGS = new Set(['loop', 'help', 'restart']);
 
 /** Parses a command line into what to run; throws ConfigValidationError naming each bad flag. */
 export function parseCommand(argv: readonly string[]): CliCommand {
@@ -106,7 +115,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
       const eventTime = flags['--inject-time'] ? parseInjectedTime(flags['--inject-time']) : { kind: 'column' as const, column: flags['--timestamp-column'] };
       const loop = flags['--loop'] ? true : (flags['--passes'] ?? 1);
       const job: JobPlan = { kind: 'csv', name: flags['--file'], domain: flags['--domain'], file: flags['--file'], eventTime, pace: parsePace(flags['--pace'] ?? 'asap'), loop, topic: flags['--topic'] };
-      return { kind: 'run', job, options: jobOptions(flags) };
+      return { kind: 'run', job, options: jobOptions(flags), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'generate': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.generate, raw);
@@ -121,7 +130,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
       };
       const pace = flags['--pace'] ? parsePace(flags['--pace']) : undefined;
       const job: JobPlan = { kind: 'generator', name: `generator:${flags['--domain']}`, domain: flags['--domain'], options, count: flags['--count'], pace, topic: flags['--topic'] };
-      return { kind: 'run', job, options: jobOptions(flags) };
+      return { kind: 'run', job, options: jobOptions(flags), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'sample': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.sample, raw);
@@ -130,8 +139,10 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   }
 }
 
-function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': number; '--linger-ms': number; '--heartbeat-ms': number }): Omit<JobOptions, 'connection'> {
+function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': number; '--linger-ms': number; '--heartbeat-ms': number; '--job-id'?: string; '--restart': boolean }): Omit<JobOptions, 'connection'> {
   return {
+    jobId: flags['--job-id'],
+    restart: flags['--restart'],
     deadLetterTopic: flags['--dead-letter-topic'] ? { ...deadLetterTopic, topic: flags['--dead-letter-topic'] } : deadLetterTopic,
     batchSize: flags['--batch-size'],
     lingerMs: flags['--linger-ms'],
@@ -171,19 +182,17 @@ export async function runCli(argv: readonly string[], output: { out: NodeJS.Writ
     process.on('SIGINT', interrupt);
     const reporter = new ProgressReporter({ stream: output.err });
     try {
+      const log = (line: string) => output.err.write(`${line}\n`);
       const connection = connectionFromEnv();
       // One attempt first: a wrong password or an untrusted certificate is one line now, not a minute of
       // retries; other failures (a broker still starting) are left to the job's retries.
       await checkKafkaConnection(connection.kafka, 'ingest-producer-cli').catch((error: unknown) => {
         if (error instanceof SecureConnectionError) throw error;
       });
-      const summary = await runJob(command.job, {
-        ...command.options,
-        connection,
-        signal: stop.signal,
-        onProgress: (snapshot) => reporter.update(snapshot),
-        log: (line) => output.err.write(`${line}\n`),
-      });
+      const options = { ...command.options, connection, signal: stop.signal, onProgress: (snapshot: ProgressSnapshot) => reporter.update(snapshot), log };
+      // An outage is waited out; each retry resumes from the job's committed position.
+      const retrying = { deadlineMs: command.dependencyDeadlineMs, signal: stop.signal, onWaiting: (waitingFor: string, retryInMs: number) => log(`${waitingFor}; retrying in ${Math.round(retryInMs)} ms`) };
+      const summary = await runRetrying(() => runJob(command.job, options), retrying);
       reporter.finish(summary);
       output.out.write(`${formatSummary(summary)}\n`);
       return summary.reconciled ? 0 : 3;

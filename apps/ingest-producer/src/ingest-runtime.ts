@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { deadLetterTopic } from '@pipeline/contracts';
-import { formatProgress, IngestClient, ProgressReporter, WebhookIngestor, type ProgressSnapshot, type WebhookOutcome } from '@pipeline/ingest';
+import { formatProgress, IngestClient, ProgressReporter, runRetrying, WebhookIngestor, type ProgressSnapshot, type WebhookOutcome } from '@pipeline/ingest';
 import { createReliableProducer, kafkaClusterFrom, schemaRegistryFrom, type Producer } from '@pipeline/kafka';
 import { exposeCounters, SERVICE_CONFIG } from '@pipeline/service-kit';
 import { register } from 'prom-client';
@@ -34,8 +34,11 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
       const reporter = new ProgressReporter({ log: (line) => this.logger.log(line), intervalMs: this.config.INGEST_PROGRESS_MS });
       const onProgress = (snapshot: ProgressSnapshot) => reporter.update(snapshot);
       const log = (line: string) => this.logger.log(line);
+      const options = { ...this.connection(), ...plan.batching, restart: this.config.INGEST_RESTART, signal: this.stop.signal, log };
+      // An outage (broker, registry) is waited out with backoff, /health saying what for; the job then resumes from its committed position.
+      const retrying = { deadlineMs: this.config.INGEST_DEPENDENCY_DEADLINE_MS, signal: this.stop.signal, onWaiting: (waitingFor: string, retryInMs: number) => this.waiting(job.name, waitingFor, retryInMs) };
       const done = jobBoard
-        .track(job.name, (track) => runJob(job, { ...this.connection(), ...plan.batching, signal: this.stop.signal, log, onProgress: (snapshot) => (track(snapshot), onProgress(snapshot)) }))
+        .track(job.name, (track) => runRetrying(() => runJob(job, { ...options, onProgress: (snapshot) => (track(snapshot), onProgress(snapshot)) }), retrying))
         .then((summary) => this.logger.log(`${job.name} ended, ${summary.reconciled ? 'reconciled' : 'NOT reconciled'}${summary.endOfInput ? ', END_OF_INPUT sent' : ''}: ${formatProgress(summary, summary.ratePerSecond)}`))
         .catch((error: unknown) => this.logger.error(`${job.name} failed: ${error instanceof Error ? error.message : String(error)}`));
       this.running.push(done);
@@ -62,6 +65,11 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
     await Promise.allSettled(this.running);
     await this.webhook.close();
     if (this.connected) await this.producer.disconnect();
+  }
+
+  private waiting(name: string, waitingFor: string, retryInMs: number): void {
+    jobBoard.waiting(name, waitingFor);
+    this.logger.warn(`${name}: ${waitingFor}; retrying in ${Math.round(retryInMs)} ms`);
   }
 
   private connection() {

@@ -1,7 +1,10 @@
 import type { IngestCounts, IngestSummary, ProgressSnapshot } from '@pipeline/ingest';
 import type { DependencyCheck } from '@pipeline/service-kit';
 
-type JobState = { state: 'running' | 'finished'; counts: IngestCounts } | { state: 'failed'; counts: IngestCounts; error: string };
+type JobState =
+  | { state: 'running' | 'finished'; counts: IngestCounts }
+  | { state: 'waiting'; counts: IngestCounts; waitingFor: string; started: boolean }
+  | { state: 'failed'; counts: IngestCounts; error: string };
 
 const ZERO: IngestCounts = { read: 0, produced: 0, deadLettered: 0, heartbeatRounds: 0 };
 
@@ -10,8 +13,9 @@ function countsOf(snapshot: ProgressSnapshot): IngestCounts {
 }
 
 /**
- * The state of the service's ingest jobs: counts for /metrics, and a failed job turns
- * /health red with its reason (the service stays up so the webhook keeps answering).
+ * The state of the service's ingest jobs: counts for /metrics, and /health red while a job
+ * waits for a dependency ("starting: waiting for kafka: …") or has failed for good (the
+ * service stays up so the webhook keeps answering).
  */
 export class JobBoard {
   private readonly jobs = new Map<string, JobState>();
@@ -29,6 +33,13 @@ export class JobBoard {
     }
   }
 
+  /** The job waits for a dependency before it runs again (`waitingFor`: "waiting for kafka: <reason>"). */
+  waiting(name: string, waitingFor: string): void {
+    const job = this.jobs.get(name);
+    const started = job !== undefined && (job.state === 'waiting' ? job.started : job.counts.read > 0);
+    this.jobs.set(name, { state: 'waiting', counts: job?.counts ?? ZERO, waitingFor, started });
+  }
+
   counters(): Array<{ label: string; counters: Record<string, number> }> {
     return [...this.jobs].map(([label, job]) => ({ label, counters: { ...job.counts } }));
   }
@@ -37,8 +48,12 @@ export class JobBoard {
     return {
       name: 'ingest-jobs',
       check: async () => {
-        const failed = [...this.jobs].flatMap(([name, job]) => (job.state === 'failed' ? [`${name}: ${job.error}`] : []));
-        if (failed.length > 0) throw new Error(failed.join('; '));
+        const problems = [...this.jobs].flatMap(([name, job]) => {
+          if (job.state === 'failed') return [`${name} failed: ${job.error}`];
+          if (job.state === 'waiting') return [`${job.started ? '' : 'starting: '}${job.waitingFor} (job ${name})`];
+          return [];
+        });
+        if (problems.length > 0) throw new Error(problems.join('; '));
       },
     };
   }

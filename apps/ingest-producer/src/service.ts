@@ -27,6 +27,8 @@ const env = {
   INGEST_LINGER_MS: setting.nonNegative.default(BATCHING_DEFAULTS.lingerMs),
   INGEST_HEARTBEAT_MS: setting.count.default(BATCHING_DEFAULTS.heartbeatIntervalMs).describe('watermark heartbeat interval'),
   INGEST_PROGRESS_MS: setting.count.default(10_000).describe('progress log line interval'),
+  INGEST_RESTART: setting.flag.default(false).describe('start every job from the beginning, ignoring its committed position'),
+  INGEST_DEPENDENCY_DEADLINE_MS: setting.count.optional().describe('longest a job waits for Kafka or the registry in one stretch before it fails (default: no limit)'),
 };
 
 export type IngestProducerConfig = ServiceConfig<typeof env>;

@@ -1,27 +1,16 @@
-import { deadLetterTopic as defaultDeadLetterTopic, eventTopics, type Domain } from '@pipeline/contracts';
-import type { TopicSpec } from '@pipeline/kafka';
+import { resolve } from 'node:path';
+import { eventTopics, type Domain } from '@pipeline/contracts';
 import { csvReplayItems } from './csv/csv-replay-source';
 import { describeEventTime, EVENT_TIME_FIELD, type EventTimeSource } from './event-time';
 import { GENERATORS, take } from './generators';
 import type { GeneratorOptions } from './generators/timeline';
 import { formatPace, ReplayPaceError, type Pace } from './pacing';
-import { IngestClient, type IngestConnection } from './publish/ingest-client';
-import { pump, type BatchingOptions, type DisorderOptions } from './publish/pump';
-import type { IngestSummary, ProgressSnapshot } from './publish/summary';
+import type { IngestSummary } from './publish/summary';
+import { fileChange, fileIdentity } from './resume/file-identity';
+import { runResumable, type JobOptions } from './resume/resumable-run';
 import { admitParsed, type EventTopic, type EventValue, type SourceItem } from './source';
 
-/** What every ingestion job takes besides its source. */
-export interface JobOptions extends BatchingOptions, DisorderOptions {
-  connection: IngestConnection;
-  /** Default: `pipeline.dead-letter` (3 partitions). */
-  deadLetterTopic?: TopicSpec;
-  /** Stops the job early: what was read is still sent, and heartbeats at the highest event time. */
-  signal?: AbortSignal;
-  /** Called after every acknowledged send and at the end (e.g. a ProgressReporter's update). */
-  onProgress?: (snapshot: ProgressSnapshot) => void;
-  /** Informational lines (layout of a file, what a job is about to do). */
-  log?: (line: string) => void;
-}
+export type { JobOptions } from './resume/resumable-run';
 
 export interface CsvReplayJob<T extends EventValue> extends JobOptions {
   topic: EventTopic<T>;
@@ -38,17 +27,6 @@ export interface CsvReplayJob<T extends EventValue> extends JobOptions {
   source?: string;
 }
 
-async function run<T extends EventValue>(
-  job: JobOptions & { topic: EventTopic<T>; pace: Pace; paceSeed?: number; source: string; endOfInput: boolean },
-  items: AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>,
-): Promise<IngestSummary> {
-  const client = new IngestClient(job.connection);
-  const deadLetterTopic = job.deadLetterTopic ?? defaultDeadLetterTopic;
-  const sink = await client.prepare(job.topic, deadLetterTopic);
-  job.log?.(`${job.source} → ${job.topic.topic} (dead letters: ${deadLetterTopic.topic}), pace ${formatPace(job.pace)}`);
-  return client.withProducer((producer) => pump(items, sink, { ...job, producer, deadLetterTopic: deadLetterTopic.topic }));
-}
-
 function passesOf(loop: boolean | number | undefined): number {
   if (loop === true) return Infinity;
   if (loop === false || loop === undefined) return 1;
@@ -56,11 +34,22 @@ function passesOf(loop: boolean | number | undefined): number {
   return loop;
 }
 
+/** The job id a replay gets unless given one: the file's absolute path and the topic. */
+export function defaultReplayJobId(file: string, topic: string): string {
+  return `replay:${resolve(file)}>${topic}`;
+}
+
+/** The job id a generator run gets unless given one: the topic and the seed. */
+export function defaultGeneratorJobId(topic: string, seed: number): string {
+  return `generate:${topic}:seed=${seed}`;
+}
+
 /**
  * Replays a CSV file to the topic: streamed with csv-parse (constant memory), every row
  * validated against the contract (invalid ones to the dead-letter topic with reason, source
  * and line), paced, batched, with watermark heartbeats; a single pass ends with END_OF_INPUT.
- * Resolves with the reconciled summary.
+ * Exactly once and resumable: re-run with the same job id, it continues after the last
+ * committed row (a changed file is refused). Resolves with the reconciled summary.
  */
 export async function replayCsvFile<T extends EventValue>(job: CsvReplayJob<T>): Promise<IngestSummary> {
   const eventTime = job.eventTime ?? { kind: 'column', column: EVENT_TIME_FIELD };
@@ -68,17 +57,28 @@ export async function replayCsvFile<T extends EventValue>(job: CsvReplayJob<T>):
   if (pace.kind === 'replay' && eventTime.kind === 'now') throw new ReplayPaceError();
   const passes = passesOf(job.loop);
   const source = job.source ?? job.file;
-  const items = csvReplayItems({
-    file: job.file,
-    contract: job.topic.contract,
-    eventTime,
-    passes,
-    onLayout: (layout) => {
-      job.log?.(`${source}: event time from ${describeEventTime(eventTime)}${passes > 1 ? `, ${passes === Infinity ? 'looping' : `${passes} passes`}` : ''}`);
-      if (layout.ignoredColumns.length > 0) job.log?.(`${source}: ignoring columns ${layout.ignoredColumns.join(', ')} (not in ${job.topic.contract.name})`);
+  const identity = await fileIdentity(job.file);
+  return runResumable(
+    { ...job, pace, source, endOfInput: passes !== Infinity },
+    {
+      jobId: job.jobId ?? defaultReplayJobId(job.file, job.topic.topic),
+      definition: { kind: 'csv', topic: job.topic.topic, contract: job.topic.contract.name, eventTime, passes: passes === Infinity ? 'loop' : passes },
+      input: { ...identity },
+      inputChange: (stored) => fileChange(stored, identity),
+      items: (skip) =>
+        csvReplayItems({
+          file: job.file,
+          contract: job.topic.contract,
+          eventTime,
+          passes,
+          skip,
+          onLayout: (layout) => {
+            job.log?.(`${source}: event time from ${describeEventTime(eventTime)}${passes > 1 ? `, ${passes === Infinity ? 'looping' : `${passes} passes`}` : ''}, pace ${formatPace(pace)}`);
+            if (layout.ignoredColumns.length > 0) job.log?.(`${source}: ignoring columns ${layout.ignoredColumns.join(', ')} (not in ${job.topic.contract.name})`);
+          },
+        }),
     },
-  });
-  return run({ ...job, pace, source, endOfInput: passes !== Infinity }, items);
+  );
 }
 
 export interface GeneratorJob<T extends EventValue> extends JobOptions {
@@ -94,20 +94,37 @@ export interface GeneratorJob<T extends EventValue> extends JobOptions {
   source?: string;
 }
 
-/** Runs a seeded generator to the topic; resolves with the reconciled summary when `count` events are sent or the signal aborts. */
+/**
+ * Runs a seeded generator to the topic; resolves with the reconciled summary when `count`
+ * events are sent or the signal aborts. Exactly once and resumable: re-run with the same job
+ * id, it skips the events committed before and continues the same seeded stream, on the
+ * first run's timeline (its start time is kept in the position).
+ */
 export async function runGenerator<T extends EventValue>(job: GeneratorJob<T>): Promise<IngestSummary> {
   const count = job.count ?? Infinity;
   const contract = job.topic.contract;
-  const items = function* (): Generator<SourceItem<T>> {
+  const { startTime, ...options } = job.options;
+  const items = function* (skip: number, input: Record<string, unknown>): Generator<SourceItem<T>> {
+    const timeline = typeof input['startTime'] === 'number' ? input['startTime'] : startTime;
     let index = 0;
-    for (const event of take(job.generator(job.options), count)) {
+    for (const event of take(job.generator({ ...job.options, startTime: timeline }), count)) {
       index += 1;
+      // Generated and dropped: the seeded stream must be replayed to reach event n.
+      if (index <= skip) continue;
       const admission = admitParsed(() => contract.parse(event), () => event);
       yield { position: String(index), eventTime: admission.accepted ? admission.value.timestamp : undefined, admit: () => admission };
     }
   };
   const pace = job.pace ?? { kind: 'rate', perSecond: job.options.ratePerSecond };
-  return run({ ...job, pace, paceSeed: job.options.seed, source: job.source ?? `generator:${contract.name}`, endOfInput: count !== Infinity }, items());
+  return runResumable(
+    { ...job, pace, paceSeed: job.options.seed, source: job.source ?? `generator:${contract.name}`, endOfInput: count !== Infinity },
+    {
+      jobId: job.jobId ?? defaultGeneratorJobId(job.topic.topic, job.options.seed),
+      definition: { kind: 'generator', topic: job.topic.topic, contract: contract.name, ...options, count: count === Infinity ? 'endless' : count },
+      input: { startTime },
+      items,
+    },
+  );
 }
 
 /** Runs `work` with a domain's event topic and generator, each typed by its own contract. */

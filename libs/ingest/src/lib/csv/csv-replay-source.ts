@@ -9,6 +9,8 @@ export interface CsvReplaySourceOptions<T extends EventValue> {
   eventTime: EventTimeSource;
   /** Passes over the file; Infinity loops until stopped. Each pass after the first shifts column event times forward. */
   passes: number;
+  /** Rows (over all passes, in file order) already sent by an earlier run: read, not yielded. Default 0. */
+  skip?: number;
   /** Told once the header is read: e.g. to report ignored columns. */
   onLayout?: (layout: CsvLayout<T>) => void;
 }
@@ -23,6 +25,7 @@ function settled<T extends EventValue>(position: string, admission: Admission<T>
  */
 export async function* csvReplayItems<T extends EventValue>(options: CsvReplaySourceOptions<T>): AsyncGenerator<SourceItem<T>> {
   const { file, contract, eventTime } = options;
+  const skip = options.skip ?? 0;
   let firstPass: EventTimeSpan | undefined;
   let shiftPerPass = 0;
   let rowIndex = 0;
@@ -39,6 +42,14 @@ export async function* csvReplayItems<T extends EventValue>(options: CsvReplaySo
       const position = pass === 0 ? String(record.line) : `${record.line} (pass ${pass + 1})`;
       const index = rowIndex;
       rowIndex += 1;
+      if (index < skip) {
+        // A later pass's time shift needs the first pass's span, even over rows sent before.
+        if (pass === 0 && options.passes > 1 && eventTime.kind === 'column' && 'cells' in record) {
+          const skipped = layout.admit(record.cells, undefined, 0);
+          if (skipped.accepted) firstPass = widenSpan(firstPass, skipped.value.timestamp);
+        }
+        continue;
+      }
       if ('unreadable' in record) {
         yield settled(position, { accepted: false, reason: `is not readable CSV: ${record.unreadable}`, raw: record.raw ?? null });
         continue;

@@ -29,7 +29,7 @@ export interface IngestConnection {
  */
 const ensured = new Map<string, Promise<void>>();
 
-/** A Kafka client and a registry client for one ingestion process; producers are per job. */
+/** A Kafka client and a registry client for one ingestion process; producers are per job (each its own producer id and sequence numbers). */
 export class IngestClient {
   readonly kafka: Kafka;
   readonly registry: SchemaRegistry;
@@ -37,13 +37,25 @@ export class IngestClient {
 
   constructor(connection: IngestConnection) {
     this.brokers = connection.kafka.brokers.join(',');
-    this.kafka = createKafkaClient({ ...connection.kafka, clientId: connection.clientId ?? 'ingest-producer' });
+    // Connection attempts give up after seconds, not the default minute: jobs retry as a whole, and
+    // /health says what they wait for, so a broker that comes back is used within seconds.
+    this.kafka = createKafkaClient({ ...connection.kafka, clientId: connection.clientId ?? 'ingest-producer' }, { retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 5 } });
     this.registry = createSchemaRegistry(connection.registry);
   }
 
   /** Creates the event topic (with the binding's partition count) and the dead-letter topic if missing, registers the schema, returns the sink. */
   async prepare<T extends EventValue>(topic: EventTopic<T>, deadLetterTopic: TopicSpec = defaultDeadLetterTopic): Promise<EventSink<T>> {
-    await Promise.all([{ topic: topic.topic, partitions: topic.partitions }, deadLetterTopic].map((spec) => this.ensureTopic(spec)));
+    await this.ensureTopics([{ topic: topic.topic, partitions: topic.partitions }, deadLetterTopic]);
+    return this.sinkFor(topic);
+  }
+
+  /** Creates the topics that are missing (once per process and cluster). */
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    await Promise.all(specs.map((spec) => this.ensureTopic(spec)));
+  }
+
+  /** Registers the topic's schema (or finds it) and returns the sink encoding its values. */
+  async sinkFor<T extends EventValue>(topic: EventTopic<T>): Promise<EventSink<T>> {
     const codec = await createAvroCodec(this.registry, { subject: topic.subject, schema: topic.contract.avroSchema, validate: topic.contract.parse });
     return { topic, encode: (value) => codec.encode(value) };
   }
@@ -60,12 +72,14 @@ export class IngestClient {
   }
 
   /**
-   * Runs `work` with a connected idempotent producer of its own (acks=all, retries with
-   * backoff): each job has its own producer id and sequence numbers, so jobs never
-   * disturb each other's retries. Disconnects (flushing) afterwards.
+   * Runs `work` with a transactional producer: connecting initialises its transactional id,
+   * which fences an earlier producer of that id (a killed run) and aborts its open transaction.
    */
-  async withProducer<R>(work: (producer: Producer) => Promise<R>): Promise<R> {
-    const producer = createReliableProducer(this.kafka);
+  async withTransactionalProducer<R>(transactionalId: string, work: (producer: Producer) => Promise<R>): Promise<R> {
+    return this.using(createReliableProducer(this.kafka, { transactionalId, maxInFlightRequests: 1 }), work);
+  }
+
+  private async using<R>(producer: Producer, work: (producer: Producer) => Promise<R>): Promise<R> {
     await producer.connect();
     try {
       return await work(producer);

@@ -1,10 +1,12 @@
 import { HEADERS, type HeartbeatMessage } from '@pipeline/contracts';
-import { SEND_DEFAULTS, type Message, type Producer } from '@pipeline/kafka';
+import type { Message } from '@pipeline/kafka';
+import { classifyFailure } from '@pipeline/streaming';
 import { createPaceSchedule, type Pace } from '../pacing';
 import type { EventTopic, EventValue, SourceItem } from '../source';
 import { systemClock, type Clock } from './clock';
 import { deadLetterMessage } from './dead-letter';
 import { PartitionMaxima, PartitionProgress, partitionOfKey } from './partition-progress';
+import type { RecordWriter } from './record-writer';
 import { type IngestCounts, type IngestSummary, type ProgressSnapshot } from './summary';
 
 /** Where valid records go and how they are encoded (Avro, Confluent wire format). */
@@ -33,7 +35,8 @@ export interface DisorderOptions {
 }
 
 export interface PumpOptions extends BatchingOptions, DisorderOptions {
-  producer: Producer;
+  /** Where records go (a job's transactions); each write is acknowledged before the next starts. */
+  writer: RecordWriter;
   deadLetterTopic: string;
   /** Names the source in dead-letter headers and progress: a file path, `generator:iot`. */
   source: string;
@@ -50,7 +53,10 @@ export interface PumpOptions extends BatchingOptions, DisorderOptions {
 
 export const BATCHING_DEFAULTS = { batchSize: 500, lingerMs: 50, heartbeatIntervalMs: 1000 } as const;
 
+/** A send that failed after the client's retries; retriable when its cause is an outage (classified by the streaming error policy). */
 export class PublishError extends Error {
+  readonly retriable: boolean;
+  readonly reasonClass: string;
   constructor(
     readonly source: string,
     readonly topics: string[],
@@ -59,6 +65,9 @@ export class PublishError extends Error {
   ) {
     super(`${source}: sending ${positions} to ${topics.join(', ')} failed after retries: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'PublishError';
+    const failure = classifyFailure(cause);
+    this.retriable = failure.kind === 'retriable';
+    this.reasonClass = failure.reasonClass;
   }
 }
 
@@ -69,6 +78,8 @@ class PendingBatch {
   openedAt = 0;
   firstPosition = '';
   lastPosition = '';
+  /** Inputs read by the run up to the batch's last one: where the source stands once it is sent. */
+  readThrough = 0;
   minEventTime: number | undefined;
   maxEventTime: number | undefined;
   readonly partitionMaxima = new PartitionMaxima();
@@ -194,6 +205,7 @@ class Pump<T extends EventValue> {
     const admission = item.admit(now);
     this.counts.read += 1;
     const contract = this.sink.topic.contract.name;
+    this.batch.readThrough = this.counts.read;
     if (admission.accepted) {
       const { value } = admission;
       const outOfBound = this.progress.admit(value.timestamp);
@@ -240,7 +252,7 @@ class Pump<T extends EventValue> {
       { topic: this.options.deadLetterTopic, messages: batch.deadLetters },
     ].filter((entry) => entry.messages.length > 0);
     try {
-      await this.options.producer.sendBatch({ ...SEND_DEFAULTS, topicMessages });
+      await this.options.writer.write(topicMessages, { read: batch.readThrough, position: batch.lastPosition });
     } catch (error) {
       const positions = batch.firstPosition === batch.lastPosition ? batch.firstPosition : `${batch.firstPosition}..${batch.lastPosition}`;
       throw new PublishError(this.options.source, topicMessages.map((entry) => entry.topic), `${batch.size} records (${positions})`, error);
@@ -263,7 +275,7 @@ class Pump<T extends EventValue> {
     if (messages.length === 0) return;
     const topic = this.sink.topic;
     try {
-      await this.options.producer.send({ ...SEND_DEFAULTS, topic: topic.topic, messages });
+      await this.options.writer.write([{ topic: topic.topic, messages }]);
     } catch (error) {
       const times = messages.map((message) => `${message.partition}@${message.headers[HEADERS.watermarkHeartbeat]}`).join(', ');
       throw new PublishError(this.options.source, [topic.topic], `heartbeats ${times}`, error);

@@ -32,6 +32,29 @@ export interface IngestSummary extends ProgressSnapshot {
   ratePerSecond: number;
   /** read === produced + deadLettered. */
   reconciled: boolean;
+  /** A resumable job: where this run started and what every run of it committed so far. */
+  job?: JobRun;
+}
+
+export interface JobRun {
+  id: string;
+  /** Inputs earlier runs had committed; this run started after them. */
+  resumedAfter: number;
+  lastPosition: string | null;
+  /** The job had finished before: this run sent nothing. */
+  alreadyFinished: boolean;
+  /** Committed by every run of the job, this one included. */
+  totals: { read: number; produced: number; deadLettered: number };
+}
+
+function describeJob(job: JobRun): string {
+  const start = job.alreadyFinished
+    ? `already finished before this run, nothing sent (restart it to send again)`
+    : job.resumedAfter > 0
+      ? `resumed after ${count.format(job.resumedAfter)} inputs`
+      : 'started from the beginning';
+  const { read, produced, deadLettered } = job.totals;
+  return `${job.id}: ${start}; all runs: ${count.format(read)} read = ${count.format(produced)} produced + ${count.format(deadLettered)} dead-lettered, last ${job.lastPosition ?? '-'}`;
 }
 
 const count = new Intl.NumberFormat('en-US');
@@ -73,5 +96,6 @@ export function formatSummary(summary: IngestSummary): string {
     `rate          ${count.format(Math.round(summary.ratePerSecond))} inputs/s over ${duration(summary.elapsedMs)}`,
     `event time    ${eventTime(summary.minEventTime)} .. ${eventTime(summary.maxEventTime)}`,
     `heartbeats    ${summary.heartbeatRounds} rounds${summary.endOfInput ? ', the last at END_OF_INPUT' : ''}${summary.stopped ? ' (stopped before the end of the source)' : ''}`,
+    ...(summary.job ? [`job           ${describeJob(summary.job)}`] : []),
   ].join('\n');
 }

@@ -1,0 +1,153 @@
+import { deadLetterTopic as defaultDeadLetterTopic } from '@pipeline/contracts';
+import type { TopicSpec } from '@pipeline/kafka';
+import { classifyFailure } from '@pipeline/streaming';
+import type { Pace } from '../pacing';
+import { IngestClient, type IngestConnection } from '../publish/ingest-client';
+import { pump, type BatchingOptions, type DisorderOptions } from '../publish/pump';
+import type { IngestSummary, ProgressSnapshot } from '../publish/summary';
+import type { EventTopic, EventValue, SourceItem } from '../source';
+import { ingestPositionsTopic, jobTransactionalId, JobPositionError, readJobPosition, type JobPosition } from './job-position';
+import { TransactionalWriter } from './transactional-writer';
+
+/** What every ingestion job takes besides its source. */
+export interface JobOptions extends BatchingOptions, DisorderOptions {
+  connection: IngestConnection;
+  /** Default: `pipeline.dead-letter` (3 partitions). */
+  deadLetterTopic?: TopicSpec;
+  /** Names the job's position; a re-run with the same id resumes after what it committed. Default: derived from the job (see README). */
+  jobId?: string;
+  /** Ignore the stored position and send the whole source again (the topic keeps the earlier run's records). */
+  restart?: boolean;
+  /** Most time records wait in an open transaction, ms. Default 250. */
+  commitIntervalMs?: number;
+  /** Stops the job early: what was read is still sent, and heartbeats at the highest event time. */
+  signal?: AbortSignal;
+  /** Called after every acknowledged send and at the end (e.g. a ProgressReporter's update). */
+  onProgress?: (snapshot: ProgressSnapshot) => void;
+  /** Informational lines (layout of a file, what a job is about to do, where it resumes). */
+  log?: (line: string) => void;
+}
+
+export type Dependency = 'kafka' | 'schema-registry';
+
+/** A dependency did not answer while a job started or ran: retry the job (it resumes from its position). */
+export class DependencyUnavailableError extends Error {
+  readonly retriable = true;
+  readonly reasonClass: string;
+  constructor(
+    readonly dependency: Dependency,
+    readonly reason: string,
+    cause: unknown,
+  ) {
+    super(`waiting for ${dependency}: ${reason}`, { cause });
+    this.name = 'DependencyUnavailableError';
+    this.reasonClass = dependency;
+  }
+}
+
+/** Runs a step that talks to one dependency; an outage (by the streaming error policy) becomes a DependencyUnavailableError naming it. */
+export async function talkingTo<R>(dependency: Dependency, step: () => Promise<R>): Promise<R> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof DependencyUnavailableError) throw error;
+    const failure = classifyFailure(error);
+    if (failure.kind !== 'retriable') throw error;
+    throw new DependencyUnavailableError(dependency, failure.reason, error);
+  }
+}
+
+/** A source that can resume: what identifies it and its input, and its items after the first `skip`. */
+export interface ResumableSource<T extends EventValue> {
+  jobId: string;
+  /** Must be equal in every run of the job (compared field by field). */
+  definition: Record<string, unknown>;
+  /** The input of this run (a file's identity, a generator's timeline start). */
+  input: Record<string, unknown>;
+  /** Why the input of an earlier run cannot be continued with this one (a changed file); undefined when it can. */
+  inputChange?: (stored: Record<string, unknown>) => string | undefined;
+  /** The source's items after the first `skip`; `input` is the stored one on resume (a generator continues its timeline). */
+  items(skip: number, input: Record<string, unknown>): AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>;
+}
+
+export interface RunSpec<T extends EventValue> extends JobOptions {
+  topic: EventTopic<T>;
+  pace: Pace;
+  paceSeed?: number;
+  source: string;
+  endOfInput: boolean;
+}
+
+function changedFields(stored: Record<string, unknown>, now: Record<string, unknown>): string[] {
+  const names = new Set([...Object.keys(stored), ...Object.keys(now)]);
+  return [...names].filter((name) => JSON.stringify(stored[name]) !== JSON.stringify(now[name])).map((name) => `${name} was ${JSON.stringify(stored[name])}, now ${JSON.stringify(now[name])}`);
+}
+
+/** Where a run starts: a stored position it may resume, or a fresh one. Refuses a changed job or input. */
+function startingPoint<T extends EventValue>(source: ResumableSource<T>, stored: JobPosition | undefined): JobPosition {
+  if (stored) {
+    const changed = changedFields(stored.definition, source.definition);
+    if (changed.length > 0) throw new JobPositionError(source.jobId, `its definition changed since the stored position (${changed.join('; ')}); run it with another job id, or restart it to send everything again`);
+    const inputChange = source.inputChange?.(stored.input);
+    if (inputChange) throw new JobPositionError(source.jobId, `cannot resume: ${inputChange}; restart it to send everything again, or give it another job id`);
+    return stored;
+  }
+  return { version: 1, jobId: source.jobId, definition: source.definition, input: source.input, items: 0, lastPosition: null, finished: false, counts: { read: 0, produced: 0, deadLettered: 0 }, updatedAt: '' };
+}
+
+function alreadyFinished<T extends EventValue>(spec: RunSpec<T>, position: JobPosition, deadLetterTopic: string): IngestSummary {
+  return {
+    source: spec.source,
+    topic: spec.topic.topic,
+    deadLetterTopic,
+    read: 0,
+    produced: 0,
+    deadLettered: 0,
+    heartbeatRounds: 0,
+    elapsedMs: 0,
+    endOfInput: false,
+    stopped: false,
+    ratePerSecond: 0,
+    reconciled: true,
+    job: { id: position.jobId, resumedAfter: position.items, lastPosition: position.lastPosition, alreadyFinished: true, totals: position.counts },
+  };
+}
+
+/**
+ * Runs a job exactly once into Kafka, resumable: its records and its source position go in
+ * the same transactions (transactional id from the job id). On start it fences a killed run
+ * of the same job (aborting its open transaction), reads the committed position and resumes
+ * after it; a finished job does nothing. Steps that wait for a dependency fail with a
+ * DependencyUnavailableError naming it, so the caller can retry the whole job.
+ */
+export async function runResumable<T extends EventValue>(spec: RunSpec<T>, source: ResumableSource<T>): Promise<IngestSummary> {
+  const client = new IngestClient(spec.connection);
+  const deadLetterTopic = spec.deadLetterTopic ?? defaultDeadLetterTopic;
+  await talkingTo('kafka', () => client.ensureTopics([{ topic: spec.topic.topic, partitions: spec.topic.partitions }, deadLetterTopic, ingestPositionsTopic]));
+  const sink = await talkingTo('schema-registry', () => client.sinkFor(spec.topic));
+  return talkingTo('kafka', () =>
+    client.withTransactionalProducer(jobTransactionalId(source.jobId), async (producer) => {
+      // After the producer's initialisation: a killed run's open transaction is aborted, so the read ends.
+      const stored = spec.restart ? undefined : await readJobPosition(client.kafka, source.jobId);
+      const start = startingPoint(source, stored);
+      if (start.finished) {
+        spec.log?.(`job ${source.jobId} already finished (${start.items} inputs, last ${start.lastPosition ?? '-'}): nothing to do; restart it to send everything again`);
+        return alreadyFinished(spec, start, deadLetterTopic.topic);
+      }
+      if (spec.restart) spec.log?.(`job ${source.jobId}: restarting from the beginning (the stored position is ignored)`);
+      else if (start.items > 0) spec.log?.(`job ${source.jobId}: resuming after ${start.items} inputs (last ${start.lastPosition ?? '-'})`);
+      spec.log?.(`${spec.source} → ${spec.topic.topic} (dead letters: ${deadLetterTopic.topic}), job ${source.jobId}`);
+      const writer = new TransactionalWriter({ producer, positionsTopic: ingestPositionsTopic.topic, eventTopic: spec.topic.topic, start: { ...start, input: stored ? start.input : source.input }, commitIntervalMs: spec.commitIntervalMs });
+      try {
+        const summary = await pump(source.items(start.items, start.input), sink, { ...spec, writer, deadLetterTopic: deadLetterTopic.topic });
+        // The closing heartbeats are committed; the position now says whether the job is done.
+        await writer.flush(summary.endOfInput);
+        const job = { id: source.jobId, resumedAfter: start.items, lastPosition: writer.current.lastPosition, alreadyFinished: false, totals: writer.current.counts };
+        return { ...summary, job };
+      } catch (error) {
+        await writer.abandon();
+        throw error;
+      }
+    }),
+  );
+}
