@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { backoffMs, boundedChunks } from './batches';
+import { AdaptiveBatchSize, backoffMs, boundedChunks } from './batches';
 
 describe('bounded batches', () => {
   it('keep every record once, in order, within the record and byte caps', () => {
@@ -22,5 +22,30 @@ describe('bounded batches', () => {
     expect(backoffMs(0, 200, 10_000, () => 1)).toBe(200);
     expect(backoffMs(3, 200, 10_000, () => 1)).toBe(1600);
     expect(backoffMs(40, 200, 10_000, () => 1)).toBe(10_000);
+  });
+});
+
+describe('adaptive batch size', () => {
+  it('halves after a slow batch, down to the minimum, and grows back by half after quick full batches, up to the maximum', () => {
+    const size = new AdaptiveBatchSize(50_000, 10_000);
+    size.observe(50_000, 25_000);
+    expect(size.current).toBe(25_000);
+    for (let slow = 0; slow < 20; slow++) size.observe(size.current, 25_000);
+    expect(size.current).toBe(100);
+    size.observe(100, 100);
+    expect(size.current).toBe(150);
+    // A quick batch smaller than the limit (the fetch had no more) says nothing about a bigger one.
+    size.observe(10, 1);
+    expect(size.current).toBe(150);
+    for (let quick = 0; quick < 40; quick++) size.observe(size.current, 100);
+    expect(size.current).toBe(50_000);
+  });
+
+  it('shrinks below the size of the batch that expired, never below the minimum', () => {
+    const size = new AdaptiveBatchSize(50_000, 10_000, 500);
+    size.shrink(8_000);
+    expect(size.current).toBe(4_000);
+    size.shrink(600);
+    expect(size.current).toBe(500);
   });
 });

@@ -1,7 +1,7 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { deadLetterRecord, type RecordOrigin } from '@pipeline/contracts';
 import { createReliableProducer, ensureTopics, reachKafka, SEND_DEFAULTS, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
-import { backoffMs, boundedChunks, DEFAULT_BATCH_LIMITS, type BatchLimits } from './batches';
+import { AdaptiveBatchSize, backoffMs, boundedChunks, DEFAULT_BATCH_LIMITS, nextChunk, type BatchLimits } from './batches';
 import { classifyFailure, dependencyOf, messageOf, type Failure } from './failures';
 import { exposeProgress, streamMetrics } from './metrics';
 import { ProgressBoard, type StalledPartition } from './progress';
@@ -74,6 +74,11 @@ export interface StreamServerOptions {
   readonly ensureTopics?: readonly TopicSpec[];
   readonly deadLetterTopic: string;
   readonly limits?: BatchLimits;
+  /**
+   * Transactional delivery: the broker aborts a transaction open longer than this (kafkajs'
+   * default, 60 s). Batches adapt to take at most a sixth of it (see AdaptiveBatchSize).
+   */
+  readonly transactionTimeoutMs?: number;
   /** A partition with lag and no progress for this long is reported stalled. Default 60 s. */
   readonly stallAfterMs?: number;
   /** Failures of an unclassified kind before the batch is split to isolate a record. Default 3. */
@@ -149,11 +154,15 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   private startupProblem: string | undefined;
   private withdrawMetrics: (() => void) | undefined;
   private readonly limits: BatchLimits;
+  private readonly transactionTimeoutMs: number;
+  private readonly batchSize: AdaptiveBatchSize;
   private readonly stallAfterMs: number;
 
   constructor(private readonly options: StreamServerOptions) {
     super();
     this.limits = options.limits ?? DEFAULT_BATCH_LIMITS;
+    this.transactionTimeoutMs = options.transactionTimeoutMs ?? 60_000;
+    this.batchSize = new AdaptiveBatchSize(this.limits.maxRecords, this.transactionTimeoutMs / 6);
     this.stallAfterMs = options.stallAfterMs ?? 60_000;
   }
 
@@ -321,6 +330,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       const producer = createReliableProducer(this.options.kafka, {
         transactionalId: `${this.options.groupId}.${partition.topic}.${partition.partition}`,
         maxInFlightRequests: 1,
+        transactionTimeout: this.transactionTimeoutMs,
         // The broker refuses a new transaction while the last one's markers are written; retry soon.
         retry: { initialRetryTime: 50, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
       });
@@ -372,8 +382,10 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     const records = messages.map(
       (message): StreamRecord => ({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} }),
     );
-    for (const chunk of boundedChunks(records, recordSize, this.limits)) {
+    for (let from = 0; from < records.length; ) {
       if (!isRunning() || isStale() || this.lost.has(key(partition))) return;
+      const chunk = nextChunk(records, from, recordSize, { maxRecords: this.batchSize.current, maxBytes: this.limits.maxBytes });
+      from += chunk.length;
       await this.processChunk(partition, chunk, payload);
       const last = chunk[chunk.length - 1];
       if (last) payload.resolveOffset(last.offset);
@@ -431,13 +443,18 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       try {
         const result = await this.options.handler.handle(partition, records);
         await this.commit(partition, records, result);
-        streamMetrics.batchSeconds.observe({ group: this.options.groupId }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+        const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+        streamMetrics.batchSeconds.observe({ group: this.options.groupId }, seconds);
+        this.batchSize.observe(records.length, seconds * 1000);
         return;
       } catch (error) {
         const failure = classifyFailure(error);
         // The handler's state may be ahead of what was committed: it restores before the retry.
         await this.options.handler.revoked?.([partition]);
-        if (failure.kind === 'fenced') return this.giveUp(partition, failure);
+        if (failure.kind === 'fenced') {
+          this.shrinkIfExpired(partition, records.length, Number(process.hrtime.bigint() - startedAt) / 1e6);
+          return this.giveUp(partition, failure);
+        }
         if (failure.kind === 'unknown') unknownFailures += 1;
         if (failure.kind === 'record' || unknownFailures >= isolateAfter) {
           if (records.length === 1 && records[0]) return this.deadLetterAlone(partition, records[0], failure, payload);
@@ -456,6 +473,17 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   private async deadLetterAlone(partition: TopicPartition, record: StreamRecord, failure: Failure, payload: EachBatchPayload): Promise<void> {
     this.options.logger.warn(`${this.options.name}: ${key(partition)}@${record.offset} dead-lettered`, { reasonClass: failure.reasonClass, reason: failure.reason });
     await this.retrying(partition, payload, () => this.commit(partition, [record], { rejected: [{ record, failure }] }));
+  }
+
+  /**
+   * A batch that outlived the transaction timeout was aborted by the broker, which reads as
+   * fenced: the partition starts over, so the batch that follows must be smaller, or it would
+   * expire the same way forever.
+   */
+  private shrinkIfExpired(partition: TopicPartition, records: number, elapsedMs: number): void {
+    if (this.options.delivery !== 'transactional' || elapsedMs < this.transactionTimeoutMs * 0.9) return;
+    this.batchSize.shrink(records);
+    this.options.logger.warn(`${this.options.name}: ${key(partition)}: a batch of ${records} records took ${Math.round(elapsedMs / 1000)} s, past the ${this.transactionTimeoutMs / 1000} s transaction timeout; batches now hold at most ${this.batchSize.current} records`);
   }
 
   private giveUp(partition: TopicPartition, failure: Failure): never {
