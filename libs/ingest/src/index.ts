@@ -31,3 +31,4 @@ export { ItemMapping, parsePollConfig, pollConfigSchema, PollConfigError, POLL_T
 export { fetchPage, nextLinkOf, parseRetryAfter, PollHttpError, requestPage, type PageResponse, type Validators } from './lib/poll/poll-http';
 export { PollState, RecentIds, type PollPosition, type ResumePoint } from './lib/poll/poll-state';
 export { defaultPollJobId, runPollJob, type PollJob } from './lib/poll/poll-job';
+export { FixtureApi, FIXTURE_MAPPING, fixtureReading, type Fault, type FixtureReading } from './lib/poll/fixture-api';
