@@ -27,7 +27,7 @@ export * from './lib/resume/transactional-writer';
 export * from './lib/resume/resumable-run';
 export * from './lib/resume/retrying-job';
 export { pointerTokens, resolvePointer, JsonPointerError } from './lib/poll/json-pointer';
-export { ItemMapping, parsePollConfig, pollConfigSchema, PollConfigError, POLL_TUNING_DEFAULTS, type Pagination, type PollApi, type PollConfig, type PollTuning } from './lib/poll/poll-api';
+export { ItemMapping, parsePollConfig, pollTuningOf, readPollConfigFile, pollConfigSchema, PollConfigError, POLL_TUNING_DEFAULTS, type Pagination, type PollApi, type PollConfig, type PollTuning } from './lib/poll/poll-api';
 export { fetchPage, nextLinkOf, parseRetryAfter, PollHttpError, requestPage, type PageResponse, type Validators } from './lib/poll/poll-http';
 export { PollState, RecentIds, type PollPosition, type ResumePoint } from './lib/poll/poll-state';
 export { defaultPollJobId, runPollJob, type PollJob } from './lib/poll/poll-job';

@@ -60,7 +60,11 @@ export class FixtureApi {
   private server: Server | undefined;
   url = '';
 
-  constructor(private readonly pageSize: number) {}
+  /** `delayMs`: every response waits this long (a slow API, so a test can kill a job mid-pagination). */
+  constructor(
+    private readonly pageSize: number,
+    private readonly delayMs = 0,
+  ) {}
 
   async start(): Promise<this> {
     const server = createServer((request, response) => void this.handle(request, response));
@@ -93,6 +97,7 @@ export class FixtureApi {
       this.requests.push({ url: url.pathname + url.search, ifNoneMatch, status });
       if (!response.destroyed) response.writeHead(status, headers).end(body);
     };
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     const fault = this.faults.shift();
     if (fault?.kind === 'status') return reply(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}, JSON.stringify({ error: `injected ${fault.status}` }));
     if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DOMAINS, type Domain } from '@pipeline/contracts';
 import type { Admission, EventContract } from '../source';
@@ -94,6 +95,22 @@ export function parsePollConfig(raw: unknown, where = '(inline)'): PollConfig {
   const result = pollConfigSchema.safeParse(raw);
   if (!result.success) throw new PollConfigError(where, result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`));
   return result.data;
+}
+
+/** Reads and validates a configuration file (JSON). */
+export function readPollConfigFile(file: string): PollConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new PollConfigError(file, [error instanceof Error ? error.message : String(error)]);
+  }
+  return parsePollConfig(raw, file);
+}
+
+/** The tuning part of a configuration. */
+export function pollTuningOf(config: PollConfig): PollTuning {
+  return { intervalMs: config.intervalMs, timeoutMs: config.timeoutMs, maxAttempts: config.maxAttempts, maxRetryAfterMs: config.maxRetryAfterMs, rememberIds: config.rememberIds };
 }
 
 /** One mapping of the item onto the contract, pointers parsed once. */
