@@ -28,14 +28,15 @@ Kafka and the registry come from KAFKA_BROKERS and SCHEMA_REGISTRY_URL and their
            [--pace asap|rate:<n>|replay:<speed>|batches:<min>-<max>/<s>s] [--passes <n> | --loop]
   generate --domain ${DOMAINS.join('|')} --count <n> [--seed <n>] [--rate <events/s>] [--keys <n>] [--start now|<time>]
            [--jitter-ms <ms>] [--late-fraction <0..1>] [--late-by-ms <ms>] [--pace ...]  (pace default: rate:<rate>)
+  poll     --config <json file> [--polls <n>]   GET a JSON API (see README "Polling an API"); default: until Ctrl-C
   sample   --out <file> [--rows <n>] [--invalid-every <n>] [--seed <n>]   deterministic clickstream CSV with broken rows
-  both jobs: [--topic <name>] [--dead-letter-topic <name>] [--batch-size <n>] [--linger-ms <ms>] [--heartbeat-ms <ms>]
+  every job: [--topic <name>] [--dead-letter-topic <name>] [--batch-size <n>] [--linger-ms <ms>] [--heartbeat-ms <ms>]
            [--job-id <id>] [--restart] [--dependency-deadline-ms <ms>]
 Jobs are exactly once and resumable: run the same command again (same job id; default: file + topic,
 or topic + seed) and it continues after the last committed input; a finished job does nothing unless
 --restart. An unreachable broker or registry is waited for (with backoff; no limit unless --dependency-deadline-ms).`;
 
-export const CLI_COMMANDS = ['replay', 'generate', 'sample', 'help'] as const;
+export const CLI_COMMANDS = ['replay', 'generate', 'poll', 'sample', 'help'] as const;
 type CommandName = (typeof CLI_COMMANDS)[number];
 
 export function isCliCommand(argv: readonly string[]): boolean {
@@ -82,6 +83,11 @@ const flagSchemas = {
     '--jitter-ms': setting.nonNegative.default(0),
     '--late-fraction': setting.fraction.default(0),
     '--late-by-ms': setting.nonNegative.default(DEFAULT_LATE_BY_MS),
+  },
+  poll: {
+    ...jobFlags,
+    '--config': setting.pollConfig,
+    '--polls': setting.count.optional(),
   },
   sample: {
     '--out': setting.name,
@@ -130,6 +136,12 @@ export function parseCommand(argv: readonly string[]): CliCommand {
       };
       const pace = flags['--pace'] ? parsePace(flags['--pace']) : undefined;
       const job: JobPlan = { kind: 'generator', name: `generator:${flags['--domain']}`, domain: flags['--domain'], options, count: flags['--count'], pace, topic: flags['--topic'] };
+      return { kind: 'run', job, options: jobOptions(flags), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
+    }
+    case 'poll': {
+      const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.poll, raw);
+      const config = flags['--config'];
+      const job: JobPlan = { kind: 'poll', name: `poll:${config.url}`, domain: config.domain, config, polls: flags['--polls'], topic: flags['--topic'] };
       return { kind: 'run', job, options: jobOptions(flags), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'sample': {

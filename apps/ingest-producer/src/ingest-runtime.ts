@@ -43,7 +43,7 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
         .catch((error: unknown) => this.logger.error(`${job.name} failed: ${error instanceof Error ? error.message : String(error)}`));
       this.running.push(done);
     }
-    if (plan.jobs.length === 0) this.logger.log('no ingest jobs selected (INGEST_CSV_FILE, INGEST_GENERATORS); the webhook takes POST /ingest/:domain');
+    if (plan.jobs.length === 0) this.logger.log('no ingest jobs selected (INGEST_CSV_FILE, INGEST_POLL_CONFIG, INGEST_GENERATORS); the webhook takes POST /ingest/:domain');
     // Gauges read at scrape time; registered once per process.
     if (!register.getSingleMetric('ingest_read_total')) {
       exposeCounters('ingest', 'job', () => [...jobBoard.counters(), { label: 'webhook', counters: { ...this.webhook.counts() } }]);

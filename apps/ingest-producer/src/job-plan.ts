@@ -5,14 +5,17 @@ import {
   parseInjectedTime,
   parsePace,
   renamedTopic,
+  pollTuningOf,
   replayCsvFile,
   runGenerator,
+  runPollJob,
   type BatchingOptions,
   type EventTimeSource,
   type GeneratorOptions,
   type IngestSummary,
   type JobOptions,
   type Pace,
+  type PollConfig,
 } from '@pipeline/ingest';
 import type { IngestProducerConfig } from './service';
 
@@ -25,7 +28,8 @@ interface JobTarget {
 
 export type JobPlan =
   | (JobTarget & { kind: 'csv'; file: string; eventTime: EventTimeSource; pace: Pace; loop: boolean | number })
-  | (JobTarget & { kind: 'generator'; options: GeneratorOptions; count?: number; pace?: Pace });
+  | (JobTarget & { kind: 'generator'; options: GeneratorOptions; count?: number; pace?: Pace })
+  | (JobTarget & { kind: 'poll'; config: PollConfig; polls?: number });
 
 export interface IngestPlan {
   jobs: JobPlan[];
@@ -48,7 +52,14 @@ export function planJobs(config: IngestProducerConfig, now: number): IngestPlan 
     }
     jobs.push({ kind: 'csv', name: `csv:${file}`, domain: config.INGEST_CSV_DOMAIN, file, eventTime, pace, loop: config.INGEST_LOOP });
   }
-  const generators = config.INGEST_GENERATORS ?? (file ? [] : DOMAINS);
+  const poll = config.INGEST_POLL_CONFIG;
+  if (poll) {
+    if (file && !config.INGEST_LOOP && poll.domain === config.INGEST_CSV_DOMAIN) {
+      throw new ConfigValidationError('ingest-producer', [`INGEST_POLL_CONFIG: polling ${poll.domain} cannot run beside a single-pass replay of ${poll.domain} (its END_OF_INPUT heartbeats would make every later event late)`]);
+    }
+    jobs.push({ kind: 'poll', name: `poll:${poll.url}`, domain: poll.domain, config: poll });
+  }
+  const generators = config.INGEST_GENERATORS ?? (file || poll ? [] : DOMAINS);
   if (file && !config.INGEST_LOOP && generators.includes(config.INGEST_CSV_DOMAIN)) {
     throw new ConfigValidationError('ingest-producer', [
       `INGEST_GENERATORS: the ${config.INGEST_CSV_DOMAIN} generator cannot run beside a single-pass replay of ${config.INGEST_CSV_DOMAIN} (its END_OF_INPUT heartbeats would make every later event late); drop it, or set INGEST_LOOP=true`,
@@ -79,6 +90,7 @@ export function runJob(job: JobPlan, options: JobOptions): Promise<IngestSummary
   return forDomain(job.domain, (domainTopic, generator) => {
     const topic = job.topic ? renamedTopic(domainTopic, job.topic) : domainTopic;
     if (job.kind === 'csv') return replayCsvFile({ ...options, topic, file: job.file, eventTime: job.eventTime, pace: job.pace, loop: job.loop });
+    if (job.kind === 'poll') return runPollJob({ ...options, ...pollTuningOf(job.config), topic, api: job.config, polls: job.polls, source: job.name });
     return runGenerator({ ...options, topic, generator, options: job.options, count: job.count, pace: job.pace, source: job.name });
   });
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DOMAINS, type Domain } from '@pipeline/contracts';
-import { PACE_SYNTAX, parseInjectedTime, parsePace, INJECTED_TIME_SYNTAX } from '@pipeline/ingest';
+import { PACE_SYNTAX, parseInjectedTime, parsePace, INJECTED_TIME_SYNTAX, readPollConfigFile, type PollConfig } from '@pipeline/ingest';
 
 /** A text setting validated by a parser of the ingest lib, its error message becoming the zod issue. */
 function parsedBy(parse: (text: string) => unknown) {
@@ -41,6 +41,19 @@ export const setting = {
     .trim()
     .min(1)
     .refine((file) => existsSync(file), { error: (issue) => `no such file (relative to ${resolve('.')}): ${String(issue.input)}` }),
+  /** A poll job's JSON configuration file, read and validated (see the README's "Polling an API"). */
+  pollConfig: z
+    .string()
+    .trim()
+    .min(1)
+    .transform((file, context): PollConfig => {
+      try {
+        return readPollConfigFile(file);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
   name: z.string().trim().min(1),
   flag: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).transform((text) => ['true', '1', 'yes'].includes(text)),
   count: z.coerce.number().int().min(1),

@@ -32,6 +32,8 @@ export interface IngestSummary extends ProgressSnapshot {
   ratePerSecond: number;
   /** read === produced + deadLettered. */
   reconciled: boolean;
+  /** A poll job: polls that failed (attempts spent; each tried again at the next poll). */
+  failedPolls?: number;
   /** A resumable job: where this run started and what every run of it committed so far. */
   job?: JobRun;
 }
@@ -96,6 +98,7 @@ export function formatSummary(summary: IngestSummary): string {
     `rate          ${count.format(Math.round(summary.ratePerSecond))} inputs/s over ${duration(summary.elapsedMs)}`,
     `event time    ${eventTime(summary.minEventTime)} .. ${eventTime(summary.maxEventTime)}`,
     `heartbeats    ${summary.heartbeatRounds} rounds${summary.endOfInput ? ', the last at END_OF_INPUT' : ''}${summary.stopped ? ' (stopped before the end of the source)' : ''}`,
+    ...(summary.failedPolls !== undefined ? [`polls         ${summary.failedPolls} failed (each tried again at the next poll)`] : []),
     ...(summary.job ? [`job           ${describeJob(summary.job)}`] : []),
   ].join('\n');
 }

@@ -33,6 +33,8 @@ export interface JobPosition {
   lastPosition: string | null;
   /** The source ended and its END_OF_INPUT heartbeats are committed: a re-run has nothing to do. */
   finished: boolean;
+  /** A source's own resume point beyond a count of inputs (a poll job's next request, validators, recently seen ids). */
+  state?: Record<string, unknown>;
   counts: CommittedCounts;
   updatedAt: string;
 }

@@ -3,7 +3,7 @@ import type { TopicSpec } from '@pipeline/kafka';
 import { classifyFailure } from '@pipeline/streaming';
 import type { Pace } from '../pacing';
 import { IngestClient, type IngestConnection } from '../publish/ingest-client';
-import { pump, type BatchingOptions, type DisorderOptions } from '../publish/pump';
+import { pump, type BatchingOptions, type DisorderOptions, type EventSink } from '../publish/pump';
 import type { IngestSummary, ProgressSnapshot } from '../publish/summary';
 import type { EventTopic, EventValue, SourceItem } from '../source';
 import { ingestPositionsTopic, jobTransactionalId, JobPositionError, readJobPosition, type JobPosition } from './job-position';
@@ -57,8 +57,8 @@ export async function talkingTo<R>(dependency: Dependency, step: () => Promise<R
   }
 }
 
-/** A source that can resume: what identifies it and its input, and its items after the first `skip`. */
-export interface ResumableSource<T extends EventValue> {
+/** What names a resumable job and what it reads; the stored position must match it to be resumed. */
+export interface JobIdentity {
   jobId: string;
   /** Must be equal in every run of the job (compared field by field). */
   definition: Record<string, unknown>;
@@ -66,6 +66,10 @@ export interface ResumableSource<T extends EventValue> {
   input: Record<string, unknown>;
   /** Why the input of an earlier run cannot be continued with this one (a changed file); undefined when it can. */
   inputChange?: (stored: Record<string, unknown>) => string | undefined;
+}
+
+/** A source that can resume: what identifies it and its input, and its items after the first `skip`. */
+export interface ResumableSource<T extends EventValue> extends JobIdentity {
   /** The source's items after the first `skip`; `input` is the stored one on resume (a generator continues its timeline). */
   items(skip: number, input: Record<string, unknown>): AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>;
 }
@@ -84,7 +88,7 @@ function changedFields(stored: Record<string, unknown>, now: Record<string, unkn
 }
 
 /** Where a run starts: a stored position it may resume, or a fresh one. Refuses a changed job or input. */
-function startingPoint<T extends EventValue>(source: ResumableSource<T>, stored: JobPosition | undefined): JobPosition {
+function startingPoint(source: JobIdentity, stored: JobPosition | undefined): JobPosition {
   if (stored) {
     const changed = changedFields(stored.definition, source.definition);
     if (changed.length > 0) throw new JobPositionError(source.jobId, `its definition changed since the stored position (${changed.join('; ')}); run it with another job id, or restart it to send everything again`);
@@ -113,6 +117,61 @@ function alreadyFinished<T extends EventValue>(spec: RunSpec<T>, position: JobPo
   };
 }
 
+/** An open run of a resumable job: its sink, where it starts, and writers committing records with its position. */
+export interface JobSession<T extends EventValue> {
+  sink: EventSink<T>;
+  deadLetterTopic: string;
+  /** The position this run starts from: the stored one on resume, else a fresh one. */
+  start: JobPosition;
+  /**
+   * A transactional writer continuing from `from` (default: the start); `stateAt` gives the
+   * source's own resume point after its first n inputs of this writer (stored in the position).
+   */
+  writer(from?: JobPosition, stateAt?: (read: number) => Record<string, unknown> | undefined): TransactionalWriter;
+}
+
+/**
+ * Opens a resumable job and runs `work` with it: topics made sure of, the schema registered,
+ * the job's transactional producer initialised (fencing a killed run of the same job and
+ * aborting its open transaction), the committed position read and checked. A finished job
+ * does nothing. The summary gets the job's totals from the last writer. Steps that wait for a
+ * dependency fail with a DependencyUnavailableError naming it, so the caller can retry the job.
+ */
+export async function runJobSession<T extends EventValue>(spec: RunSpec<T>, identity: JobIdentity, work: (session: JobSession<T>) => Promise<IngestSummary>): Promise<IngestSummary> {
+  const client = new IngestClient(spec.connection);
+  const deadLetterTopic = spec.deadLetterTopic ?? defaultDeadLetterTopic;
+  await talkingTo('kafka', () => client.ensureTopics([{ topic: spec.topic.topic, partitions: spec.topic.partitions }, deadLetterTopic, ingestPositionsTopic]));
+  const sink = await talkingTo('schema-registry', () => client.sinkFor(spec.topic));
+  return talkingTo('kafka', () =>
+    client.withTransactionalProducer(jobTransactionalId(identity.jobId), async (producer) => {
+      // After the producer's initialisation: a killed run's open transaction is aborted, so the read ends.
+      const stored = spec.restart ? undefined : await readJobPosition(client.kafka, identity.jobId);
+      const start = startingPoint(identity, stored);
+      if (start.finished) {
+        spec.log?.(`job ${identity.jobId} already finished (${start.items} inputs, last ${start.lastPosition ?? '-'}): nothing to do; restart it to send everything again`);
+        return alreadyFinished(spec, start, deadLetterTopic.topic);
+      }
+      if (spec.restart) spec.log?.(`job ${identity.jobId}: restarting from the beginning (the stored position is ignored)`);
+      else if (start.items > 0) spec.log?.(`job ${identity.jobId}: resuming after ${start.items} inputs (last ${start.lastPosition ?? '-'})`);
+      spec.log?.(`${spec.source} → ${spec.topic.topic} (dead letters: ${deadLetterTopic.topic}), job ${identity.jobId}`);
+      let latest: TransactionalWriter | undefined;
+      const writer = (from: JobPosition = start, stateAt?: (read: number) => Record<string, unknown> | undefined) => {
+        latest = new TransactionalWriter({ producer, positionsTopic: ingestPositionsTopic.topic, eventTopic: spec.topic.topic, start: from, commitIntervalMs: spec.commitIntervalMs, stateAt });
+        return latest;
+      };
+      try {
+        const summary = await work({ sink, deadLetterTopic: deadLetterTopic.topic, start, writer });
+        const position = latest?.current ?? start;
+        const job = { id: identity.jobId, resumedAfter: start.items, lastPosition: position.lastPosition, alreadyFinished: false, totals: position.counts };
+        return { ...summary, job };
+      } catch (error) {
+        await latest?.abandon();
+        throw error;
+      }
+    }),
+  );
+}
+
 /**
  * Runs a job exactly once into Kafka, resumable: its records and its source position go in
  * the same transactions (transactional id from the job id). On start it fences a killed run
@@ -121,33 +180,11 @@ function alreadyFinished<T extends EventValue>(spec: RunSpec<T>, position: JobPo
  * DependencyUnavailableError naming it, so the caller can retry the whole job.
  */
 export async function runResumable<T extends EventValue>(spec: RunSpec<T>, source: ResumableSource<T>): Promise<IngestSummary> {
-  const client = new IngestClient(spec.connection);
-  const deadLetterTopic = spec.deadLetterTopic ?? defaultDeadLetterTopic;
-  await talkingTo('kafka', () => client.ensureTopics([{ topic: spec.topic.topic, partitions: spec.topic.partitions }, deadLetterTopic, ingestPositionsTopic]));
-  const sink = await talkingTo('schema-registry', () => client.sinkFor(spec.topic));
-  return talkingTo('kafka', () =>
-    client.withTransactionalProducer(jobTransactionalId(source.jobId), async (producer) => {
-      // After the producer's initialisation: a killed run's open transaction is aborted, so the read ends.
-      const stored = spec.restart ? undefined : await readJobPosition(client.kafka, source.jobId);
-      const start = startingPoint(source, stored);
-      if (start.finished) {
-        spec.log?.(`job ${source.jobId} already finished (${start.items} inputs, last ${start.lastPosition ?? '-'}): nothing to do; restart it to send everything again`);
-        return alreadyFinished(spec, start, deadLetterTopic.topic);
-      }
-      if (spec.restart) spec.log?.(`job ${source.jobId}: restarting from the beginning (the stored position is ignored)`);
-      else if (start.items > 0) spec.log?.(`job ${source.jobId}: resuming after ${start.items} inputs (last ${start.lastPosition ?? '-'})`);
-      spec.log?.(`${spec.source} → ${spec.topic.topic} (dead letters: ${deadLetterTopic.topic}), job ${source.jobId}`);
-      const writer = new TransactionalWriter({ producer, positionsTopic: ingestPositionsTopic.topic, eventTopic: spec.topic.topic, start: { ...start, input: stored ? start.input : source.input }, commitIntervalMs: spec.commitIntervalMs });
-      try {
-        const summary = await pump(source.items(start.items, start.input), sink, { ...spec, writer, deadLetterTopic: deadLetterTopic.topic });
-        // The closing heartbeats are committed; the position now says whether the job is done.
-        await writer.flush(summary.endOfInput);
-        const job = { id: source.jobId, resumedAfter: start.items, lastPosition: writer.current.lastPosition, alreadyFinished: false, totals: writer.current.counts };
-        return { ...summary, job };
-      } catch (error) {
-        await writer.abandon();
-        throw error;
-      }
-    }),
-  );
+  return runJobSession(spec, source, async ({ sink, deadLetterTopic, start, writer: writerFrom }) => {
+    const writer = writerFrom();
+    const summary = await pump(source.items(start.items, start.input), sink, { ...spec, writer, deadLetterTopic });
+    // The closing heartbeats are committed; the position now says whether the job is done.
+    await writer.flush(summary.endOfInput);
+    return summary;
+  });
 }

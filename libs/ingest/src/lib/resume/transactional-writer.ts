@@ -11,6 +11,8 @@ export interface TransactionalWriterOptions {
   start: JobPosition;
   /** A transaction is committed once it is this old (and at every heartbeat). Default 250 ms. */
   commitIntervalMs?: number;
+  /** The source's own resume point once its first `read` inputs of this run are committed (see ResumableSource.stateAt). */
+  stateAt?: (read: number) => Record<string, unknown> | undefined;
   now?: () => number;
 }
 
@@ -51,7 +53,8 @@ export class TransactionalWriter implements RecordWriter {
         if (topic === this.options.eventTopic) counts.produced += messages.length;
         else counts.deadLettered += messages.length;
       }
-      this.position = { ...this.position, items: this.options.start.items + reached.read, lastPosition: reached.position, counts };
+      const state = this.options.stateAt?.(reached.read) ?? this.position.state;
+      this.position = { ...this.position, items: this.options.start.items + reached.read, lastPosition: reached.position, counts, ...(state ? { state } : {}) };
     }
     // Heartbeats (no source position) are committed at once; data when the transaction is old enough.
     if (!reached || this.now() - this.openedAt >= this.commitIntervalMs) await this.commit();
