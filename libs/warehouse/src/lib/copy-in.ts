@@ -1,7 +1,9 @@
 import type { Connection, Submittable } from 'pg';
+import type { EntityManager } from 'typeorm';
 import { toSqlValue, type TableColumn } from '@pipeline/contracts';
 import { WarehouseCopyError } from './errors';
 import type { LandingRow } from './landing-route';
+import { quoteIdentifier } from './warehouse-settings';
 
 /** What runs a Submittable: a pg Client or PoolClient (TypeORM's query runner holds one). */
 export interface PgClient {
@@ -133,4 +135,18 @@ export function copyText(columns: readonly TableColumn[], rows: readonly Landing
   for (const row of rows) lines.push(columns.map((column) => copyTextValue(column.sql, row[column.field])).join('\t'));
   lines.push('');
   return Buffer.from(lines.join('\n'), 'utf8');
+}
+
+async function pgClientOf(manager: EntityManager): Promise<PgClient> {
+  const client: unknown = await manager.queryRunner?.connect();
+  if (typeof client !== 'object' || client === null || typeof (client as Partial<PgClient>).query !== 'function') {
+    throw new Error('the warehouse data source gave no pg client for COPY (is it a postgres data source?)');
+  }
+  return client as PgClient;
+}
+
+/** COPYs rows into a table (unqualified: the connection's search path, or pg_temp), in the manager's transaction; resolves to the rows taken. */
+export async function copyRows(manager: EntityManager, table: string, columns: readonly TableColumn[], rows: readonly LandingRow[]): Promise<number> {
+  const statement = `COPY ${quoteIdentifier(table)} (${columns.map((column) => quoteIdentifier(column.column)).join(', ')}) FROM STDIN`;
+  return copyIn(await pgClientOf(manager), statement, copyText(columns, rows), rows.length);
 }

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { classifyFailure, type RejectedRecord, type StreamRecord } from '@pipeline/streaming';
-import { copyIn, copyText, type PgClient } from '../copy-in';
+import { copyRows } from '../copy-in';
 import type { LandingRow, LandingTable } from '../landing-route';
 import { statementChunks } from '../sql';
 import { quoteIdentifier } from '../warehouse-settings';
@@ -20,8 +20,8 @@ export function lastPerKey(table: Pick<LandingTable, 'keyOf'>, rows: readonly La
 
 /** The statements of the staged upsert of one table, every column list from the table's contract. */
 interface StagedUpsert {
+  readonly staging: string;
   readonly createStaging: string;
-  readonly copy: string;
   readonly upsert: string;
 }
 
@@ -31,26 +31,18 @@ function stagedUpsertOf(table: LandingTable): StagedUpsert {
   let statements = stagedUpserts.get(table);
   if (!statements) {
     const target = quoteIdentifier(table.name);
-    const staging = quoteIdentifier(`staging_${table.name}`);
+    const staging = `staging_${table.name}`;
     const columns = table.columns.map((column) => quoteIdentifier(column.column)).join(', ');
     statements = {
+      staging,
       // A temporary table per connection, reused by every batch (creating one per batch costs catalog
       // writes); LIKE takes the real table's columns and NOT NULLs, no indexes, no WAL; emptied at commit.
-      createStaging: `CREATE TEMPORARY TABLE IF NOT EXISTS ${staging} (LIKE ${target}) ON COMMIT DELETE ROWS`,
-      copy: `COPY ${staging} (${columns}) FROM STDIN`,
-      upsert: `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${staging} ${table.onConflict}`,
+      createStaging: `CREATE TEMPORARY TABLE IF NOT EXISTS ${quoteIdentifier(staging)} (LIKE ${target}) ON COMMIT DELETE ROWS`,
+      upsert: `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${quoteIdentifier(staging)} ${table.onConflict}`,
     };
     stagedUpserts.set(table, statements);
   }
   return statements;
-}
-
-async function pgClientOf(manager: EntityManager): Promise<PgClient> {
-  const client: unknown = await manager.queryRunner?.connect();
-  if (typeof client !== 'object' || client === null || typeof (client as Partial<PgClient>).query !== 'function') {
-    throw new Error('the warehouse data source gave no pg client for COPY (is it a postgres data source?)');
-  }
-  return client as PgClient;
 }
 
 /**
@@ -62,12 +54,12 @@ export async function copyUpsert(manager: EntityManager, table: LandingTable, ro
   const statements = stagedUpsertOf(table);
   const latest = lastPerKey(table, rows);
   await manager.query(statements.createStaging);
-  await copyIn(await pgClientOf(manager), statements.copy, copyText(table.columns, latest), latest.length);
+  await copyRows(manager, statements.staging, table.columns, latest);
   await manager.query(statements.upsert);
 }
 
 /** Rows in multi-row INSERT … ON CONFLICT statements, in order (the refusal path: exact errors per row). */
-async function upsertStatements(manager: EntityManager, table: LandingTable, rows: readonly LandingRow[]): Promise<void> {
+export async function upsertStatements(manager: EntityManager, table: LandingTable, rows: readonly LandingRow[]): Promise<void> {
   for (const chunk of statementChunks(rows, table.columns.length)) {
     const statement = table.upsert(chunk);
     await manager.query(statement.text, statement.values);
