@@ -67,7 +67,8 @@ class CopyFromStdin implements Submittable {
   }
 
   handleCopyInResponse(connection: Connection): void {
-    void this.send(copyConnection(connection));
+    // A socket that fails while sending fails this COPY (pg's client also reports it as a connection error).
+    this.send(copyConnection(connection)).catch((error: unknown) => this.handleError(error instanceof Error ? error : new Error(String(error))));
   }
 
   private async send(connection: CopyConnection): Promise<void> {
