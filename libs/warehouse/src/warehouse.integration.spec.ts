@@ -37,10 +37,10 @@ import {
   type LandingRow,
   type LandingTable,
   type LaunchedWarehouseSink,
-  type SqlRunner,
   type WarehouseSettings,
 } from './index';
 import { requiredEnv } from '@pipeline/config';
+import { byNaturalKey, landedRows } from './testing/landed-rows';
 
 
 async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30000): Promise<void> {
@@ -126,22 +126,6 @@ function fixturesOf(table: LandingTable): { rows: LandingRow[]; revisedFirst: La
   const fixture = fixtures[table.name];
   if (!fixture) throw new Error(`no fixture for ${table.name}`);
   return fixture;
-}
-
-/** A landed table read back as contract values (timestamptz as epoch millis), in natural-key order. */
-async function landedRows(db: SqlRunner, table: LandingTable): Promise<LandingRow[]> {
-  const rows = await queryRows<{ row: Record<string, unknown> }>(db, `SELECT to_jsonb(t) AS row FROM ${quoteIdentifier(table.name)} t`);
-  return byNaturalKey(
-    table,
-    rows.map(({ row }) =>
-      Object.fromEntries(table.columns.map((column) => [column.field, column.sql === 'timestamptz' ? Date.parse(String(row[column.column])) : row[column.column]])),
-    ),
-  );
-}
-
-function byNaturalKey(table: LandingTable, rows: LandingRow[]): LandingRow[] {
-  const keyOf = (row: LandingRow) => JSON.stringify(table.naturalKey.map((field) => row[field]));
-  return [...rows].sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
 }
 
 describe('warehouse migrations (real PostgreSQL, schema of its own)', () => {

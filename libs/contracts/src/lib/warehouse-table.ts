@@ -28,6 +28,10 @@ export interface WarehouseTable<S extends FieldShape> {
   readonly doc: string;
   /** CREATE TABLE + indexes + comments, idempotent. */
   createStatements(): string[];
+  /** `ON CONFLICT (natural key) DO UPDATE SET …` (DO NOTHING without other columns): the upsert rule, shared by every way of landing rows. */
+  readonly onConflict: string;
+  /** The row's natural key as one string: rows with equal keys land on one table row. */
+  keyOf(row: ShapeValue<S>): string;
   /** One INSERT … ON CONFLICT (natural key) DO UPDATE for all rows (last one wins for equal keys). */
   upsert(rows: readonly ShapeValue<S>[]): SqlStatement;
 }
@@ -36,7 +40,8 @@ function quote(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
 }
 
-function toSqlValue(sqlType: string, value: unknown): unknown {
+/** A contract value as PostgreSQL takes it for a column of this SQL type (epoch millis as ISO-8601, records as JSON text). */
+export function toSqlValue(sqlType: string, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (sqlType === 'timestamptz') return new Date(value as number).toISOString();
   if (sqlType === 'jsonb') return JSON.stringify(value);
@@ -61,6 +66,9 @@ export function defineWarehouseTable<S extends FieldShape>(definition: {
   const table = quote(definition.name);
   const keyColumns = definition.naturalKey.map((key) => quote(columnName(key)));
   const updatable = columns.filter((column) => !definition.naturalKey.includes(column.field));
+  const assignments = updatable.map((column) => `${quote(column.column)} = EXCLUDED.${quote(column.column)}`);
+  const onConflict = `ON CONFLICT (${keyColumns.join(', ')}) ` + (assignments.length > 0 ? `DO UPDATE SET ${assignments.join(', ')}` : 'DO NOTHING');
+  const keyOf = (row: ShapeValue<S>) => JSON.stringify(definition.naturalKey.map((key) => row[key]));
 
   return {
     name: definition.name,
@@ -68,6 +76,8 @@ export function defineWarehouseTable<S extends FieldShape>(definition: {
     naturalKey: definition.naturalKey,
     columns,
     doc: definition.doc,
+    onConflict,
+    keyOf,
     createStatements() {
       const columnSql = columns.map((column) => `  ${quote(column.column)} ${column.sql}${column.nullable ? '' : ' NOT NULL'}`);
       const statements = [
@@ -86,7 +96,7 @@ export function defineWarehouseTable<S extends FieldShape>(definition: {
     upsert(rows) {
       // Postgres rejects two rows with the same key in one INSERT … ON CONFLICT; keep the last.
       const byKey = new Map<string, ShapeValue<S>>();
-      for (const row of rows) byKey.set(JSON.stringify(definition.naturalKey.map((key) => row[key])), row);
+      for (const row of rows) byKey.set(keyOf(row), row);
       const values: unknown[] = [];
       const tuples = [...byKey.values()].map((row) => {
         const placeholders = columns.map((column) => {
@@ -95,11 +105,7 @@ export function defineWarehouseTable<S extends FieldShape>(definition: {
         });
         return `(${placeholders.join(', ')})`;
       });
-      const assignments = updatable.map((column) => `${quote(column.column)} = EXCLUDED.${quote(column.column)}`);
-      const text =
-        `INSERT INTO ${table} (${columns.map((column) => quote(column.column)).join(', ')}) VALUES ${tuples.join(', ')} ` +
-        `ON CONFLICT (${keyColumns.join(', ')}) ` +
-        (assignments.length > 0 ? `DO UPDATE SET ${assignments.join(', ')}` : 'DO NOTHING');
+      const text = `INSERT INTO ${table} (${columns.map((column) => quote(column.column)).join(', ')}) VALUES ${tuples.join(', ')} ${onConflict}`;
       return { text, values };
     },
   };

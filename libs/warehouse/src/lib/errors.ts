@@ -23,3 +23,19 @@ export class WarehouseSchemaDriftError extends Error {
     this.name = 'WarehouseSchemaDriftError';
   }
 }
+
+/**
+ * COPY … FROM STDIN failed; names the statement and how many rows it carried. It keeps the
+ * database's error as cause and says nothing of its own class, so the streaming runtime's
+ * error policy classifies the cause (an SQLSTATE, a lost connection).
+ */
+export class WarehouseCopyError extends Error {
+  constructor(
+    readonly statement: string,
+    readonly rows: number,
+    cause: unknown,
+  ) {
+    super(`${statement} (${rows} rows) failed: ${messageOf(cause)}`, { cause });
+    this.name = 'WarehouseCopyError';
+  }
+}

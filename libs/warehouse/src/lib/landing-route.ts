@@ -15,6 +15,8 @@ export interface LandingTable {
   readonly contract: Contract<FieldShape>;
   readonly naturalKey: readonly string[];
   readonly columns: readonly TableColumn[];
+  readonly onConflict: string;
+  keyOf(row: LandingRow): string;
   createStatements(): string[];
   upsert(rows: readonly LandingRow[]): SqlStatement;
 }

@@ -1,9 +1,9 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { avroBindingOf, deadLetterTopic, sinkRoutes } from '@pipeline/contracts';
 import { createAvroCodec, type AvroCodec, type Kafka, type SchemaRegistry, type TopicSpec } from '@pipeline/kafka';
 import { classifyFailure, KafkaStreamServer, type HandlerResult, type RejectedRecord, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition } from '@pipeline/streaming';
 import type { LandingRoute, LandingRow, LandingTable } from '../landing-route';
-import { statementChunks } from '../sql';
+import { landBatch } from './land-batch';
 import { addBatch, emptyCounters, type CommittedBatch, type SinkCounters } from './sink-records';
 
 /** Callbacks for logs and metrics; none may throw. */
@@ -69,49 +69,10 @@ async function decodeRecord(route: TopicRoute, record: StreamRecord): Promise<Re
   }
 }
 
-async function upsertAll(manager: EntityManager, table: LandingTable, rows: readonly LandingRow[]): Promise<void> {
-  for (const chunk of statementChunks(rows, table.columns.length)) {
-    const statement = table.upsert(chunk);
-    await manager.query(statement.text, statement.values);
-  }
-}
-
-/**
- * Upserts a batch's rows in one transaction, in multi-row statements. When the database refuses
- * a row for what it holds (a value beyond its column, a key too long for its index: SQLSTATE
- * classes 22, 23, 54), the rows are written again one by one, still in one transaction with a
- * savepoint per row, and the refused ones are returned for the dead-letter topic. Any other
- * failure fails the batch, and the runtime's error policy retries or isolates it.
- */
-async function upsertBatch(dataSource: DataSource, table: LandingTable, decoded: readonly DecodedRecord[]): Promise<RejectedRecord[]> {
-  if (decoded.length === 0) return [];
-  try {
-    await dataSource.transaction((manager) => upsertAll(manager, table, decoded.map((record) => record.row)));
-    return [];
-  } catch (error) {
-    if (classifyFailure(error).kind !== 'record') throw error;
-  }
-  return dataSource.transaction(async (manager) => {
-    const refused: RejectedRecord[] = [];
-    for (const { row, record } of decoded) {
-      await manager.query('SAVEPOINT warehouse_row');
-      try {
-        await upsertAll(manager, table, [row]);
-        await manager.query('RELEASE SAVEPOINT warehouse_row');
-      } catch (error) {
-        const failure = classifyFailure(error);
-        if (failure.kind !== 'record') throw error;
-        await manager.query('ROLLBACK TO SAVEPOINT warehouse_row');
-        refused.push({ record, failure });
-      }
-    }
-    return refused;
-  });
-}
-
 /**
  * The sink as a handler of the streaming runtime: per batch (one topic-partition, so one
- * table), decode, upsert the rows in one database transaction, and return what can never
+ * table), decode, land the rows in one database transaction (COPY into a staging table, then one
+ * INSERT … SELECT … ON CONFLICT: see landBatch), and return what can never
  * land; the runtime dead-letters those and only then commits the offsets. A crash at any
  * point replays from the last commit, and upserts on the natural key make a replay overwrite
  * rows, never duplicate them.
@@ -152,7 +113,7 @@ export class WarehouseSinkHandler implements StreamHandler {
     const outcomes: RecordOutcome[] = [];
     for (const record of records) outcomes.push(await decodeRecord(route, record));
     const decoded = outcomes.filter((outcome): outcome is DecodedRecord => outcome.kind === 'row');
-    const refused = await upsertBatch(this.options.dataSource, route.table, decoded);
+    const refused = await landBatch(this.options.dataSource, route.table, decoded);
     const contract = route.table.contract.name;
     const rejected = [...outcomes.flatMap((outcome) => (outcome.kind === 'rejected' ? [outcome.rejected] : [])), ...refused].map((rejection) => ({ ...rejection, contract }));
 
