@@ -149,7 +149,8 @@ export class WebhookIngestor {
   }
 
   private async heartbeats(): Promise<void> {
-    for (const channel of this.channels.values()) await (await channel).heartbeat().catch(() => undefined);
+    // A channel that failed to open (registry down) rejects here too: skipped, never an unhandled rejection.
+    for (const channel of this.channels.values()) await channel.then((open) => open.heartbeat()).catch(() => undefined);
   }
 
   private channel(domain: Domain): Promise<DomainChannel> {
