@@ -78,6 +78,11 @@ describe('ingest-producer webhook (real broker and registry)', () => {
     expect((await post('/ingest/weather', reading)).status).toBe(404);
 
     const text = await metrics();
+    // OPS_PORT set: /metrics and /health there only.
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    expect((await fetch(`${base}/health`)).status).toBe(404);
+    expect([200, 503]).toContain((await fetch(`${ops}/health`)).status);
+    expect((await fetch(`${ops}/ingest/iot`, { method: 'POST' })).status).toBe(404);
     expect(text).toContain('ingest_produced_total{job="webhook"} 3');
     expect(text).toContain('ingest_dead_lettered_total{job="webhook"} 2');
   });

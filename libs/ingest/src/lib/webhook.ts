@@ -87,7 +87,9 @@ export interface WebhookDelivery {
  * `webhook:<domain>`, position = item index) in the same acknowledged send. All sends and
  * heartbeats go through one queue: one send in flight, heartbeats after the data before them,
  * each partition's at what is safe for it (PartitionProgress). The disorder bound is checked
- * in the queue, so items are judged in the order they are sent.
+ * in the queue, so items are judged in the order they are sent. A body is parsed here (depth
+ * checked on the bytes first); an Idempotency-Key runs a delivery once per sender and domain
+ * (IdempotencyStore: in memory, bounded, TTL; a restart forgets).
  */
 export class WebhookIngestor {
   private readonly channels = new Map<Domain, Promise<DomainChannel>>();
