@@ -4,7 +4,6 @@ import { SERVICE_CONFIG, ServiceKitModule } from '@pipeline/service-kit';
 import { IngestRuntime } from './ingest-runtime';
 import { ingestProducer, type IngestProducerConfig } from './service';
 import { WebhookController } from './webhook.controller';
-import { WebhookAuthGuard, WebhookRateLimitGuard } from './webhook-guards';
 
 @Module({
   imports: [
@@ -16,6 +15,6 @@ import { WebhookAuthGuard, WebhookRateLimitGuard } from './webhook-guards';
     }),
   ],
   controllers: [WebhookController],
-  providers: [IngestRuntime, WebhookAuthGuard, WebhookRateLimitGuard],
+  providers: [IngestRuntime],
 })
 export class AppModule {}
