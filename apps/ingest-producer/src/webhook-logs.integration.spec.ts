@@ -1,6 +1,6 @@
 /**
  * No credentials in logs: the service (its own process, run from source) answers a webhook
- * post with 500 because its schema registry is unreachable; the error's log line names the
+ * post with 503 because its schema registry is unreachable; the error's log line names the
  * request but shows none of its credential headers.
  */
 import { randomUUID } from 'node:crypto';
@@ -49,7 +49,7 @@ describe('ingest-producer: a 5xx log line carries no credentials', () => {
     await admin.deleteTopics({ topics }).finally(() => admin.disconnect());
   });
 
-  it('logs the 500 with authorization, cookie and API-key headers redacted', async () => {
+  it('logs the 503 with authorization, cookie and API-key headers redacted', async () => {
     const httpPort = await closedPort();
     const registryPort = await closedPort();
     service = startFromSource([], {
@@ -68,7 +68,8 @@ describe('ingest-producer: a 5xx log line carries no credentials', () => {
       fetch(`${base}/ingest/iot`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, ...headers }, body: JSON.stringify(reading) });
     const byBearer = await send({ authorization: `Bearer ${apiKey}` });
     const byHeader = await send({ 'x-api-key': apiKey });
-    expect([byBearer.status, byHeader.status]).toEqual([500, 500]);
+    expect([byBearer.status, byHeader.status]).toEqual([503, 503]);
+    expect(byBearer.headers.get('retry-after')).toBe('5');
 
     // pino writes asynchronously: wait for both error lines.
     const deadline = Date.now() + 10_000;

@@ -1,6 +1,7 @@
-import { BadRequestException, Controller, Headers, HttpException, Inject, NotFoundException, Param, Post, Req, Res, UnprocessableEntityException, UseGuards } from '@nestjs/common';
+import { BadRequestException, Controller, Headers, HttpException, Inject, Logger, NotFoundException, Param, Post, Req, Res, ServiceUnavailableException, UnprocessableEntityException, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { IdempotencyConflictError, UnknownDomainError, WebhookBodyError, type WebhookOutcome } from '@pipeline/ingest';
+import { classifyFailure } from '@pipeline/streaming';
 import { IngestRuntime } from './ingest-runtime';
 import { rawBodyOf, WebhookAuthGuard, WebhookRateLimitGuard, type WebhookRequest } from './webhook-guards';
 import { countRejected } from './webhook-metrics';
@@ -13,6 +14,8 @@ import { countRejected } from './webhook-metrics';
 @Controller('ingest')
 @UseGuards(WebhookAuthGuard, WebhookRateLimitGuard)
 export class WebhookController {
+  private readonly logger = new Logger('webhook');
+
   constructor(@Inject(IngestRuntime) private readonly runtime: IngestRuntime) {}
 
   @Post(':domain')
@@ -37,6 +40,13 @@ export class WebhookController {
       if (error instanceof IdempotencyConflictError) {
         countRejected('idempotency-conflict');
         throw new UnprocessableEntityException(error.message);
+      }
+      const failure = classifyFailure(error);
+      if (failure.kind === 'retriable') {
+        // An outage (broker, registry): nothing was acknowledged, the sender retries (same Idempotency-Key). Logged with the request, its credentials redacted.
+        this.logger.error(`POST /ingest/${domain.slice(0, 100)} answered 503: ${failure.reason}`);
+        response.setHeader('Retry-After', '5');
+        throw new ServiceUnavailableException(`Kafka or the schema registry is unavailable (${failure.reasonClass}); retry in a few seconds with the same Idempotency-Key`);
       }
       throw error;
     }
