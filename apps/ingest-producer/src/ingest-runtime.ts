@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { deadLetterTopic } from '@pipeline/contracts';
-import { formatProgress, IngestClient, ProgressReporter, runRetrying, WebhookIngestor, type ProgressSnapshot, type WebhookOutcome } from '@pipeline/ingest';
+import { formatProgress, IngestClient, ProgressReporter, runRetrying, WebhookIngestor, type ProgressSnapshot, type WebhookDelivery, type WebhookOutcome } from '@pipeline/ingest';
 import { createReliableProducer, kafkaClusterFrom, schemaRegistryFrom, type Producer } from '@pipeline/kafka';
 import { exposeCounters, SERVICE_CONFIG } from '@pipeline/service-kit';
 import { register } from 'prom-client';
@@ -25,7 +25,14 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
   constructor(@Inject(SERVICE_CONFIG) private readonly config: IngestProducerConfig) {
     this.client = new IngestClient(this.connection().connection);
     this.producer = createReliableProducer(this.client.kafka);
-    this.webhook = new WebhookIngestor({ client: this.client, producer: this.producer, deadLetterTopic, heartbeatIntervalMs: config.INGEST_HEARTBEAT_MS });
+    this.webhook = new WebhookIngestor({
+      client: this.client,
+      producer: this.producer,
+      deadLetterTopic,
+      heartbeatIntervalMs: config.INGEST_HEARTBEAT_MS,
+      maxDepth: config.WEBHOOK_MAX_DEPTH,
+      idempotency: { ttlMs: config.WEBHOOK_IDEMPOTENCY_TTL_S * 1000, maxKeys: config.WEBHOOK_IDEMPOTENCY_MAX_KEYS },
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -50,14 +57,14 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  /** Validates and publishes webhook items (the producer connects on first use). */
-  async ingest(domain: string, body: unknown): Promise<WebhookOutcome> {
+  /** Parses, validates and publishes a webhook body (the producer connects on first use). */
+  async ingest(domain: string, raw: Buffer, contentType: string | undefined, delivery: WebhookDelivery): Promise<WebhookOutcome & { replayed?: true }> {
     this.connected ??= this.producer.connect().catch((error: unknown) => {
       this.connected = undefined;
       throw error;
     });
     await this.connected;
-    return this.webhook.ingest(domain, body);
+    return this.webhook.ingest(domain, raw, contentType, delivery);
   }
 
   async onApplicationShutdown(): Promise<void> {

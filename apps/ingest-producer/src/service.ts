@@ -1,4 +1,4 @@
-import { kafkaEnv, schemaRegistryEnv, serviceEnv } from '@pipeline/config';
+import { httpServerEnv, kafkaEnv, schemaRegistryEnv, serviceEnv, webhookEnv } from '@pipeline/config';
 import { BATCHING_DEFAULTS, DEFAULT_LATE_BY_MS } from '@pipeline/ingest';
 import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
@@ -10,6 +10,8 @@ const env = {
   ...schemaRegistryEnv,
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3001),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
+  ...httpServerEnv,
+  ...webhookEnv,
   INGEST_CSV_FILE: setting.csvFile.optional().describe('CSV file to replay (unset: no replay)'),
   INGEST_CSV_DOMAIN: setting.domain.default('clickstream').describe('contract and topic of the replayed rows'),
   INGEST_TIMESTAMP_COLUMN: setting.name.default('timestamp').describe('column holding the event time'),

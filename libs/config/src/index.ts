@@ -1,3 +1,4 @@
 export * from './lib/env-schema';
 export * from './lib/security-env';
 export * from './lib/redact';
+export * from './lib/http-env';

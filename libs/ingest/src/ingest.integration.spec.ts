@@ -207,23 +207,25 @@ describe('ingestion against the real broker and registry', () => {
     await expectSafeHeartbeats(records, topic, (buffer) => codec.decode(buffer), true);
   });
 
-  it('takes webhook posts: valid items published (202), a batch with invalid items answered 400 with reasons and dead-lettered', async () => {
+  it('takes webhook posts: valid items published (202), a mixed batch answered 207 with per-item reasons (invalid ones dead-lettered)', async () => {
     const client = new IngestClient(connection);
     const producer = createReliableProducer(client.kafka);
     await producer.connect();
     const renameTopic = (name: string) => `${name}-webhook-${runId}`;
     const webhook = new WebhookIngestor({ client, producer, deadLetterTopic, heartbeatIntervalMs: 100, renameTopic });
+    const json = (body: unknown) => Buffer.from(JSON.stringify(body));
+    const post = (domain: string, body: unknown) => webhook.ingest(domain, json(body), 'application/json');
     try {
       const click = { ...[...take(clickstreamSessions(CLICKSTREAM_CSV_DEFAULTS), 1)][0] };
-      expect(await webhook.ingest('clickstream', click)).toEqual({ status: 202, domain: 'clickstream', accepted: 1, rejected: 0, rejections: [] });
-      const outcome = await webhook.ingest('clickstream', [
+      expect(await post('clickstream', click)).toEqual({ status: 202, domain: 'clickstream', accepted: 1, rejected: 0, rejections: [] });
+      const outcome = await post('clickstream', [
         { ...click, eventId: 'w-2' },
         { ...click, eventId: 'w-3', price: -1 },
         { nonsense: true },
       ]);
-      expect(outcome).toMatchObject({ status: 400, accepted: 1, rejected: 2, rejections: [{ index: 1, reason: expect.stringContaining('price') }, { index: 2 }] });
-      await expect(webhook.ingest('weather', click)).rejects.toThrow('unknown domain "weather"');
-      await expect(webhook.ingest('clickstream', 'hello')).rejects.toThrow('must be a JSON object or an array of objects');
+      expect(outcome).toMatchObject({ status: 207, accepted: 1, rejected: 2, rejections: [{ index: 1, reason: expect.stringContaining('price') }, { index: 2 }] });
+      await expect(post('weather', click)).rejects.toThrow('unknown domain "weather"');
+      await expect(post('clickstream', 'hello')).rejects.toThrow('must be a JSON object or an array of objects');
 
       const topic = renameTopic(clickEventsTopic.topic);
       const records = await readUntil(

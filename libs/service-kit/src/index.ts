@@ -5,3 +5,4 @@ export * from './lib/run-service';
 export * from './lib/metrics.controller';
 export * from './lib/counter-gauges';
 export * from './lib/health-contributors';
+export * from './lib/http-hardening';

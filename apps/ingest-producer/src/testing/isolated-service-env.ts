@@ -6,7 +6,25 @@
 import { randomUUID } from 'node:crypto';
 
 export const TOPIC_NAMESPACE = `it-${randomUUID().slice(0, 8)}.`;
-// A random high port: the config is validated when the app module loads, before anything could ask the OS for a free one.
-export const HTTP_PORT = 40_000 + Math.floor(Math.random() * 20_000);
+// Random high ports: the config is validated when the app module loads, before anything could ask the OS for a free one.
+export const HTTP_PORT = 40_000 + Math.floor(Math.random() * 10_000);
+export const OPS_PORT = HTTP_PORT + 10_000;
 
-Object.assign(process.env, { PIPELINE_TOPIC_NAMESPACE: TOPIC_NAMESPACE, INGEST_GENERATORS: 'none', HTTP_PORT: String(HTTP_PORT), LOG_LEVEL: 'warn' });
+/** The test's senders: two API keys (one for the rate limit alone) and a signing secret. */
+export const API_KEY = `it-key-${randomUUID()}`;
+export const BURST_API_KEY = `it-burst-${randomUUID()}`;
+export const HMAC_SECRET = `it-hmac-${randomUUID()}`;
+export const RATE_LIMIT_PER_MIN = 40;
+
+Object.assign(process.env, {
+  PIPELINE_TOPIC_NAMESPACE: TOPIC_NAMESPACE,
+  INGEST_GENERATORS: 'none',
+  HTTP_PORT: String(HTTP_PORT),
+  OPS_PORT: String(OPS_PORT),
+  LOG_LEVEL: 'warn',
+  WEBHOOK_API_KEYS: `tests:${API_KEY},burst:${BURST_API_KEY}`,
+  WEBHOOK_HMAC_SECRETS: `signer:${HMAC_SECRET}`,
+  WEBHOOK_REPLAY_WINDOW_S: '300',
+  WEBHOOK_RATE_LIMIT_PER_MIN: String(RATE_LIMIT_PER_MIN),
+  WEBHOOK_MAX_DEPTH: '32',
+});

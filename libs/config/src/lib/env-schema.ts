@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { printableSetting } from './redact';
+import { webhookEnv, webhookProblems } from './http-env';
 import { kafkaSecurityEnv, kafkaSecurityProblems, schemaRegistrySecurityEnv, schemaRegistrySecurityProblems } from './security-env';
 
 /** Raised at startup when the environment does not validate; lists every problem at once. */
@@ -52,6 +53,7 @@ export const serviceEnv = {
 const COMBINATION_CHECKS: Array<{ when: string; problems: (config: Record<string, unknown>) => string[] }> = [
   { when: 'KAFKA_SECURITY_PROTOCOL' satisfies keyof typeof kafkaSecurityEnv, problems: kafkaSecurityProblems },
   { when: 'SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO' satisfies keyof typeof schemaRegistrySecurityEnv, problems: schemaRegistrySecurityProblems },
+  { when: 'WEBHOOK_AUTH' satisfies keyof typeof webhookEnv, problems: webhookProblems },
 ];
 
 /**

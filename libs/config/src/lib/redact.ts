@@ -3,7 +3,7 @@
  * Matched by name so a new *_PASSWORD or *_SECRET setting is covered without a list to update.
  */
 export function isSecretSetting(name: string): boolean {
-  return /PASSWORD|SECRET|USER_INFO|TOKEN|CREDENTIALS/i.test(name);
+  return /PASSWORD|SECRET|USER_INFO|TOKEN|CREDENTIALS|API_KEY/i.test(name);
 }
 
 /** One whitespace- or quote-delimited token of a text: a URL, a host:port list, a word. */

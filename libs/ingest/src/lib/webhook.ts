@@ -1,5 +1,6 @@
 import { DOMAINS, type Domain } from '@pipeline/contracts';
 import { SEND_DEFAULTS, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { IdempotencyStore } from './idempotency';
 import { forDomain } from './jobs';
 import { deadLetterMessage } from './publish/dead-letter';
 import type { IngestClient } from './publish/ingest-client';
@@ -7,6 +8,7 @@ import { PartitionMaxima, PartitionProgress, partitionOfKey } from './publish/pa
 import type { EventSink } from './publish/pump';
 import type { IngestCounts } from './publish/summary';
 import { admitParsed, renamedTopic, type EventValue } from './source';
+import { parseWebhookBody, truncatedBody, WebhookBodyError } from './webhook-body';
 
 export interface WebhookRejection {
   /** Position of the item in the posted array (0 for a single object). */
@@ -14,9 +16,14 @@ export interface WebhookRejection {
   reason: string;
 }
 
+/**
+ * What a post did. One semantics for mixed batches: every valid item is published and every
+ * invalid one dead-lettered, in one acknowledged send; 202 when all items were accepted, 207
+ * when some were (the rejections name the items by index: every other index was published),
+ * 400 when none was.
+ */
 export interface WebhookOutcome {
-  /** 202 when every item was valid, 400 when some were not (the valid ones are still published). */
-  status: 202 | 400;
+  status: 202 | 207 | 400;
   domain: Domain;
   accepted: number;
   rejected: number;
@@ -25,15 +32,8 @@ export interface WebhookOutcome {
 
 export class UnknownDomainError extends Error {
   constructor(readonly domain: string) {
-    super(`unknown domain "${domain}"; expected one of ${DOMAINS.join(', ')}`);
+    super(`unknown domain "${domain.slice(0, 100)}"; expected one of ${DOMAINS.join(', ')}`);
     this.name = 'UnknownDomainError';
-  }
-}
-
-export class WebhookBodyError extends Error {
-  constructor(readonly received: string) {
-    super(`the body must be a JSON object or an array of objects, got ${received}`);
-    this.name = 'WebhookBodyError';
   }
 }
 
@@ -49,6 +49,8 @@ type EncodedItem =
 
 interface DomainChannel {
   publish(items: unknown[], requestId: string): Promise<Omit<WebhookOutcome, 'status' | 'domain'>>;
+  /** Dead-letters a body refused as a whole (its start, as text). */
+  reject(body: string, error: WebhookBodyError, requestId: string): Promise<void>;
   heartbeat(): Promise<void>;
 }
 
@@ -66,6 +68,17 @@ export interface WebhookIngestorOptions {
   maxDisorderMs?: number;
   /** Maps each event topic's name, e.g. to a test run's own topics. */
   renameTopic?: (name: string) => string;
+  /** Deepest nesting of objects and arrays accepted in a body (default 32). */
+  maxDepth?: number;
+  /** How long and how many Idempotency-Keys are remembered (default 24 h, 100,000 keys). */
+  idempotency?: { ttlMs: number; maxKeys: number };
+}
+
+/** Who posted, and the key that makes a retried delivery publish nothing twice. */
+export interface WebhookDelivery {
+  /** The authenticated sender (API key or signing secret name): Idempotency-Keys are per sender. */
+  client: string;
+  idempotencyKey?: string;
 }
 
 /**
@@ -74,7 +87,9 @@ export interface WebhookIngestorOptions {
  * `webhook:<domain>`, position = item index) in the same acknowledged send. All sends and
  * heartbeats go through one queue: one send in flight, heartbeats after the data before them,
  * each partition's at what is safe for it (PartitionProgress). The disorder bound is checked
- * in the queue, so items are judged in the order they are sent.
+ * in the queue, so items are judged in the order they are sent. A body is parsed here (depth
+ * checked on the bytes first); an Idempotency-Key runs a delivery once per sender and domain
+ * (IdempotencyStore: in memory, bounded, TTL; a restart forgets).
  */
 export class WebhookIngestor {
   private readonly channels = new Map<Domain, Promise<DomainChannel>>();
@@ -82,20 +97,40 @@ export class WebhookIngestor {
   private readonly timer: NodeJS.Timeout;
   private requests = 0;
   private readonly tally: IngestCounts = { read: 0, produced: 0, deadLettered: 0, heartbeatRounds: 0 };
+  private readonly idempotency: IdempotencyStore<WebhookOutcome>;
 
   constructor(private readonly options: WebhookIngestorOptions) {
+    this.idempotency = new IdempotencyStore(options.idempotency ?? { ttlMs: 86_400_000, maxKeys: 100_000 });
     this.timer = setInterval(() => void this.heartbeats(), options.heartbeatIntervalMs ?? 1000);
     this.timer.unref();
   }
 
-  async ingest(domain: string, body: unknown): Promise<WebhookOutcome> {
+  /**
+   * Parses a posted body (JSON content type, nesting depth checked before parsing) and
+   * publishes its items. A body refused as a whole throws WebhookBodyError; one that was
+   * meant as data (too deep, not JSON) is dead-lettered first, its start kept.
+   */
+  async ingest(domain: string, raw: Buffer, contentType: string | undefined, delivery?: WebhookDelivery): Promise<WebhookOutcome & { replayed?: true }> {
     if (!(DOMAINS as string[]).includes(domain)) throw new UnknownDomainError(domain);
-    const items = Array.isArray(body) ? body : [body];
-    if (body === null || typeof body !== 'object' || items.length === 0) throw new WebhookBodyError(Array.isArray(body) ? 'an empty array' : typeof body);
-    const channel = await this.channel(domain as Domain);
+    const key = delivery?.idempotencyKey;
+    if (key === undefined) return this.publish(domain as Domain, raw, contentType);
+    const { result, replayed } = await this.idempotency.once(`${delivery?.client}\n${domain}\n${key}`, raw, () => this.publish(domain as Domain, raw, contentType));
+    return replayed ? { ...result, replayed } : result;
+  }
+
+  private async publish(domain: Domain, raw: Buffer, contentType: string | undefined): Promise<WebhookOutcome> {
     this.requests += 1;
-    const outcome = await channel.publish(items, String(this.requests));
-    return { status: outcome.rejected > 0 ? 400 : 202, domain: domain as Domain, ...outcome };
+    const requestId = String(this.requests);
+    let items: unknown[];
+    try {
+      items = parseWebhookBody(raw, contentType, this.options.maxDepth ?? 32);
+    } catch (error) {
+      if (error instanceof WebhookBodyError && error.deadLetter) await (await this.channel(domain)).reject(truncatedBody(raw), error, requestId);
+      throw error;
+    }
+    const outcome = await (await this.channel(domain)).publish(items, requestId);
+    const status = outcome.rejected === 0 ? 202 : outcome.accepted > 0 ? 207 : 400;
+    return { status, domain, ...outcome };
   }
 
   /** Items received, published and dead-lettered so far (all domains). */
@@ -116,7 +151,8 @@ export class WebhookIngestor {
   }
 
   private async heartbeats(): Promise<void> {
-    for (const channel of this.channels.values()) await (await channel).heartbeat().catch(() => undefined);
+    // A channel that failed to open (registry down) rejects here too: skipped, never an unhandled rejection.
+    for (const channel of this.channels.values()) await channel.then((open) => open.heartbeat()).catch(() => undefined);
   }
 
   private channel(domain: Domain): Promise<DomainChannel> {
@@ -181,6 +217,13 @@ export class WebhookIngestor {
           return { accepted: events.length, rejected: rejections.length, rejections: rejections.map(({ index, reason }) => ({ index, reason })) };
         });
       },
+      reject: (body, error, requestId) =>
+        this.serially(async () => {
+          this.tally.read += 1;
+          const letter = deadLetterMessage({ source, position: `request ${requestId}`, reason: error.message, reasonClass: error.problem, contract, raw: body });
+          await producer.send({ ...SEND_DEFAULTS, topic: deadLetterTopic.topic, messages: [letter] });
+          this.tally.deadLettered += 1;
+        }),
       heartbeat: () =>
         this.serially(async () => {
           // Computed in the queue: it claims only what every send before it made safe.

@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import type { z } from 'zod';
 import { ConfigValidationError, parseEnv } from '@pipeline/config';
 import { HealthContributors } from './health-contributors';
+import { hardenHttp, listenHttp, type HttpServerSettings } from './http-hardening';
 import { ENV_FILES, SERVICE_CONFIG, type ServiceDefinition } from './service-kit.module';
 
 /** The environment as the service will see it: process env wins over the env files. */
@@ -33,7 +34,8 @@ function stillWaiting(app: INestApplication): string {
 
 /**
  * Boots a service: validated config (a bad one exits 1 listing every problem,
- * before anything starts), JSON logs, /health on HTTP_PORT, and graceful shutdown
+ * before anything starts), JSON logs (credential headers redacted), helmet headers, bodies
+ * as bounded raw bytes, /health and /metrics on HTTP_PORT (or OPS_PORT), and graceful shutdown
  * on SIGTERM/SIGINT (Nest runs the modules' shutdown hooks: consumers leave their
  * group, producers flush). The HTTP port listens first; the transports then wait for
  * their dependencies (/health answers 503 `starting: waiting for …` meanwhile), for at most
@@ -53,12 +55,15 @@ export async function runService<Shape extends z.ZodRawShape>(
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const app = await NestFactory.create(appModule, { bufferLogs: true });
+  // Bodies are parsed by hardenHttp (raw bytes, bounded), not by Nest's JSON parser.
+  const app = await NestFactory.create(appModule, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  const { HTTP_PORT, STARTUP_DEADLINE_MS } = app.get<{ HTTP_PORT: number; STARTUP_DEADLINE_MS?: number }>(SERVICE_CONFIG);
-  await app.listen(HTTP_PORT);
-  app.get(Logger).log(`${definition.name} up; health at http://127.0.0.1:${HTTP_PORT}/health`);
+  const settings = app.get<HttpServerSettings & { STARTUP_DEADLINE_MS?: number }>(SERVICE_CONFIG);
+  const { STARTUP_DEADLINE_MS } = settings;
+  hardenHttp(app, settings);
+  const urls = await listenHttp(app, settings);
+  app.get(Logger).log(`${definition.name} up on ${urls.main}; health at ${urls.ops}/health`);
   // Health answers (503 "starting") while the transports wait for their dependencies.
   const strategies = transports(app);
   if (strategies.length === 0) return app;

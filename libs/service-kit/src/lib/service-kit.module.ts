@@ -7,6 +7,7 @@ import { parseEnv } from '@pipeline/config';
 import { DEPENDENCY_CHECKS, type DependencyCheck } from './dependency-check';
 import { HealthContributors } from './health-contributors';
 import { HealthController } from './health.controller';
+import { REDACTED_LOG_PATHS } from './http-hardening';
 import { MetricsController } from './metrics.controller';
 
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
@@ -43,7 +44,13 @@ export class ServiceKitModule {
         LoggerModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService) => ({
-            pinoHttp: { name: definition.name, level: config.get<string>('LOG_LEVEL') ?? 'info', autoLogging: false },
+            pinoHttp: {
+              name: definition.name,
+              level: config.get<string>('LOG_LEVEL') ?? 'info',
+              autoLogging: false,
+              // Log lines of a request (a 5xx's error among them) carry its headers: never its credentials.
+              redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+            },
           }),
         }),
         TerminusModule.forRoot({ logger: false }),
