@@ -30,7 +30,7 @@ install_go_tool() { # <binary> <module path>@<version>
 install_go_tool kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
 install_go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
 
-schemas="$tools/schemas-$SCHEMAS_PACKAGE_VERSION"
+schemas="$tools/schemas-$SCHEMAS_PACKAGE_VERSION-${KUBERNETES_VERSIONS// /-}"
 if [[ ! -e "$schemas/.complete" ]]; then
   echo "k8s: fetching the Kubernetes JSON schemas (kubernetes-validate $SCHEMAS_PACKAGE_VERSION wheel)"
   rm -rf "$schemas" && mkdir -p "$schemas/wheel"
@@ -60,6 +60,11 @@ partitions=$(TS_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register -r ts
   const { pipelines } = require('@pipeline/pipelines');
   console.log(Object.values(pipelines).reduce((most, pipeline) => Math.max(most, pipeline.use((definition) => definition.input.partitions)), 0));")
 
+kubeconform() { # <kubernetes version> <file>
+  "$tools/bin/kubeconform" -strict -summary -exit-on-error=false -kubernetes-version "$1" \
+    -schema-location "$schemas/{{ .NormalizedKubernetesVersion }}{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" "$2"
+}
+
 status=0
 for overlay in deploy/k8s/overlays/*/; do
   name=$(basename "$overlay")
@@ -72,10 +77,15 @@ for overlay in deploy/k8s/overlays/*/; do
   fi
   for version in $KUBERNETES_VERSIONS; do
     echo "k8s: $name against Kubernetes $version"
-    "$tools/bin/kubeconform" -strict -summary -exit-on-error=false \
-      -kubernetes-version "$version" \
-      -schema-location "$schemas/{{ .NormalizedKubernetesVersion }}{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
-      "$rendered" || status=1
+    kubeconform "$version" "$rendered" || status=1
   done
 done
+
+# The check must be able to fail: a misspelt field in a copy has to be refused.
+canary="$tools/canary.yaml"
+sed 's/readOnlyRootFilesystem:/readOnlyRootFileSystem:/' "$tools/rendered-production.yaml" > "$canary"
+if kubeconform "${KUBERNETES_VERSIONS%% *}" "$canary" > /dev/null; then
+  echo "k8s: a misspelt field passed validation: the schemas are not strict" >&2
+  status=1
+fi
 exit "$status"
