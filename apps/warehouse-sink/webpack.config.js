@@ -1,3 +1,4 @@
 const nestApp = require('../../deploy/webpack/nest-app');
 
-module.exports = nestApp(__dirname, 'warehouse-sink');
+// migrate.js: `npm run warehouse:migrate` in the image, for the Kubernetes migration Job.
+module.exports = nestApp(__dirname, 'warehouse-sink', { migrate: 'libs/warehouse/src/migrate-cli.ts' });

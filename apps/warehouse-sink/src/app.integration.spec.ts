@@ -1,6 +1,7 @@
 /**
  * The service's wiring against the real stack: bootstrap migrates the warehouse (a schema of its own
- * here) and joins the consumer group; /metrics shows the sink's counters; shutdown leaves the group.
+ * here) and joins the consumer group; /metrics shows the sink's counters; /health/live answers from the
+ * start, /health/ready once the sink runs; shutdown leaves the group.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +45,9 @@ describe('warehouse-sink service (real stack)', () => {
     const { AppModule } = await import('./app.module');
     const app = (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication({ logger: false });
     await app.listen(0, '127.0.0.1');
+    // Before its transport starts the sink is live (the process answers) but not ready.
+    expect((await fetch(`${await app.getUrl()}/health/live`)).status).toBe(200);
+    expect((await fetch(`${await app.getUrl()}/health/ready`)).status).toBe(503);
     // As main.ts does: the sink's stream server is the app's transport.
     const { WarehouseSinkLifecycle } = await import('./warehouse-sink.lifecycle');
     app.connectMicroservice({ strategy: app.get(WarehouseSinkLifecycle).sink.server });
@@ -60,6 +64,10 @@ describe('warehouse-sink service (real stack)', () => {
       const health = await fetch(`${await app.getUrl()}/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok', info: { sink: { status: 'up' } } });
+      const ready = await fetch(`${await app.getUrl()}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ok', info: { kafka: { status: 'up' }, postgres: { status: 'up' }, sink: { status: 'up' } } });
+      expect((await fetch(`${await app.getUrl()}/health/live`)).status).toBe(200);
     } finally {
       await app.close();
     }

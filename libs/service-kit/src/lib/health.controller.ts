@@ -6,8 +6,12 @@ import { HealthContributors, type HealthContributor } from './health-contributor
 const CHECK_TIMEOUT_MS = 3000;
 
 /**
- * GET /health: 200 when every real dependency answers and every stream server's partitions
- * keep moving, 503 naming the failing dependency or the stalled partition otherwise.
+ * Liveness and readiness, told apart so an orchestrator restarts only what is stuck:
+ * - GET /health/live: 200 whenever the process answers at all (its event loop turns); checks no
+ *   dependency, so a broker outage never gets healthy pods restarted.
+ * - GET /health/ready: 200 when every real dependency answers, every stream server has started
+ *   and its partitions keep moving; 503 naming the failing dependency or the stalled partition.
+ * - GET /health: the same as /health/ready, kept for the tools and tests that call it.
  */
 @Controller('health')
 export class HealthController implements OnApplicationShutdown {
@@ -17,6 +21,17 @@ export class HealthController implements OnApplicationShutdown {
     @Inject(DEPENDENCY_CHECKS) private readonly dependencies: DependencyCheck[],
     private readonly contributors: HealthContributors,
   ) {}
+
+  @Get('live')
+  live(): { status: 'ok'; uptimeSeconds: number } {
+    return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.check();
+  }
 
   @Get()
   @HealthCheck()
