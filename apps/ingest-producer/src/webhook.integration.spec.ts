@@ -50,7 +50,14 @@ describe('ingest-producer webhook (real broker and registry)', () => {
     expect((await post('/ingest/weather', reading)).status).toBe(404);
 
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toContain('ingest_produced_total{job="webhook"} 3');
-    expect(metrics).toContain('ingest_dead_lettered_total{job="webhook"} 1');
+    const sample = (name: string, ...labels: string[]) => metrics.split('\n').find((line) => line.startsWith(`${name}{`) && labels.every((label) => line.includes(label)));
+    expect(sample('pipeline_ingest_records_read_total', 'source="webhook:iot"')).toMatch(/ 4$/);
+    expect(sample('pipeline_ingest_records_produced_total', 'source="webhook:iot"')).toMatch(/ 3$/);
+    expect(sample('pipeline_ingest_dead_letters_total', 'source="webhook:iot"', 'reason_class="invalid-input"')).toMatch(/ 1$/);
+    expect(sample('pipeline_ingest_send_duration_seconds_count', 'source="webhook:iot"')).toMatch(/ 2$/);
+    expect(sample('http_requests_total', 'route="/ingest/:domain"', 'method="POST"', 'status="202"')).toMatch(/ 1$/);
+    expect(sample('http_requests_total', 'route="/ingest/:domain"', 'method="POST"', 'status="404"')).toMatch(/ 1$/);
+    expect(metrics).toContain('# TYPE pipeline_ingest_records_produced_total counter');
+    expect(metrics).toContain('service="ingest-producer"');
   });
 });

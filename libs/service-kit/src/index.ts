@@ -3,5 +3,5 @@ export * from './lib/health.controller';
 export * from './lib/service-kit.module';
 export * from './lib/run-service';
 export * from './lib/metrics.controller';
-export * from './lib/counter-gauges';
+export * from './lib/http-metrics';
 export * from './lib/health-contributors';

@@ -1,5 +1,6 @@
 import { DOMAINS, type Domain } from '@pipeline/contracts';
 import { SEND_DEFAULTS, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { ingestMetrics, observeIngestSend } from '@pipeline/streaming';
 import { forDomain } from './jobs';
 import { deadLetterMessage } from './publish/dead-letter';
 import type { IngestClient } from './publish/ingest-client';
@@ -150,6 +151,7 @@ export class WebhookIngestor {
           }),
         );
         this.tally.read += items.length;
+        ingestMetrics.read.inc({ source, topic: sink.topic.topic }, items.length);
         return this.serially(async () => {
           const events: Array<{ key: string; value: Buffer; partition: number }> = [];
           const maxima = new PartitionMaxima();
@@ -174,7 +176,9 @@ export class WebhookIngestor {
             { topic: sink.topic.topic, messages: events },
             { topic: deadLetterTopic.topic, messages: deadLetters },
           ].filter((entry) => entry.messages.length > 0);
+          const sentAt = performance.now();
           await producer.sendBatch({ ...SEND_DEFAULTS, topicMessages });
+          observeIngestSend(source, sink.topic.topic, { events: events.length, deadLetters }, (performance.now() - sentAt) / 1000);
           progress.acknowledge(maxima);
           this.tally.produced += events.length;
           this.tally.deadLettered += deadLetters.length;
