@@ -51,6 +51,23 @@ describe('alert rules', () => {
   });
 });
 
+describe('Grafana provisioning', () => {
+  it('dashboards use only the provisioned datasources: PromQL on Prometheus, SQL on the warehouse', () => {
+    const provisioned = readFileSync(join(repoRoot, 'deploy', 'grafana', 'provisioning', 'datasources', 'datasources.yml'), 'utf8');
+    expect([...provisioned.matchAll(/^\s+uid: (\S+)$/gm)].map((match) => match[1])).toEqual(['prometheus', 'warehouse']);
+    for (const [file, uid, field] of [
+      ['pipeline-health.json', 'prometheus', 'expr'],
+      ['warehouse-kpis.json', 'warehouse', 'rawSql'],
+    ] as const) {
+      const dashboard = JSON.parse(readFileSync(join(dashboardsDir, file), 'utf8')) as { panels: Array<{ title: string; datasource: { uid: string }; targets: Array<DashboardTarget & { datasource: { uid: string } }> }> };
+      for (const panel of dashboard.panels) {
+        expect({ panel: panel.title, uid: panel.datasource.uid }).toEqual({ panel: panel.title, uid });
+        for (const target of panel.targets) expect({ panel: panel.title, uid: target.datasource.uid, query: typeof target[field] }).toEqual({ panel: panel.title, uid, query: 'string' });
+      }
+    }
+  });
+});
+
 const BASE = Date.UTC(2024, 4, 6, 8, 0, 0);
 const MINUTE = 60_000;
 const CATEGORIES = ['books', 'garden', 'toys', 'music'];
