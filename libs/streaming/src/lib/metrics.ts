@@ -47,7 +47,7 @@ function progressGauge(name: string, help: string, value: (board: ProgressBoard,
 
 /** The runtime's metrics, shared by every stream server of the process (labelled by consumer group). */
 export const streamMetrics = {
-  records: counter('pipeline_stream_records_total', 'Records consumed and committed', ['group', 'topic']),
+  records: counter('pipeline_stream_records_total', 'Records consumed and committed', ['group', 'topic', 'partition']),
   batches: counter('pipeline_stream_batches_total', 'Batches (transactions or commits) completed', ['group']),
   retries: counter('pipeline_stream_retries_total', 'Batch attempts that failed and were retried, by reason class', ['group', 'reason_class']),
   deadLetters: counter('pipeline_stream_dead_letters_total', 'Records sent to the dead-letter topic, by reason class', ['group', 'reason_class']),
