@@ -2,8 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { deadLetterTopic } from '@pipeline/contracts';
 import { formatProgress, IngestClient, ProgressReporter, runRetrying, WebhookIngestor, type ProgressSnapshot, type WebhookDelivery, type WebhookOutcome } from '@pipeline/ingest';
 import { createReliableProducer, kafkaClusterFrom, schemaRegistryFrom, type Producer } from '@pipeline/kafka';
-import { exposeCounters, SERVICE_CONFIG } from '@pipeline/service-kit';
-import { register } from 'prom-client';
+import { SERVICE_CONFIG } from '@pipeline/service-kit';
 import { jobBoard } from './job-board';
 import { planJobs, runJob } from './job-plan';
 import type { IngestProducerConfig } from './service';
@@ -51,10 +50,6 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
       this.running.push(done);
     }
     if (plan.jobs.length === 0) this.logger.log('no ingest jobs selected (INGEST_CSV_FILE, INGEST_POLL_CONFIG, INGEST_GENERATORS); the webhook takes POST /ingest/:domain');
-    // Gauges read at scrape time; registered once per process.
-    if (!register.getSingleMetric('ingest_read_total')) {
-      exposeCounters('ingest', 'job', () => [...jobBoard.counters(), { label: 'webhook', counters: { ...this.webhook.counts() } }]);
-    }
   }
 
   /** Parses, validates and publishes a webhook body (the producer connects on first use). */

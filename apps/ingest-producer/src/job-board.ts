@@ -13,7 +13,7 @@ function countsOf(snapshot: ProgressSnapshot): IngestCounts {
 }
 
 /**
- * The state of the service's ingest jobs: counts for /metrics, and /health red while a job
+ * The state of the service's ingest jobs: /health red while a job
  * waits for a dependency ("starting: waiting for kafka: …") or has failed for good (the
  * service stays up so the webhook keeps answering).
  */
@@ -38,10 +38,6 @@ export class JobBoard {
     const job = this.jobs.get(name);
     const started = job !== undefined && (job.state === 'waiting' ? job.started : job.counts.read > 0);
     this.jobs.set(name, { state: 'waiting', counts: job?.counts ?? ZERO, waitingFor, started });
-  }
-
-  counters(): Array<{ label: string; counters: Record<string, number> }> {
-    return [...this.jobs].map(([label, job]) => ({ label, counters: { ...job.counts } }));
   }
 
   healthCheck(): DependencyCheck {

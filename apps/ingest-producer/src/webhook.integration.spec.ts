@@ -52,6 +52,12 @@ describe('ingest-producer webhook (real broker and registry)', () => {
   const send = (path: string, body: string, headers: Record<string, string>) => fetch(`${base}${path}`, { method: 'POST', headers, body });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) => send(path, JSON.stringify(body), { ...json, 'x-api-key': API_KEY, ...headers });
   const metrics = async () => (await fetch(`${ops}/metrics`)).text();
+  /** Sum of a metric's samples whose labels include all of `labels`. */
+  const total = (text: string, name: string, ...labels: string[]) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(`${name}{`) && labels.every((label) => line.includes(label)))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
   const reading = {
     sensorId: 'sensor-1',
     timestamp: 1_709_280_000_000,
@@ -83,8 +89,12 @@ describe('ingest-producer webhook (real broker and registry)', () => {
     expect((await fetch(`${base}/health`)).status).toBe(404);
     expect([200, 503]).toContain((await fetch(`${ops}/health`)).status);
     expect((await fetch(`${ops}/ingest/iot`, { method: 'POST' })).status).toBe(404);
-    expect(text).toContain('ingest_produced_total{job="webhook"} 3');
-    expect(text).toContain('ingest_dead_lettered_total{job="webhook"} 2');
+    expect(total(text, 'pipeline_ingest_records_read_total', 'source="webhook:iot"')).toBe(5);
+    expect(total(text, 'pipeline_ingest_records_produced_total', 'source="webhook:iot"')).toBe(3);
+    expect(total(text, 'pipeline_ingest_dead_letters_total', 'source="webhook:iot"')).toBe(2);
+    expect(total(text, 'http_requests_total', 'route="/ingest/:domain"', 'method="POST"', 'status="207"')).toBe(1);
+    expect(text).toContain('# TYPE pipeline_ingest_records_produced_total counter');
+    expect(text).toContain('service="ingest-producer"');
   });
 
   it('refuses 401 without credentials, with a wrong key or bearer, a bad signature or one outside the replay window; accepts a valid signature', async () => {
@@ -152,14 +162,14 @@ describe('ingest-producer webhook (real broker and registry)', () => {
 
   it('refuses a 5,000-level nested body with 400, counts it and dead-letters its start', async () => {
     const before = await metrics();
-    const deadLetteredBefore = Number(/ingest_dead_lettered_total\{job="webhook"\} (\d+)/.exec(before)?.[1] ?? '0');
+    const deadLetteredBefore = total(before, 'pipeline_ingest_dead_letters_total', 'source="webhook:iot"');
     const deep = `{"sensorId":"deep-${randomUUID()}","x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     const response = await send('/ingest/iot', deep, { ...json, 'x-api-key': API_KEY });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'too-deep', message: expect.stringContaining('deeper than 32') });
 
     const after = await metrics();
-    expect(after).toContain(`ingest_dead_lettered_total{job="webhook"} ${deadLetteredBefore + 1}`);
+    expect(total(after, 'pipeline_ingest_dead_letters_total', 'source="webhook:iot"')).toBe(deadLetteredBefore + 1);
     expect(after).toMatch(/webhook_requests_rejected_total\{reason="too-deep"\} 1/);
     const letters = await recordsOf(deadLetterTopic.topic);
     const letter = letters.find((record) => record.headers[HEADERS.reasonClass] === 'too-deep');

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { createPipelineServer, type RunnerCounters } from '@pipeline/aggregator';
 import { createKafkaClient, createSchemaRegistry, kafkaClusterFrom, schemaRegistryFrom } from '@pipeline/kafka';
 import { pipelines } from '@pipeline/pipelines';
-import { exposeCounters, HealthContributors, kafkaLogSink, SERVICE_CONFIG } from '@pipeline/service-kit';
+import { HealthContributors, kafkaLogSink, SERVICE_CONFIG } from '@pipeline/service-kit';
 import type { KafkaStreamServer } from '@pipeline/streaming';
 import type { AggregatorConfig } from './service';
 
@@ -41,7 +41,6 @@ export class AggregatorService implements OnApplicationShutdown {
         return { name: definition.name, counters: handler.counters, server };
       }),
     );
-    exposeCounters('aggregator', 'pipeline', () => this.pipelines.map((pipeline) => ({ label: pipeline.name, counters: { ...pipeline.counters } })));
   }
 
   onApplicationShutdown(): void {

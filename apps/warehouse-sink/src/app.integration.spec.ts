@@ -58,8 +58,9 @@ describe('warehouse-sink service (real stack)', () => {
       expect(await groupState()).toEqual({ state: 'Stable', members: 1 });
 
       const metrics = await (await fetch(`${await app.getUrl()}/metrics`)).text();
-      expect(metrics).toContain(`warehouse_sink_batches_total{group="${groupId}"}`);
-      for (const table of warehouseTables) expect(metrics).toContain(`warehouse_sink_rows_upserted_total{table="${table.name}"}`);
+      expect(metrics).toContain('# TYPE pipeline_sink_rows_upserted_total counter');
+      expect(metrics).toContain('# TYPE pipeline_sink_upsert_duration_seconds histogram');
+      for (const table of warehouseTables) expect(metrics).toMatch(new RegExp(`^pipeline_sink_rows_upserted_total\\{[^}]*table="${table.name}"`, 'm'));
       expect(metrics).toContain(`pipeline_stream_consumer_lag{group="${groupId}"`);
       const health = await fetch(`${await app.getUrl()}/health`);
       expect(health.status).toBe(200);

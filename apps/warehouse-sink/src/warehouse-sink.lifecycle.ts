@@ -1,18 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { exposeCounters, HealthContributors, kafkaLogSink, SERVICE_CONFIG } from '@pipeline/service-kit';
-import { warehouseSinkService, type SinkCounters, type WarehouseSinkService } from '@pipeline/warehouse';
+import { HealthContributors, kafkaLogSink, SERVICE_CONFIG } from '@pipeline/service-kit';
+import { warehouseSinkService, type WarehouseSinkService } from '@pipeline/warehouse';
 import { sinkSettingsFrom, type WarehouseSinkConfig } from './service';
 
 const TOTALS_LOG_INTERVAL_MS = 60_000;
-
-/** On /metrics: warehouse_sink_{batches,records,dead_lettered,empty_records}_total{group} and warehouse_sink_rows_upserted_total{table}. */
-function exposeMetrics(counters: () => SinkCounters, groupId: string): void {
-  exposeCounters('warehouse_sink', 'group', () => {
-    const { batches, records, deadLettered, emptyRecords } = counters();
-    return [{ label: groupId, counters: { batches, records, deadLettered, emptyRecords } }];
-  });
-  exposeCounters('warehouse_sink', 'table', () => Object.entries(counters().rowsUpserted).map(([table, rowsUpserted]) => ({ label: table, counters: { rowsUpserted } })));
-}
 
 /**
  * The sink's stream server (main.ts connects it as a Nest transport): it migrates the
@@ -41,7 +32,6 @@ export class WarehouseSinkLifecycle implements OnApplicationShutdown {
     });
     health.add({ name: 'sink', health: () => this.sink.server.health() });
     const counters = () => this.sink.handler.counters;
-    exposeMetrics(counters, settings.groupId);
     // Progress at the default log level: the totals once a minute, when something landed.
     let loggedBatches = 0;
     this.totalsTimer = setInterval(() => {

@@ -3,6 +3,6 @@ export * from './lib/health.controller';
 export * from './lib/service-kit.module';
 export * from './lib/run-service';
 export * from './lib/metrics.controller';
-export * from './lib/counter-gauges';
+export * from './lib/http-metrics';
 export * from './lib/health-contributors';
 export * from './lib/http-hardening';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fetchHealth, SERVICES, stackSettings, startService, stopService, waitHealthy, type HealthReport, type RunningService, type ServiceName, type StackEndpoints } from '@pipeline/stack';
 import { requiredEnv } from './run-environment';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -59,6 +59,11 @@ export class PipelineServices {
   /** Starts a service without waiting for it to be healthy (it may be waiting for a dependency); resolves once it is spawned. */
   async startWaiting(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     await this.launch(instanceKey(name), name, extraEnv, false);
+  }
+
+  /** The HTTP port of a running service (its /health, /metrics, webhook). */
+  port(name: ServiceName, replica?: string): number {
+    return this.instance(name, replica).httpPort;
   }
 
   /** The service's /health now: `ok`, `error` (503, with each failing dependency or part and its message) or `unreachable`. */

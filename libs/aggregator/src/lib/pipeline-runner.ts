@@ -1,7 +1,7 @@
 import { deadLetterTopic, heartbeatEventTime, HEADERS, lateEventsTopic, topicNamespace } from '@pipeline/contracts';
 import { createAvroCodec, readPartitionsToEnd, type AvroCodec, type Kafka, type Message, type SchemaRegistry } from '@pipeline/kafka';
 import type { OutputRecord, PipelineDefinition, StageOutput, WindowStageEngine } from '@pipeline/pipelines';
-import { classifyFailure, KafkaStreamServer, streamMetrics, type HandlerResult, type RejectedRecord, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition, type BatchLimits } from '@pipeline/streaming';
+import { aggregatorMetrics, classifyFailure, exposeWatermarks, KafkaStreamServer, streamMetrics, type HandlerResult, type RejectedRecord, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition, type BatchLimits } from '@pipeline/streaming';
 import type { LateRecord } from '@pipeline/windowing';
 import { changelogTopic, clockKey, keyStateKey, PartitionStateImage } from './state-changelog';
 
@@ -42,6 +42,7 @@ export class PipelineHandler<TEvent> implements StreamHandler {
   private readonly restored = new Set<number>();
   private readonly codecs = new Map<string, AvroCodec<unknown>>();
   private inputCodec: AvroCodec<TEvent> | undefined;
+  private withdrawWatermarks: (() => void) | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -51,6 +52,10 @@ export class PipelineHandler<TEvent> implements StreamHandler {
   ) {
     this.engines = new Map(pipeline.windows.map((stage) => [stage.name, stage.createEngine()]));
     this.changelog = changelogTopic(`${options.groupId}.${pipeline.name}`, pipeline.input.partitions);
+  }
+
+  async close(): Promise<void> {
+    this.withdrawWatermarks?.();
   }
 
   /** Namespaced like the topics, so runs in different namespaces never share a group. */
@@ -64,6 +69,10 @@ export class PipelineHandler<TEvent> implements StreamHandler {
 
   /** Registers the input and output schemas (one codec per output topic; stages may share one). */
   async prepare(): Promise<void> {
+    // Read at scrape time, for the partitions this replica holds (the engines' logic is untouched).
+    this.withdrawWatermarks = exposeWatermarks(this.pipeline.name, () =>
+      [...this.engines].flatMap(([stage, engine]) => [...this.restored].map((partition) => ({ stage, partition, watermarkMs: engine.watermark(partition) }))),
+    );
     this.inputCodec = await createAvroCodec(this.registry, this.pipeline.input.binding);
     for (const output of this.outputTopics) {
       if (!this.codecs.has(output.topic)) this.codecs.set(output.topic, await createAvroCodec(this.registry, output.binding));
@@ -85,26 +94,36 @@ export class PipelineHandler<TEvent> implements StreamHandler {
     const produced: OutputRecord[] = [];
     const late: LateRecord<TEvent>[] = [];
     const recordOf = new Map<TEvent, StreamRecord>();
-    const collect = (output: StageOutput<TEvent>) => {
+    // Outputs per stage, and when each window stage closed windows (for close-to-commit latency).
+    const outputsByStage = new Map<string, number>();
+    const closes: Array<{ stage: string; at: number; windows: number }> = [];
+    const collect = (stage: string, output: StageOutput<TEvent>) => {
       for (const record of output.records) produced.push(record);
       for (const lateRecord of output.late) late.push(lateRecord);
+      if (output.records.length === 0) return;
+      outputsByStage.set(stage, (outputsByStage.get(stage) ?? 0) + output.records.length);
+      closes.push({ stage, at: performance.now(), windows: output.records.length });
     };
     let pending: TEvent[] = [];
     const flush = () => {
       if (pending.length === 0) return;
-      for (const engine of this.engines.values()) collect(engine.process(partition.partition, pending));
+      for (const [stage, engine] of this.engines) collect(stage, engine.process(partition.partition, pending));
       pending = [];
     };
     let heartbeats = 0;
     for (const input of inputs) {
       if (input.kind === 'heartbeat') {
         flush();
-        for (const engine of this.engines.values()) collect(engine.advance(partition.partition, input.eventTime));
+        for (const [stage, engine] of this.engines) collect(stage, engine.advance(partition.partition, input.eventTime));
         heartbeats += 1;
         continue;
       }
       recordOf.set(input.event, input.record);
-      for (const stage of this.pipeline.events) for (const record of stage.apply(input.event)) produced.push(record);
+      for (const stage of this.pipeline.events) {
+        const records = stage.apply(input.event);
+        for (const record of records) produced.push(record);
+        if (records.length > 0) outputsByStage.set(stage.name, (outputsByStage.get(stage.name) ?? 0) + records.length);
+      }
       pending.push(input.event);
     }
     flush();
@@ -131,6 +150,18 @@ export class PipelineHandler<TEvent> implements StreamHandler {
       this.counters.lateEvents += lateEvents.length;
       this.counters.deadLettered += rejected.length;
       this.counters.transactions += 1;
+      const pipeline = this.pipeline.name;
+      aggregatorMetrics.events.inc({ pipeline }, inputs.length - heartbeats);
+      aggregatorMetrics.heartbeats.inc({ pipeline }, heartbeats);
+      aggregatorMetrics.lateEvents.inc({ pipeline }, lateEvents.length);
+      for (const [stage, count] of outputsByStage) aggregatorMetrics.outputs.inc({ pipeline, stage }, count);
+      const committedAt = performance.now();
+      for (const close of closes) {
+        // One observation per window (a batch may close 100k at once): the labelled child skips label hashing.
+        const latency = aggregatorMetrics.closeToCommitSeconds.labels({ pipeline, stage: close.stage });
+        const seconds = (committedAt - close.at) / 1000;
+        for (let i = 0; i < close.windows; i += 1) latency.observe(seconds);
+      }
     };
     return { outputs: outgoing, rejected, onCommitted };
   }
@@ -210,6 +241,7 @@ export class PipelineHandler<TEvent> implements StreamHandler {
     const ms = Math.round(performance.now() - startedAt);
     this.counters.restoredKeys += keys;
     this.counters.restoreMs += ms;
+    aggregatorMetrics.restoredKeys.inc({ pipeline: this.pipeline.name }, keys);
     streamMetrics.restoreSeconds.observe({ group: this.consumerGroupId }, ms / 1000);
     this.options.logger.log(`${this.pipeline.name}: restored partitions ${partitions.join(', ')}`, { keys, ms });
   }

@@ -1,5 +1,6 @@
 import { DOMAINS, type Domain } from '@pipeline/contracts';
 import { SEND_DEFAULTS, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { ingestMetrics, observeIngestSend } from '@pipeline/streaming';
 import { IdempotencyStore } from './idempotency';
 import { forDomain } from './jobs';
 import { deadLetterMessage } from './publish/dead-letter';
@@ -186,6 +187,7 @@ export class WebhookIngestor {
           }),
         );
         this.tally.read += items.length;
+        ingestMetrics.read.inc({ source, topic: sink.topic.topic }, items.length);
         return this.serially(async () => {
           const events: Array<{ key: string; value: Buffer; partition: number }> = [];
           const maxima = new PartitionMaxima();
@@ -210,7 +212,9 @@ export class WebhookIngestor {
             { topic: sink.topic.topic, messages: events },
             { topic: deadLetterTopic.topic, messages: deadLetters },
           ].filter((entry) => entry.messages.length > 0);
+          const sentAt = performance.now();
           await producer.sendBatch({ ...SEND_DEFAULTS, topicMessages });
+          observeIngestSend(source, sink.topic.topic, { events: events.length, deadLetters }, (performance.now() - sentAt) / 1000);
           progress.acknowledge(maxima);
           this.tally.produced += events.length;
           this.tally.deadLettered += deadLetters.length;
@@ -220,8 +224,11 @@ export class WebhookIngestor {
       reject: (body, error, requestId) =>
         this.serially(async () => {
           this.tally.read += 1;
+          ingestMetrics.read.inc({ source, topic: sink.topic.topic });
           const letter = deadLetterMessage({ source, position: `request ${requestId}`, reason: error.message, reasonClass: error.problem, contract, raw: body });
+          const sentAt = performance.now();
           await producer.send({ ...SEND_DEFAULTS, topic: deadLetterTopic.topic, messages: [letter] });
+          observeIngestSend(source, sink.topic.topic, { events: 0, deadLetters: [letter] }, (performance.now() - sentAt) / 1000);
           this.tally.deadLettered += 1;
         }),
       heartbeat: () =>

@@ -1,13 +1,15 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { register } from 'prom-client';
 import type { z } from 'zod';
 import { parseEnv } from '@pipeline/config';
 import { DEPENDENCY_CHECKS, type DependencyCheck } from './dependency-check';
 import { HealthContributors } from './health-contributors';
 import { HealthController } from './health.controller';
 import { REDACTED_LOG_PATHS } from './http-hardening';
+import { HttpMetricsMiddleware } from './http-metrics';
 import { MetricsController } from './metrics.controller';
 
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
@@ -27,11 +29,14 @@ export type ServiceConfig<Shape extends z.ZodRawShape> = z.infer<z.ZodObject<Sha
 
 /**
  * Everything the three services share: validated env (process env first, then
- * .env and the local stack's .stack/stack.env), structured logs, /health and /metrics.
+ * .env and the local stack's .stack/stack.env), structured logs, /health, /metrics (every
+ * metric labelled with the service's name) and HTTP request metrics.
  */
 @Module({})
-export class ServiceKitModule {
+export class ServiceKitModule implements NestModule {
   static forService<Shape extends z.ZodRawShape>(definition: ServiceDefinition<Shape>): DynamicModule {
+    // One registry per process: every series says which service it comes from.
+    register.setDefaultLabels({ service: definition.name });
     return {
       module: ServiceKitModule,
       global: true,
@@ -72,5 +77,9 @@ export class ServiceKitModule {
       ],
       exports: [SERVICE_CONFIG, DEPENDENCY_CHECKS, HealthContributors],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
   }
 }

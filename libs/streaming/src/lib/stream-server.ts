@@ -521,7 +521,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       await this.consumer?.commitOffsets([{ topic: partition.topic, partition: partition.partition, offset: nextOffset }]);
     }
     this.board.committed(partition.topic, partition.partition, Number(nextOffset));
-    streamMetrics.records.inc({ group: this.options.groupId, topic: partition.topic }, records.length);
+    streamMetrics.records.inc({ group: this.options.groupId, topic: partition.topic, partition: String(partition.partition) }, records.length);
     streamMetrics.batches.inc({ group: this.options.groupId });
     for (const { failure } of result.rejected ?? []) streamMetrics.deadLetters.inc({ group: this.options.groupId, reason_class: failure.reasonClass });
     result.onCommitted?.();

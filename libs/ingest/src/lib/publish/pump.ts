@@ -1,6 +1,6 @@
 import { HEADERS, type HeartbeatMessage } from '@pipeline/contracts';
 import type { Message } from '@pipeline/kafka';
-import { classifyFailure } from '@pipeline/streaming';
+import { classifyFailure, ingestMetrics, observeIngestSend } from '@pipeline/streaming';
 import { createPaceSchedule, type Pace } from '../pacing';
 import type { EventTopic, EventValue, SourceItem } from '../source';
 import { systemClock, type Clock } from './clock';
@@ -251,12 +251,15 @@ class Pump<T extends EventValue> {
       { topic: this.sink.topic.topic, messages: batch.events },
       { topic: this.options.deadLetterTopic, messages: batch.deadLetters },
     ].filter((entry) => entry.messages.length > 0);
+    ingestMetrics.read.inc({ source: this.options.source, topic: this.sink.topic.topic }, batch.size);
+    const sentAt = performance.now();
     try {
       await this.options.writer.write(topicMessages, { read: batch.readThrough, position: batch.lastPosition });
     } catch (error) {
       const positions = batch.firstPosition === batch.lastPosition ? batch.firstPosition : `${batch.firstPosition}..${batch.lastPosition}`;
       throw new PublishError(this.options.source, topicMessages.map((entry) => entry.topic), `${batch.size} records (${positions})`, error);
     }
+    observeIngestSend(this.options.source, this.sink.topic.topic, { events: batch.events.length, deadLetters: batch.deadLetters }, (performance.now() - sentAt) / 1000);
     this.counts.produced += batch.events.length;
     this.counts.deadLettered += batch.deadLetters.length;
     this.progress.acknowledge(batch.partitionMaxima);

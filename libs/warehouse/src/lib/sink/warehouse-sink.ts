@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { avroBindingOf, deadLetterTopic, sinkRoutes } from '@pipeline/contracts';
 import { createAvroCodec, type AvroCodec, type Kafka, type SchemaRegistry, type TopicSpec } from '@pipeline/kafka';
-import { classifyFailure, KafkaStreamServer, type HandlerResult, type RejectedRecord, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition } from '@pipeline/streaming';
+import { classifyFailure, exposeSinkTables, KafkaStreamServer, observeSinkBatch, type HandlerResult, type RejectedRecord, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition } from '@pipeline/streaming';
 import type { LandingRoute, LandingRow, LandingTable } from '../landing-route';
 import { landBatch } from './land-batch';
 import { addBatch, emptyCounters, type CommittedBatch, type SinkCounters } from './sink-records';
@@ -85,6 +85,7 @@ export class WarehouseSinkHandler implements StreamHandler {
   constructor(private readonly options: WarehouseSinkOptions) {
     this.routes = options.routes ?? sinkRoutes;
     this.counters = emptyCounters(this.routes.map((route) => route.table.name));
+    exposeSinkTables(this.routes.map((route) => route.table.name));
   }
 
   get topics(): string[] {
@@ -113,7 +114,9 @@ export class WarehouseSinkHandler implements StreamHandler {
     const outcomes: RecordOutcome[] = [];
     for (const record of records) outcomes.push(await decodeRecord(route, record));
     const decoded = outcomes.filter((outcome): outcome is DecodedRecord => outcome.kind === 'row');
+    const upsertStartedAt = performance.now();
     const refused = await landBatch(this.options.dataSource, route.table, decoded);
+    const upsertSeconds = (performance.now() - upsertStartedAt) / 1000;
     const contract = route.table.contract.name;
     const rejected = [...outcomes.flatMap((outcome) => (outcome.kind === 'rejected' ? [outcome.rejected] : [])), ...refused].map((rejection) => ({ ...rejection, contract }));
 
@@ -132,6 +135,7 @@ export class WarehouseSinkHandler implements StreamHandler {
       rejected,
       onCommitted: () => {
         addBatch(this.counters, committed);
+        observeSinkBatch(route.table.name, { rowsUpserted: decoded.length - refused.length, emptyRecords: committed.emptyRecords }, upsertSeconds);
         for (const { record, failure } of rejected) this.options.listener?.recordDeadLettered?.({ topic: record.topic, partition: record.partition, offset: record.offset, reason: failure.reason });
         this.options.listener?.batchCommitted?.(committed);
       },
