@@ -1,4 +1,4 @@
-import { sinkRoutes, type TableColumn } from '@pipeline/contracts';
+import { sinkRoutes, withBoundDoc, type TableColumn } from '@pipeline/contracts';
 import type { LandingRoute } from '../lib/landing-route';
 import { BI_READER_LOGIN, DEFAULT_BI_READER_PASSWORD, WAREHOUSE_READER_ROLE } from '../lib/warehouse-settings';
 
@@ -18,7 +18,7 @@ export const COLUMN_MEANINGS: Readonly<Record<string, string>> = {
   avg_pressure: 'mean pressure, hPa',
   min_pressure: 'lowest pressure, hPa',
   max_pressure: 'highest pressure, hPa',
-  min_battery_level: 'lowest battery level, fraction of full charge 0..1',
+  min_battery_level: 'lowest battery level, fraction of full charge',
   alert_type: 'rule that fired',
   severity: 'how serious',
   message: 'human-readable description of the alert',
@@ -46,7 +46,8 @@ function meaningOf(route: LandingRoute, column: TableColumn): string | undefined
   const meaning = column.doc ?? COLUMN_MEANINGS[column.column];
   const symbols = enumSymbols(route, column);
   if (meaning === undefined) return undefined;
-  return symbols ? `${meaning}; one of ${symbols.map((symbol) => `\`${symbol}\``).join(', ')}` : meaning;
+  const described = symbols ? `${meaning}; one of ${symbols.map((symbol) => `\`${symbol}\``).join(', ')}` : meaning;
+  return withBoundDoc(described, column.bound);
 }
 
 /** Columns with no meaning anywhere (contract doc or COLUMN_MEANINGS), as table.column. */

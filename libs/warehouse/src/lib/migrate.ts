@@ -14,10 +14,12 @@ export interface ExistingColumn {
   table_name: string;
   column_name: string;
   data_type: string;
+  /** varchar(n)'s n; null for other types. */
+  character_maximum_length?: number | null;
 }
 
 /** information_schema spells some types differently from the DDL. */
-const INFORMATION_SCHEMA_TYPES: Readonly<Record<string, string>> = { timestamptz: 'timestamp with time zone' };
+const INFORMATION_SCHEMA_TYPES: Readonly<Record<string, string>> = { timestamptz: 'timestamp with time zone', varchar: 'character varying' };
 
 function informationSchemaType(sqlType: string): string {
   const base = sqlType.replace(/\(.*\)$/, '');
@@ -29,7 +31,8 @@ export function tableDriftProblems(tables: readonly Pick<LandingTable, 'name' | 
   const columnsByTable = new Map<string, Map<string, string>>();
   for (const column of existing) {
     const columns = columnsByTable.get(column.table_name) ?? new Map<string, string>();
-    columns.set(column.column_name, column.data_type);
+    const length = column.character_maximum_length;
+    columns.set(column.column_name, length === null || length === undefined ? column.data_type : `${column.data_type}(${length})`);
     columnsByTable.set(column.table_name, columns);
   }
   const problems: string[] = [];
@@ -41,7 +44,8 @@ export function tableDriftProblems(tables: readonly Pick<LandingTable, 'name' | 
     }
     for (const column of table.columns) {
       const actual = columns.get(column.column);
-      const expected = informationSchemaType(column.sql);
+      const length = /^varchar\((\d+)\)$/.exec(column.sql)?.[1];
+      const expected = informationSchemaType(column.sql) + (length ? `(${length})` : '');
       if (actual === undefined) problems.push(`column ${table.name}.${column.column} is missing`);
       else if (actual !== expected) problems.push(`column ${table.name}.${column.column} is ${actual}, the contract says ${expected}`);
     }
@@ -50,7 +54,7 @@ export function tableDriftProblems(tables: readonly Pick<LandingTable, 'name' | 
 }
 
 export async function findTableDrift(runner: SqlRunner, schema: string, tables: readonly Pick<LandingTable, 'name' | 'columns'>[]): Promise<string[]> {
-  const existing = await queryRows<ExistingColumn>(runner, 'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1', [schema]);
+  const existing = await queryRows<ExistingColumn>(runner, 'SELECT table_name, column_name, data_type, character_maximum_length FROM information_schema.columns WHERE table_schema = $1', [schema]);
   return tableDriftProblems(tables, existing);
 }
 
