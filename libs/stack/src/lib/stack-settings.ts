@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { LOCAL_DEFAULT_PASSWORDS } from '@pipeline/config';
 
 /** Ports and locations of the local stack; every value can be moved by env. */
 export interface StackSettings {
@@ -13,8 +14,12 @@ export interface StackSettings {
   registryPort: number;
   postgresPort: number;
   databaseName: string;
+  /** The login that owns the warehouse database and migrates it (no SUPERUSER, CREATEROLE or CREATEDB): DATABASE_URL's. */
   databaseUser: string;
   databasePassword: string;
+  /** The cluster's superuser: only the stack itself signs in as it, to create databases and roles. */
+  databaseAdminUser: string;
+  databaseAdminPassword: string;
 }
 
 export function findRepoRoot(start: string = __dirname): string {
@@ -49,7 +54,9 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     postgresPort: port(env, 'STACK_POSTGRES_PORT', 5432),
     databaseName: 'pipeline',
     databaseUser: 'pipeline',
-    databasePassword: 'pipeline',
+    databasePassword: LOCAL_DEFAULT_PASSWORDS.databaseOwner,
+    databaseAdminUser: 'stack_admin',
+    databaseAdminPassword: 'stack-admin-local',
   };
 }
 

@@ -23,3 +23,13 @@ export class WarehouseSchemaDriftError extends Error {
     this.name = 'WarehouseSchemaDriftError';
   }
 }
+
+/** The database roles are not what the warehouse needs and this login cannot fix them: an administrator must. */
+export class WarehouseRoleError extends Error {
+  /** Only a change of roles or settings fixes it: waiting does not. */
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'WarehouseRoleError';
+  }
+}
