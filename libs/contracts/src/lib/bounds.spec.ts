@@ -200,6 +200,12 @@ describe('bounded contracts', () => {
       expect(stations).toContain('CHECK ("window_minutes" >= 1 AND "window_minutes" <= 525600)');
     });
 
+    it('never casts a parameter to varchar(n), which would truncate silently', () => {
+      const statement = sensorWindowStatsTable.upsert([sensorWindowStats.parse(valid[1][1])]);
+      expect(statement.text).toContain('::varchar,');
+      expect(statement.text).not.toMatch(/::varchar\(/);
+    });
+
     it('brings an existing table to the bounds idempotently', () => {
       const statements = sensorWindowStatsTable.boundStatements();
       expect(statements).toContain('ALTER TABLE "iot_sensor_window_stats" ALTER COLUMN "sensor_id" TYPE varchar(128)');

@@ -76,6 +76,11 @@ function checkName(table: string, column: string): string {
   return `${table}_${column}`.slice(0, 57) + '_bound';
 }
 
+/** An explicit cast to varchar(n) silently truncates; cast to varchar so the column refuses an overlong value (22001). */
+function castType(sqlType: string): string {
+  return sqlType.startsWith('varchar(') ? 'varchar' : sqlType;
+}
+
 function commentOf(table: string, column: TableColumn): string | undefined {
   const doc = withBoundDoc(column.doc, column.bound);
   return doc === undefined ? undefined : `COMMENT ON COLUMN ${table}.${quote(column.column)} IS '${doc.replace(/'/g, "''")}'`;
@@ -154,7 +159,7 @@ export function defineWarehouseTable<S extends FieldShape>(definition: {
       const tuples = [...byKey.values()].map((row) => {
         const placeholders = columns.map((column) => {
           values.push(toSqlValue(column.sql, row[column.field as keyof S]));
-          return `$${values.length}::${column.sql}`;
+          return `$${values.length}::${castType(column.sql)}`;
         });
         return `(${placeholders.join(', ')})`;
       });
