@@ -160,6 +160,36 @@ describe('database roles (real PostgreSQL)', () => {
     }, 120_000);
   });
 
+  describe('a table from before the bounds', () => {
+    it('gets varchar(n) and its CHECK constraints from the new migration', async () => {
+      const old = { ...settings, schema: `${settings.schema}_old` };
+      await migrateWarehouse(old);
+      const admin = await open(old.databaseUrl, old.schema);
+      try {
+        // Back to the shape the first migration gave it before issue #9, and the bounds migration not applied yet.
+        await admin.query(`ALTER TABLE ${table} ALTER COLUMN sensor_id TYPE text`);
+        await admin.query(`ALTER TABLE ${table} DROP CONSTRAINT iot_sensor_window_stats_avg_pressure_bound`);
+        await admin.query(`DELETE FROM warehouse_migrations WHERE name = 'BoundColumnsAndWriterRole1767225600002'`);
+        await admin.query(`INSERT INTO ${table} (sensor_id, window_start, window_end, window_minutes, reading_count, avg_temperature, min_temperature, max_temperature,
+          avg_humidity, min_humidity, max_humidity, avg_pressure, min_pressure, max_pressure, min_battery_level, temperature_trend)
+          VALUES ('sensor-old', now(), now(), 1, 1, 20, 20, 20, 40, 40, 40, 1013, 1013, 1013, 0.5, 'stable')`);
+
+        expect(await migrateWarehouse(old)).toEqual(['BoundColumnsAndWriterRole1767225600002']);
+        const [column] = await queryRows<{ data_type: string; length: number }>(
+          admin,
+          `SELECT data_type, character_maximum_length AS length FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = 'sensor_id'`,
+          [old.schema, sensorWindowStatsTable.name],
+        );
+        expect(column).toEqual({ data_type: 'character varying', length: 128 });
+        expect(await sqlStateOf(admin.query(`UPDATE ${table} SET avg_pressure = 1e12`))).toBe('23514');
+        expect(await queryRows(admin, `SELECT sensor_id FROM ${table}`)).toEqual([{ sensor_id: 'sensor-old' }]);
+      } finally {
+        await admin.query(`DROP SCHEMA ${quoteIdentifier(old.schema)} CASCADE`);
+        await admin.destroy();
+      }
+    });
+  });
+
   describe('the BI password', () => {
     it('is not reset when WAREHOUSE_BI_READER_PASSWORD is unset (not even to the default of a newly created login)', async () => {
       await migrateWarehouse({ ...settings, biReaderPasswordIfCreated: 'not-the-password-123' });
