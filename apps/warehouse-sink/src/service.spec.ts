@@ -7,7 +7,7 @@ describe('warehouse-sink configuration', () => {
     expect(sinkSettingsFrom(parseEnv(warehouseSink.name, warehouseSink.env, {}))).toEqual({
       databaseUrl: 'postgres://pipeline:pipeline@127.0.0.1:5432/pipeline',
       schema: 'public',
-      biReaderPassword: DEFAULT_BI_READER_PASSWORD,
+      biReaderPasswordIfCreated: DEFAULT_BI_READER_PASSWORD,
       kafka: { brokers: ['127.0.0.1:9092'], security: { protocol: 'PLAINTEXT' } },
       registry: { url: 'http://127.0.0.1:8081/apis/ccompat/v7' },
       groupId: 'warehouse-sink',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { printableSetting } from './redact';
 import { webhookEnv, webhookProblems } from './http-env';
-import { kafkaSecurityEnv, kafkaSecurityProblems, schemaRegistrySecurityEnv, schemaRegistrySecurityProblems } from './security-env';
+import { databaseSecurityProblems, LOCAL_DEFAULT_PASSWORDS, kafkaSecurityEnv, kafkaSecurityProblems, schemaRegistrySecurityEnv, schemaRegistrySecurityProblems } from './security-env';
 
 /** Raised at startup when the environment does not validate; lists every problem at once. */
 export class ConfigValidationError extends Error {
@@ -28,7 +28,7 @@ export const endpointEnv = {
     .describe('Confluent-compatible schema registry base URL'),
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres://user:password@host:port/database URL' })
-    .default('postgres://pipeline:pipeline@127.0.0.1:5432/pipeline')
+    .default(`postgres://pipeline:${LOCAL_DEFAULT_PASSWORDS.databaseOwner}@127.0.0.1:5432/pipeline`)
     .describe('PostgreSQL warehouse connection URL'),
 };
 
@@ -54,6 +54,8 @@ const COMBINATION_CHECKS: Array<{ when: string; problems: (config: Record<string
   { when: 'KAFKA_SECURITY_PROTOCOL' satisfies keyof typeof kafkaSecurityEnv, problems: kafkaSecurityProblems },
   { when: 'SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO' satisfies keyof typeof schemaRegistrySecurityEnv, problems: schemaRegistrySecurityProblems },
   { when: 'WEBHOOK_AUTH' satisfies keyof typeof webhookEnv, problems: webhookProblems },
+  // Needs NODE_ENV in the same schema (warehouseEnv has it): only production refuses default passwords.
+  { when: 'DATABASE_URL' satisfies keyof typeof endpointEnv, problems: databaseSecurityProblems },
 ];
 
 /**

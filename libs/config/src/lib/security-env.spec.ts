@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigValidationError, endpointEnv, kafkaEnv, parseEnv, schemaRegistryEnv } from './env-schema';
 import { redactCredentials } from './redact';
+import { databaseSecurityProblems, LOCAL_DEFAULT_PASSWORDS } from './security-env';
 
 function problemsOf(shape: Parameters<typeof parseEnv>[1], raw: Record<string, unknown>): string {
   try {
@@ -105,5 +106,17 @@ describe('schema registry security settings', () => {
     const message = problemsOf(schemaRegistryEnv, { NODE_ENV: 'production', SCHEMA_REGISTRY_URL: 'http://registry:8081', SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO: 'k:s3cr3t' });
     expect(message).toContain('basic auth over http');
     expect(message).not.toContain('s3cr3t');
+  });
+});
+
+describe('databaseSecurityProblems', () => {
+  it('refuses the local default passwords and a missing one only with NODE_ENV=production', () => {
+    const local = 'postgres://pipeline:pipeline@127.0.0.1:5432/pipeline';
+    expect(databaseSecurityProblems({ DATABASE_URL: local })).toEqual([]);
+    expect(databaseSecurityProblems({ NODE_ENV: 'production', DATABASE_URL: local })).toEqual([expect.stringContaining('DATABASE_URL: uses a default password')]);
+    expect(databaseSecurityProblems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://w:Long-Own-Secret@db/pipeline' })).toEqual([]);
+    expect(databaseSecurityProblems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://w:Long-Own-Secret@db/pipeline', WAREHOUSE_BI_READER_PASSWORD: LOCAL_DEFAULT_PASSWORDS.biReader })).toEqual([
+      expect.stringContaining('WAREHOUSE_BI_READER_PASSWORD: is a default password'),
+    ]);
   });
 });

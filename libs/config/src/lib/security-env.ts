@@ -123,3 +123,38 @@ export function schemaRegistrySecurityProblems(config: RegistrySecurityValues): 
   }
   return problems;
 }
+
+/**
+ * Passwords the local stack and its defaults use. Anyone can read them here, so with
+ * NODE_ENV=production a setting holding one is refused (databaseSecurityProblems).
+ */
+export const LOCAL_DEFAULT_PASSWORDS = {
+  /** The warehouse owner `pipeline` of the local stack (DATABASE_URL's default). */
+  databaseOwner: 'pipeline',
+  /** The BI login `bi_reader` of the local stack. */
+  biReader: 'bi_reader_local',
+} as const;
+
+const KNOWN_PASSWORDS: ReadonlySet<string> = new Set([...Object.values(LOCAL_DEFAULT_PASSWORDS), 'postgres', 'password']);
+
+interface DatabaseSecurityValues {
+  NODE_ENV?: string;
+  DATABASE_URL?: string;
+  WAREHOUSE_BI_READER_PASSWORD?: string;
+}
+
+/** With NODE_ENV=production, a database password everyone knows (the local stack's, or none) is refused. */
+export function databaseSecurityProblems(config: DatabaseSecurityValues): string[] {
+  if (config.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  const url = config.DATABASE_URL === undefined ? undefined : parseUrl(config.DATABASE_URL);
+  if (url) {
+    const password = decodeURIComponent(url.password);
+    if (password === '') problems.push('DATABASE_URL: has no password; give the warehouse login its own password (refused with NODE_ENV=production)');
+    else if (KNOWN_PASSWORDS.has(password)) problems.push('DATABASE_URL: uses a default password of the local stack; give the warehouse login its own password (refused with NODE_ENV=production)');
+  }
+  if (config.WAREHOUSE_BI_READER_PASSWORD !== undefined && KNOWN_PASSWORDS.has(config.WAREHOUSE_BI_READER_PASSWORD)) {
+    problems.push('WAREHOUSE_BI_READER_PASSWORD: is a default password of the local stack; choose another, or leave it unset to keep the current one (refused with NODE_ENV=production)');
+  }
+  return problems;
+}

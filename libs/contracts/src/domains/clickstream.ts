@@ -2,7 +2,7 @@ import { defineContract } from '../lib/contract';
 import { field } from '../lib/fields';
 import { defineTopic } from '../lib/topic';
 import { defineWarehouseTable } from '../lib/warehouse-table';
-import { windowFields, windowRecordKey } from './window-fields';
+import { ID_LENGTH, windowFields, windowRecordKey } from './window-fields';
 
 export const CLICK_EVENT_TYPES = ['page_view', 'add_to_cart', 'remove_from_cart', 'checkout', 'purchase'] as const;
 
@@ -11,13 +11,13 @@ export const clickEvent = defineContract({
   namespace: 'pipeline.clickstream',
   doc: 'One e-commerce clickstream event.',
   fields: {
-    eventId: field.string(),
-    sessionId: field.string(),
-    customerId: field.string(),
+    eventId: field.string({ maxLength: ID_LENGTH }),
+    sessionId: field.string({ maxLength: ID_LENGTH }),
+    customerId: field.string({ maxLength: ID_LENGTH }),
     eventType: field.enumOf('ClickEventType', CLICK_EVENT_TYPES),
-    productId: field.string(),
-    category: field.string(),
-    price: field.double({ min: 0, doc: 'unit price' }),
+    productId: field.string({ maxLength: ID_LENGTH }),
+    category: field.string({ maxLength: ID_LENGTH }),
+    price: field.double({ min: 0, max: 1_000_000, doc: 'unit price' }),
     timestamp: field.timestamp('event time of the click'),
   },
 });
@@ -27,7 +27,7 @@ export const categoryWindowStats = defineContract({
   namespace: 'pipeline.clickstream',
   doc: 'Per-category clickstream statistics over an event-time window.',
   fields: {
-    category: field.string(),
+    category: field.string({ maxLength: ID_LENGTH }),
     ...windowFields,
     eventCount: field.long({ min: 0 }),
     pageViews: field.long({ min: 0 }),
@@ -36,8 +36,8 @@ export const categoryWindowStats = defineContract({
     checkouts: field.long({ min: 0 }),
     purchases: field.long({ min: 0 }),
     distinctSessions: field.long({ min: 0 }),
-    revenue: field.measure(2, { doc: 'sum of price over purchases' }),
-    cartToPurchaseConversion: field.nullable(field.measure(6, { doc: 'purchases / add_to_cart events; null without add_to_cart' })),
+    revenue: field.measure(2, { min: 0, doc: 'sum of price over purchases' }),
+    cartToPurchaseConversion: field.nullable(field.measure(6, { min: 0, doc: 'purchases / add_to_cart events; null without add_to_cart' })),
   },
 });
 

@@ -2,23 +2,30 @@ import { defineContract } from '../lib/contract';
 import { field } from '../lib/fields';
 import { defineTopic } from '../lib/topic';
 import { defineWarehouseTable } from '../lib/warehouse-table';
-import { windowFields, windowRecordKey } from './window-fields';
+import { ID_LENGTH, windowFields, windowRecordKey } from './window-fields';
+
+/** The domain's ranges, shared by readings and their aggregates (an average or minimum stays inside). */
+const TEMPERATURE = { min: -100, max: 200 } as const;
+const HUMIDITY = { min: 0, max: 100 } as const;
+/** hPa: sea level is about 1013; 2000 leaves room for pressurised enclosures, not for 1e308. */
+const PRESSURE = { min: 0, max: 2000 } as const;
+const BATTERY = { min: 0, max: 1 } as const;
 
 export const sensorReading = defineContract({
   name: 'SensorReading',
   namespace: 'pipeline.iot',
   doc: 'One reading of an IoT environment sensor.',
   fields: {
-    sensorId: field.string(),
+    sensorId: field.string({ maxLength: ID_LENGTH }),
     timestamp: field.timestamp('event time of the reading'),
-    temperature: field.double({ min: -100, max: 200, doc: 'degrees Celsius' }),
-    humidity: field.double({ min: 0, max: 100, doc: 'relative humidity, percent' }),
-    pressure: field.double({ min: 0, doc: 'hPa' }),
+    temperature: field.double({ ...TEMPERATURE, doc: 'degrees Celsius' }),
+    humidity: field.double({ ...HUMIDITY, doc: 'relative humidity, percent' }),
+    pressure: field.double({ ...PRESSURE, doc: 'hPa' }),
     location: field.record('GeoLocation', {
       latitude: field.double({ min: -90, max: 90 }),
       longitude: field.double({ min: -180, max: 180 }),
     }),
-    batteryLevel: field.double({ min: 0, max: 1, doc: 'fraction of full charge, 0..1' }),
+    batteryLevel: field.double({ ...BATTERY, doc: 'fraction of full charge' }),
   },
 });
 
@@ -27,19 +34,19 @@ export const sensorWindowStats = defineContract({
   namespace: 'pipeline.iot',
   doc: 'Per-sensor statistics over an event-time window.',
   fields: {
-    sensorId: field.string(),
+    sensorId: field.string({ maxLength: ID_LENGTH }),
     ...windowFields,
     readingCount: field.long({ min: 0 }),
-    avgTemperature: field.measure(6),
-    minTemperature: field.double(),
-    maxTemperature: field.double(),
-    avgHumidity: field.measure(6),
-    minHumidity: field.double(),
-    maxHumidity: field.double(),
-    avgPressure: field.measure(6),
-    minPressure: field.double(),
-    maxPressure: field.double(),
-    minBatteryLevel: field.double(),
+    avgTemperature: field.measure(6, TEMPERATURE),
+    minTemperature: field.double(TEMPERATURE),
+    maxTemperature: field.double(TEMPERATURE),
+    avgHumidity: field.measure(6, HUMIDITY),
+    minHumidity: field.double(HUMIDITY),
+    maxHumidity: field.double(HUMIDITY),
+    avgPressure: field.measure(6, PRESSURE),
+    minPressure: field.double(PRESSURE),
+    maxPressure: field.double(PRESSURE),
+    minBatteryLevel: field.double(BATTERY),
     temperatureTrend: field.enumOf('Trend', ['increasing', 'decreasing', 'stable'], 'first vs last temperature of the window'),
   },
 });
@@ -49,14 +56,16 @@ export const sensorAlert = defineContract({
   namespace: 'pipeline.iot',
   doc: 'A reading that broke an alert rule.',
   fields: {
-    alertId: field.string({ doc: 'sensor, reading time and rule: stable across replays' }),
-    sensorId: field.string(),
+    // sensor id (ID_LENGTH) + '|' + epoch millis + '|' + rule name fit in twice ID_LENGTH.
+    alertId: field.string({ maxLength: 2 * ID_LENGTH, doc: 'sensor, reading time and rule: stable across replays' }),
+    sensorId: field.string({ maxLength: ID_LENGTH }),
     timestamp: field.timestamp('event time of the reading'),
     alertType: field.enumOf('SensorAlertType', ['temperature_out_of_range', 'low_battery', 'high_humidity']),
     severity: field.enumOf('AlertSeverity', ['warning', 'critical']),
-    value: field.double({ doc: 'the offending reading' }),
-    threshold: field.double({ doc: 'the limit it crossed' }),
-    message: field.string(),
+    // Every rule's reading lies within the widest reading range (temperature's).
+    value: field.double({ ...TEMPERATURE, doc: 'the offending reading' }),
+    threshold: field.double({ ...TEMPERATURE, doc: 'the limit it crossed' }),
+    message: field.string({ maxLength: 512 }),
   },
 });
 

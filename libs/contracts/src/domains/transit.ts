@@ -2,16 +2,16 @@ import { defineContract } from '../lib/contract';
 import { field } from '../lib/fields';
 import { defineTopic } from '../lib/topic';
 import { defineWarehouseTable } from '../lib/warehouse-table';
-import { windowFields, windowRecordKey } from './window-fields';
+import { ID_LENGTH, windowFields, windowRecordKey } from './window-fields';
 
 export const turnstileEvent = defineContract({
   name: 'TurnstileEvent',
   namespace: 'pipeline.transit',
   doc: 'Entries and exits counted by one turnstile since its previous report.',
   fields: {
-    station: field.string(),
-    turnstileId: field.string(),
-    deviceId: field.string(),
+    station: field.string({ maxLength: ID_LENGTH }),
+    turnstileId: field.string({ maxLength: ID_LENGTH }),
+    deviceId: field.string({ maxLength: ID_LENGTH }),
     entries: field.int({ min: 0 }),
     exits: field.int({ min: 0 }),
     timestamp: field.timestamp('event time of the report'),
@@ -23,7 +23,7 @@ export const stationWindowStats = defineContract({
   namespace: 'pipeline.transit',
   doc: 'Per-station passenger totals over an event-time window.',
   fields: {
-    station: field.string(),
+    station: field.string({ maxLength: ID_LENGTH }),
     ...windowFields,
     reportCount: field.long({ min: 0 }),
     entries: field.long({ min: 0 }),

@@ -96,7 +96,7 @@ describe('contracts', () => {
   describe('warehouse tables derive from the contract', () => {
     it('creates snake_case typed columns with the natural key as primary key', () => {
       const [create] = sensorWindowStatsTable.createStatements();
-      expect(create).toContain('"sensor_id" text NOT NULL');
+      expect(create).toContain('"sensor_id" varchar(128) NOT NULL');
       expect(create).toContain('"window_start" timestamptz NOT NULL');
       expect(create).toContain('"avg_temperature" numeric(20,6) NOT NULL');
       expect(create).toContain('"reading_count" bigint NOT NULL');
@@ -106,7 +106,8 @@ describe('contracts', () => {
 
     it('keeps nullable measures nullable', () => {
       const [create] = categoryWindowStatsTable.createStatements();
-      expect(create).toMatch(/"cart_to_purchase_conversion" numeric\(20,6\),?\n/);
+      expect(create).toMatch(/"cart_to_purchase_conversion" numeric\(20,6\)( CONSTRAINT "[a-z_]+" CHECK \([^\n]*\))?,?\n/);
+      expect(create).not.toMatch(/"cart_to_purchase_conversion"[^\n]*NOT NULL/);
     });
 
     it('upserts on the natural key and keeps the last of duplicate keys', () => {

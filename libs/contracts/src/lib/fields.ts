@@ -20,6 +20,16 @@ export interface AvroField {
 }
 
 /**
+ * What a field's values are bounded by, declared once in the contract and derived into the
+ * validation, the Avro field's doc and the warehouse column (varchar(n), CHECK), so a value
+ * that passes ingestion always fits its column.
+ */
+export type FieldBounds =
+  | { readonly kind: 'string'; readonly maxLength: number }
+  /** min/max as declared by the domain (absent: only finite); the column type's own range is not repeated. */
+  | { readonly kind: 'number'; readonly min?: number; readonly max?: number };
+
+/**
  * One field of a contract, defined once. Everything else derives from it:
  * the TypeScript type (through `value`), runtime validation of typed input
  * (`value`) and of text input such as CSV cells (`text`), the Avro type, and
@@ -31,7 +41,11 @@ export interface Field<T> {
   readonly avro: AvroType;
   readonly sql: string;
   readonly nullable: boolean;
+  /** What the field means (no bound: see boundDoc). */
   readonly doc?: string;
+  readonly bounds?: FieldBounds;
+  /** The bound in words ("at most 128 characters", "0 to 1"), appended to the doc wherever it is shown. */
+  readonly boundDoc?: string;
 }
 
 export type FieldShape = Record<string, Field<unknown>>;
@@ -44,24 +58,64 @@ interface NumberBounds {
   doc?: string;
 }
 
-function bounded(schema: z.ZodNumber, bounds: NumberBounds): z.ZodNumber {
+/** A bound's part of the doc: "0 to 1", "at least 0", "at most 2000". */
+function rangeDoc(min: number | undefined, max: number | undefined): string | undefined {
+  if (min !== undefined && max !== undefined) return `${min} to ${max}`;
+  if (min !== undefined) return `at least ${min}`;
+  if (max !== undefined) return `at most ${max}`;
+  return undefined;
+}
+
+/** A field's doc with its bound, as the Avro schema, column comments and table docs show it. */
+export function withBoundDoc(doc: string | undefined, bound: string | undefined): string | undefined {
+  const parts = [doc, bound].filter((part): part is string => part !== undefined && part !== '');
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+function boundDocOf(bound: string | undefined): { boundDoc?: string } {
+  return bound === undefined ? {} : { boundDoc: bound };
+}
+
+function bounded(schema: z.ZodNumber, min: number | undefined, max: number | undefined): z.ZodNumber {
   let result = schema;
-  if (bounds.min !== undefined) result = result.min(bounds.min);
-  if (bounds.max !== undefined) result = result.max(bounds.max);
+  if (min !== undefined) result = result.min(min, `must be at least ${min}`);
+  if (max !== undefined) result = result.max(max, `must be at most ${max}`);
   return result;
+}
+
+/** Zod refuses Infinity and NaN as numbers; this says so in words ("1e999" in a CSV parses to Infinity). */
+function finiteNumber(): z.ZodNumber {
+  return z.number({ error: (issue) => (typeof issue.input === 'number' ? 'must be a finite number' : undefined) });
 }
 
 /** Text cells: blank means missing, numbers parse strictly (no "12abc"). */
 const numericText = z.string().trim().min(1, 'is empty').regex(/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/, 'is not a number');
 
-function numberField(avro: 'double' | 'long' | 'int', sql: string, base: z.ZodNumber, bounds: NumberBounds): Field<number> {
-  const value = bounded(base, bounds);
-  return { value, text: numericText.transform(Number).pipe(value), avro, sql, nullable: false, doc: bounds.doc };
+/**
+ * A number field. `declared` bounds are the domain's (validated, documented, CHECKed in the
+ * warehouse); `typeRange` is what the wire or column type holds anyway (validated only).
+ * Every number is finite (finiteNumber).
+ */
+function numberField(avro: 'double' | 'long' | 'int', sql: string, base: z.ZodNumber, declared: NumberBounds, typeRange: { min?: number; max?: number } = {}): Field<number> {
+  const min = declared.min ?? typeRange.min;
+  const max = declared.max ?? typeRange.max;
+  const value = bounded(base, min, max);
+  const bounds: FieldBounds = { kind: 'number', ...(declared.min !== undefined ? { min: declared.min } : {}), ...(declared.max !== undefined ? { max: declared.max } : {}) };
+  return {
+    value,
+    text: numericText.transform(Number).pipe(value),
+    avro,
+    sql,
+    nullable: false,
+    doc: declared.doc,
+    bounds,
+    ...boundDocOf(rangeDoc(declared.min, declared.max)),
+  };
 }
 
 /** Epoch milliseconds; text accepts epoch millis or an ISO-8601 timestamp with a zone. */
 function timestampField(doc?: string): Field<number> {
-  const value = z.number().int().min(0, 'is before 1970').max(253402300799999, 'is after year 9999');
+  const value = finiteNumber().int().min(0, 'is before 1970').max(253402300799999, 'is after year 9999');
   const text = z
     .string()
     .trim()
@@ -78,28 +132,68 @@ function timestampField(doc?: string): Field<number> {
   return { value, text, avro: { type: 'long', logicalType: 'timestamp-millis' }, sql: 'timestamptz', nullable: false, doc };
 }
 
+/** Longest enum symbol, rounded up: an enum column is varchar too, so a new symbol fits without a migration. */
+function enumLength(symbols: readonly string[]): number {
+  let longest = 0;
+  for (const symbol of symbols) longest = Math.max(longest, symbol.length);
+  return Math.max(32, Math.ceil(longest / 16) * 16);
+}
+
 export const field = {
-  string(options: { minLength?: number; doc?: string } = {}): Field<string> {
-    const value = z.string().min(options.minLength ?? 1, 'is empty');
-    return { value, text: z.string().trim().pipe(value), avro: 'string', sql: 'text', nullable: false, doc: options.doc };
+  /**
+   * Text of at most `maxLength` characters (UTF-16 code units, so never more characters than
+   * PostgreSQL counts for varchar(n)). NUL is refused: PostgreSQL text cannot hold it.
+   */
+  string(options: { maxLength: number; minLength?: number; doc?: string }): Field<string> {
+    const { maxLength } = options;
+    if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > 10485760) throw new RangeError(`maxLength must be an integer in 1..10485760, got ${maxLength}`);
+    const value = z
+      .string()
+      .min(options.minLength ?? 1, 'is empty')
+      .max(maxLength, `is longer than ${maxLength} characters`)
+      .refine((text) => !text.includes('\u0000'), 'contains a NUL character');
+    return {
+      value,
+      text: z.string().trim().pipe(value),
+      avro: 'string',
+      sql: `varchar(${maxLength})`,
+      nullable: false,
+      doc: options.doc,
+      bounds: { kind: 'string', maxLength },
+      boundDoc: `at most ${maxLength} characters`,
+    };
   },
+  /** A finite double; declare min/max where the domain has them. */
   double(bounds: NumberBounds = {}): Field<number> {
-    return numberField('double', 'double precision', z.number(), bounds);
+    return numberField('double', 'double precision', finiteNumber(), bounds);
   },
-  /** A measure landed as exact numeric(20, scale): averages, money. Travels as Avro double. */
+  /**
+   * A measure landed as exact numeric(20, scale): averages, money. Travels as Avro double.
+   * Without declared bounds it is held to ±10^(19-scale), which numeric(20, scale) always holds.
+   */
   measure(scale: number, bounds: NumberBounds = {}): Field<number> {
-    return numberField('double', `numeric(20,${scale})`, z.number(), bounds);
+    const limit = 10 ** (19 - scale);
+    return numberField('double', `numeric(20,${scale})`, finiteNumber(), bounds, { min: -limit, max: limit });
   },
   int(bounds: NumberBounds = {}): Field<number> {
-    return numberField('int', 'integer', z.number().int(), { min: -2147483648, max: 2147483647, ...bounds });
+    return numberField('int', 'integer', finiteNumber().int(), bounds, { min: -2147483648, max: 2147483647 });
   },
   long(bounds: NumberBounds = {}): Field<number> {
-    return numberField('long', 'bigint', z.number().int(), { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, ...bounds });
+    return numberField('long', 'bigint', finiteNumber().int(), bounds, { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
   },
   timestamp: timestampField,
   enumOf<const Symbols extends readonly [string, ...string[]]>(name: string, symbols: Symbols, doc?: string): Field<Symbols[number]> {
     const value = z.enum(symbols);
-    return { value, text: z.string().trim().pipe(value), avro: { type: 'enum', name, symbols }, sql: 'text', nullable: false, doc };
+    const maxLength = enumLength(symbols);
+    return {
+      value,
+      text: z.string().trim().pipe(value),
+      avro: { type: 'enum', name, symbols },
+      sql: `varchar(${maxLength})`,
+      nullable: false,
+      doc,
+      bounds: { kind: 'string', maxLength },
+    };
   },
   record<const S extends FieldShape>(name: string, shape: S, doc?: string): Field<ShapeValue<S>> {
     const value = objectSchema(shape, 'value');
@@ -122,6 +216,8 @@ export const field = {
       sql: inner.sql,
       nullable: true,
       doc: inner.doc,
+      ...(inner.bounds ? { bounds: inner.bounds } : {}),
+      ...boundDocOf(inner.boundDoc),
     };
   },
 };
@@ -135,7 +231,11 @@ export function avroFields(shape: FieldShape): AvroField[] {
   return Object.entries(shape).map(([name, definition]) => ({
     name,
     type: definition.avro,
-    ...(definition.doc ? { doc: definition.doc } : {}),
+    ...docOf(withBoundDoc(definition.doc, definition.boundDoc)),
     ...(definition.nullable ? { default: null } : {}),
   }));
+}
+
+function docOf(doc: string | undefined): { doc?: string } {
+  return doc === undefined ? {} : { doc };
 }

@@ -1,5 +1,5 @@
 import type { Contract } from './contract';
-import type { FieldShape, ShapeValue } from './fields';
+import { withBoundDoc, type FieldBounds, type FieldShape, type ShapeValue } from './fields';
 import { columnName } from './naming';
 
 export interface TableColumn {
@@ -7,7 +7,12 @@ export interface TableColumn {
   column: string;
   sql: string;
   nullable: boolean;
+  /** What the column means (from the contract field's doc). */
   doc?: string;
+  /** The field's bound in words ("at most 128 characters", "0 to 1"). */
+  bound?: string;
+  /** CHECK expression of the field's declared range (numbers only; strings are bounded by varchar(n)). */
+  check?: string;
 }
 
 /** A parameterised statement for pg / TypeORM's query runner. */
@@ -32,6 +37,11 @@ export interface WarehouseTable<S extends FieldShape> {
   readonly onConflict: string;
   /** The row's natural key as one string: rows with equal keys land on one table row. */
   keyOf(row: ShapeValue<S>): string;
+  /**
+   * Brings an existing table's columns to the contract's bounds: column types (varchar(n)) and
+   * CHECK constraints, idempotent (a migration of tables created before the bounds existed).
+   */
+  boundStatements(): string[];
   /** One INSERT … ON CONFLICT (natural key) DO UPDATE for all rows (last one wins for equal keys). */
   upsert(rows: readonly ShapeValue<S>[]): SqlStatement;
 }
@@ -48,6 +58,39 @@ export function toSqlValue(sqlType: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * The CHECK of a number's declared range. 'Infinity' and NaN pass a column type but no range,
+ * and even without a declared range a double column must hold a finite number.
+ */
+export function boundCheck(column: string, sqlType: string, bounds: FieldBounds | undefined): string | undefined {
+  if (bounds?.kind !== 'number') return undefined;
+  const name = quote(column);
+  const parts: string[] = [];
+  if (bounds.min !== undefined) parts.push(`${name} >= ${String(bounds.min)}`);
+  if (bounds.max !== undefined) parts.push(`${name} <= ${String(bounds.max)}`);
+  // NaN sorts above 'Infinity' in PostgreSQL, so "< 'Infinity'" refuses both.
+  if (sqlType === 'double precision') {
+    if (bounds.max === undefined) parts.push(`${name} < 'Infinity'::float8`);
+    if (bounds.min === undefined) parts.push(`${name} > '-Infinity'::float8`);
+  }
+  return parts.length > 0 ? parts.join(' AND ') : undefined;
+}
+
+/** Name of a column's bound constraint: <table>_<column>_bound, cut to PostgreSQL's 63 characters. */
+function checkName(table: string, column: string): string {
+  return `${table}_${column}`.slice(0, 57) + '_bound';
+}
+
+/** An explicit cast to varchar(n) silently truncates; cast to varchar so the column refuses an overlong value (22001). */
+function castType(sqlType: string): string {
+  return sqlType.startsWith('varchar(') ? 'varchar' : sqlType;
+}
+
+function commentOf(table: string, column: TableColumn): string | undefined {
+  const doc = withBoundDoc(column.doc, column.bound);
+  return doc === undefined ? undefined : `COMMENT ON COLUMN ${table}.${quote(column.column)} IS '${doc.replace(/'/g, "''")}'`;
+}
+
 export function defineWarehouseTable<S extends FieldShape>(definition: {
   name: string;
   contract: Contract<S>;
@@ -56,13 +99,19 @@ export function defineWarehouseTable<S extends FieldShape>(definition: {
   indexes?: readonly (readonly (keyof S & string)[])[];
   doc: string;
 }): WarehouseTable<S> {
-  const columns: TableColumn[] = Object.entries(definition.contract.fields).map(([fieldName, spec]) => ({
-    field: fieldName,
-    column: columnName(fieldName),
-    sql: spec.sql,
-    nullable: spec.nullable,
-    doc: spec.doc,
-  }));
+  const columns: TableColumn[] = Object.entries(definition.contract.fields).map(([fieldName, spec]) => {
+    const column = columnName(fieldName);
+    const check = boundCheck(column, spec.sql, spec.bounds);
+    return {
+      field: fieldName,
+      column,
+      sql: spec.sql,
+      nullable: spec.nullable,
+      ...(spec.doc !== undefined ? { doc: spec.doc } : {}),
+      ...(spec.boundDoc !== undefined ? { bound: spec.boundDoc } : {}),
+      ...(check ? { check } : {}),
+    };
+  });
   const table = quote(definition.name);
   const keyColumns = definition.naturalKey.map((key) => quote(columnName(key)));
   const updatable = columns.filter((column) => !definition.naturalKey.includes(column.field));
@@ -79,7 +128,11 @@ export function defineWarehouseTable<S extends FieldShape>(definition: {
     onConflict,
     keyOf,
     createStatements() {
-      const columnSql = columns.map((column) => `  ${quote(column.column)} ${column.sql}${column.nullable ? '' : ' NOT NULL'}`);
+      const columnSql = columns.map(
+        (column) =>
+          `  ${quote(column.column)} ${column.sql}${column.nullable ? '' : ' NOT NULL'}` +
+          (column.check ? ` CONSTRAINT ${quote(checkName(definition.name, column.column))} CHECK (${column.check})` : ''),
+      );
       const statements = [
         `CREATE TABLE IF NOT EXISTS ${table} (\n${columnSql.join(',\n')},\n  PRIMARY KEY (${keyColumns.join(', ')})\n)`,
         `COMMENT ON TABLE ${table} IS '${definition.doc.replace(/'/g, "''")}'`,
@@ -89,7 +142,22 @@ export function defineWarehouseTable<S extends FieldShape>(definition: {
         statements.push(`CREATE INDEX IF NOT EXISTS ${quote(`${definition.name}_${indexColumns.join('_')}_idx`)} ON ${table} (${indexColumns.map(quote).join(', ')})`);
       }
       for (const column of columns) {
-        if (column.doc) statements.push(`COMMENT ON COLUMN ${table}.${quote(column.column)} IS '${column.doc.replace(/'/g, "''")}'`);
+        const comment = commentOf(table, column);
+        if (comment) statements.push(comment);
+      }
+      return statements;
+    },
+    boundStatements() {
+      const statements: string[] = [];
+      for (const column of columns) {
+        const quoted = quote(column.column);
+        // text -> varchar(n) needs no rewrite; a longer existing value makes it fail, naming the column.
+        if (column.sql.startsWith('varchar(')) statements.push(`ALTER TABLE ${table} ALTER COLUMN ${quoted} TYPE ${column.sql}`);
+        const constraint = quote(checkName(definition.name, column.column));
+        statements.push(`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${constraint}`);
+        if (column.check) statements.push(`ALTER TABLE ${table} ADD CONSTRAINT ${constraint} CHECK (${column.check})`);
+        const comment = commentOf(table, column);
+        if (comment) statements.push(comment);
       }
       return statements;
     },
@@ -101,7 +169,7 @@ export function defineWarehouseTable<S extends FieldShape>(definition: {
       const tuples = [...byKey.values()].map((row) => {
         const placeholders = columns.map((column) => {
           values.push(toSqlValue(column.sql, row[column.field as keyof S]));
-          return `$${values.length}::${column.sql}`;
+          return `$${values.length}::${castType(column.sql)}`;
         });
         return `(${placeholders.join(', ')})`;
       });

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { LOCAL_DEFAULT_PASSWORDS } from '@pipeline/config';
 import { findRepoRoot, stackSettings } from './stack-settings';
 
 describe('stackSettings', () => {
@@ -6,6 +7,12 @@ describe('stackSettings', () => {
     const settings = stackSettings({});
     expect(settings.stackDir).toBe(join(findRepoRoot(), '.stack'));
     expect([settings.kafkaPort, settings.kafkaControllerPort, settings.registryPort, settings.postgresPort]).toEqual([9092, 9093, 8081, 5432]);
+  });
+
+  it("signs the services in as the owner login with the local default password production refuses, and itself in as a separate superuser", () => {
+    const settings = stackSettings({});
+    expect(settings.databasePassword).toBe(LOCAL_DEFAULT_PASSWORDS.databaseOwner);
+    expect(settings.databaseAdminUser).not.toBe(settings.databaseUser);
   });
 
   it('moves ports by env and rejects a bad one by name', () => {

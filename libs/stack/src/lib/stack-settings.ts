@@ -13,8 +13,12 @@ export interface StackSettings {
   registryPort: number;
   postgresPort: number;
   databaseName: string;
+  /** The login that owns the warehouse database and migrates it (no SUPERUSER, CREATEROLE or CREATEDB): DATABASE_URL's. */
   databaseUser: string;
   databasePassword: string;
+  /** The cluster's superuser: only the stack itself signs in as it, to create databases and roles. */
+  databaseAdminUser: string;
+  databaseAdminPassword: string;
 }
 
 export function findRepoRoot(start: string = __dirname): string {
@@ -49,7 +53,11 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     postgresPort: port(env, 'STACK_POSTGRES_PORT', 5432),
     databaseName: 'pipeline',
     databaseUser: 'pipeline',
+    // LOCAL_DEFAULT_PASSWORDS.databaseOwner of libs/config (the spec checks): the Jest global setup
+    // loads this file before path aliases are registered, so it cannot import it.
     databasePassword: 'pipeline',
+    databaseAdminUser: 'stack_admin',
+    databaseAdminPassword: 'stack-admin-local',
   };
 }
 

@@ -1,6 +1,6 @@
-import { sinkRoutes, type TableColumn } from '@pipeline/contracts';
+import { sinkRoutes, withBoundDoc, type TableColumn } from '@pipeline/contracts';
 import type { LandingRoute } from '../lib/landing-route';
-import { BI_READER_LOGIN, DEFAULT_BI_READER_PASSWORD, WAREHOUSE_READER_ROLE } from '../lib/warehouse-settings';
+import { BI_READER_LOGIN, BI_READER_STATEMENT_TIMEOUT, DEFAULT_BI_READER_PASSWORD, WAREHOUSE_READER_ROLE } from '../lib/warehouse-settings';
 
 /**
  * Meanings of columns whose contract field has no doc. A contract doc always wins; the docs
@@ -18,7 +18,7 @@ export const COLUMN_MEANINGS: Readonly<Record<string, string>> = {
   avg_pressure: 'mean pressure, hPa',
   min_pressure: 'lowest pressure, hPa',
   max_pressure: 'highest pressure, hPa',
-  min_battery_level: 'lowest battery level, fraction of full charge 0..1',
+  min_battery_level: 'lowest battery level, fraction of full charge',
   alert_type: 'rule that fired',
   severity: 'how serious',
   message: 'human-readable description of the alert',
@@ -46,7 +46,8 @@ function meaningOf(route: LandingRoute, column: TableColumn): string | undefined
   const meaning = column.doc ?? COLUMN_MEANINGS[column.column];
   const symbols = enumSymbols(route, column);
   if (meaning === undefined) return undefined;
-  return symbols ? `${meaning}; one of ${symbols.map((symbol) => `\`${symbol}\``).join(', ')}` : meaning;
+  const described = symbols ? `${meaning}; one of ${symbols.map((symbol) => `\`${symbol}\``).join(', ')}` : meaning;
+  return withBoundDoc(described, column.bound);
 }
 
 /** Columns with no meaning anywhere (contract doc or COLUMN_MEANINGS), as table.column. */
@@ -131,10 +132,12 @@ ${routes.map(tableSection).join('\n\n')}
 
 Use the read-only login ${code(BI_READER_LOGIN)}. It is a member of the NOLOGIN role ${code(WAREHOUSE_READER_ROLE)},
 which has USAGE on the warehouse schema and SELECT on every table in it (tables added later included,
-through default privileges), and nothing else: no INSERT, UPDATE, DELETE or DDL. Its password is
-${code('WAREHOUSE_BI_READER_PASSWORD')} (local stack default: ${code(DEFAULT_BI_READER_PASSWORD)}); each start of the
-warehouse-sink and each ${code('npm run warehouse:migrate')} sets it. Local stack: host ${code('127.0.0.1')},
-port ${code('5432')}, database ${code('pipeline')}.
+through default privileges), and nothing else: no INSERT, UPDATE, DELETE or DDL, no temporary tables,
+and a query running longer than ${code(BI_READER_STATEMENT_TIMEOUT)} is cancelled (its statement timeout). Its
+password (local stack: ${code(DEFAULT_BI_READER_PASSWORD)}) is set by a database administrator, or by the sink when
+${code('WAREHOUSE_BI_READER_PASSWORD')} is set and its login may manage roles; unset, the password stays as it is.
+Every value fits its column: text columns are ${code('varchar(n)')} and numbers carry CHECK constraints of their
+ranges, as the meanings below say. Local stack: host ${code('127.0.0.1')}, port ${code('5432')}, database ${code('pipeline')}.
 
 - **Metabase**: Admin settings → Databases → Add database → PostgreSQL. Host, port, database name
   ${code('pipeline')}, username ${code(BI_READER_LOGIN)} and its password; under *Schemas* choose *Only these…*

@@ -39,3 +39,13 @@ export class WarehouseCopyError extends Error {
     this.name = 'WarehouseCopyError';
   }
 }
+
+/** The database roles are not what the warehouse needs and this login cannot fix them: an administrator must. */
+export class WarehouseRoleError extends Error {
+  /** Only a change of roles or settings fixes it: waiting does not. */
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'WarehouseRoleError';
+  }
+}

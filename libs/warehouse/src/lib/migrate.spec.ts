@@ -6,7 +6,11 @@ const table = sensorWindowStatsTable;
 const REPORTED_TYPE: Record<string, string> = { timestamptz: 'timestamp with time zone', 'numeric(20,6)': 'numeric' };
 
 function columnsAsCreated(): ExistingColumn[] {
-  return table.columns.map((column) => ({ table_name: table.name, column_name: column.column, data_type: REPORTED_TYPE[column.sql] ?? column.sql }));
+  return table.columns.map((column) => {
+    const varchar = /^varchar\((\d+)\)$/.exec(column.sql);
+    if (varchar) return { table_name: table.name, column_name: column.column, data_type: 'character varying', character_maximum_length: Number(varchar[1]) };
+    return { table_name: table.name, column_name: column.column, data_type: REPORTED_TYPE[column.sql] ?? column.sql, character_maximum_length: null };
+  });
 }
 
 describe('tableDriftProblems', () => {
@@ -26,6 +30,11 @@ describe('tableDriftProblems', () => {
       'column iot_sensor_window_stats.reading_count is integer, the contract says bigint',
       'column iot_sensor_window_stats.temperature_trend is missing',
     ]);
+  });
+
+  it('names a text column the bounds have not reached yet (a table from before the bounds)', () => {
+    const existing = columnsAsCreated().map((column) => (column.column_name === 'sensor_id' ? { ...column, data_type: 'text', character_maximum_length: null } : column));
+    expect(tableDriftProblems([table], existing)).toEqual(['column iot_sensor_window_stats.sensor_id is text, the contract says character varying(128)']);
   });
 
   it('ignores tables the contracts do not define', () => {

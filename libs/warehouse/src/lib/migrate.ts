@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { warehouseTables } from '@pipeline/contracts';
-import { WarehouseMigrationError, WarehouseSchemaDriftError } from './errors';
+import { WarehouseMigrationError, WarehouseRoleError, WarehouseSchemaDriftError } from './errors';
 import type { LandingTable } from './landing-route';
-import { ensureBiReaderLogin } from './read-only-access';
+import { ensureBiReaderLogin, type BiReaderPasswords } from './read-only-access';
 import { queryRows, type SqlRunner } from './sql';
 import { createWarehouseSchemaDataSource } from './warehouse-data-source';
 import { quoteIdentifier, warehouseSchemaOf, type WarehouseSettings } from './warehouse-settings';
@@ -14,10 +14,12 @@ export interface ExistingColumn {
   table_name: string;
   column_name: string;
   data_type: string;
+  /** varchar(n)'s n; null for other types. */
+  character_maximum_length?: number | null;
 }
 
 /** information_schema spells some types differently from the DDL. */
-const INFORMATION_SCHEMA_TYPES: Readonly<Record<string, string>> = { timestamptz: 'timestamp with time zone' };
+const INFORMATION_SCHEMA_TYPES: Readonly<Record<string, string>> = { timestamptz: 'timestamp with time zone', varchar: 'character varying' };
 
 function informationSchemaType(sqlType: string): string {
   const base = sqlType.replace(/\(.*\)$/, '');
@@ -29,7 +31,8 @@ export function tableDriftProblems(tables: readonly Pick<LandingTable, 'name' | 
   const columnsByTable = new Map<string, Map<string, string>>();
   for (const column of existing) {
     const columns = columnsByTable.get(column.table_name) ?? new Map<string, string>();
-    columns.set(column.column_name, column.data_type);
+    const length = column.character_maximum_length;
+    columns.set(column.column_name, length === null || length === undefined ? column.data_type : `${column.data_type}(${length})`);
     columnsByTable.set(column.table_name, columns);
   }
   const problems: string[] = [];
@@ -41,7 +44,8 @@ export function tableDriftProblems(tables: readonly Pick<LandingTable, 'name' | 
     }
     for (const column of table.columns) {
       const actual = columns.get(column.column);
-      const expected = informationSchemaType(column.sql);
+      const length = /^varchar\((\d+)\)$/.exec(column.sql)?.[1];
+      const expected = informationSchemaType(column.sql) + (length ? `(${length})` : '');
       if (actual === undefined) problems.push(`column ${table.name}.${column.column} is missing`);
       else if (actual !== expected) problems.push(`column ${table.name}.${column.column} is ${actual}, the contract says ${expected}`);
     }
@@ -50,17 +54,17 @@ export function tableDriftProblems(tables: readonly Pick<LandingTable, 'name' | 
 }
 
 export async function findTableDrift(runner: SqlRunner, schema: string, tables: readonly Pick<LandingTable, 'name' | 'columns'>[]): Promise<string[]> {
-  const existing = await queryRows<ExistingColumn>(runner, 'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1', [schema]);
+  const existing = await queryRows<ExistingColumn>(runner, 'SELECT table_name, column_name, data_type, character_maximum_length FROM information_schema.columns WHERE table_schema = $1', [schema]);
   return tableDriftProblems(tables, existing);
 }
 
 /**
  * Brings a schema-bound warehouse data source (createWarehouseSchemaDataSource, initialised) up to
- * date: creates the schema, runs pending migrations in one transaction, sets the BI login's password,
+ * date: creates the schema, runs pending migrations in one transaction, makes sure of the BI login (its password only when one is configured),
  * then checks the tables against the contracts. Returns the names of the migrations it applied.
  * Needs a pool of two connections or more (one holds the lock while TypeORM migrates on another).
  */
-export async function runWarehouseMigrations(dataSource: DataSource, biReaderPassword: string): Promise<string[]> {
+export async function runWarehouseMigrations(dataSource: DataSource, biReader: BiReaderPasswords): Promise<string[]> {
   const schema = warehouseSchemaOf(dataSource);
   const session = dataSource.createQueryRunner();
   let locked = false;
@@ -69,12 +73,12 @@ export async function runWarehouseMigrations(dataSource: DataSource, biReaderPas
     locked = true;
     await session.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
     const applied = await dataSource.runMigrations({ transaction: 'all' });
-    await ensureBiReaderLogin(session, biReaderPassword);
+    await ensureBiReaderLogin(session, biReader);
     const problems = await findTableDrift(session, schema, warehouseTables);
     if (problems.length > 0) throw new WarehouseSchemaDriftError(schema, problems);
     return applied.map((migration) => migration.name);
   } catch (error) {
-    throw error instanceof WarehouseSchemaDriftError ? error : new WarehouseMigrationError(schema, error);
+    throw error instanceof WarehouseSchemaDriftError || error instanceof WarehouseRoleError ? error : new WarehouseMigrationError(schema, error);
   } finally {
     // The pooled connection outlives this call, so the session lock is released explicitly.
     if (locked) await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
@@ -82,14 +86,22 @@ export async function runWarehouseMigrations(dataSource: DataSource, biReaderPas
   }
 }
 
+/** The BI login's passwords as the settings give them. */
+export function biReaderPasswordsOf(settings: Pick<WarehouseSettings, 'biReaderPassword' | 'biReaderPasswordIfCreated'>): BiReaderPasswords {
+  return {
+    ...(settings.biReaderPassword !== undefined ? { password: settings.biReaderPassword } : {}),
+    ...(settings.biReaderPasswordIfCreated !== undefined ? { passwordIfCreated: settings.biReaderPasswordIfCreated } : {}),
+  };
+}
+
 /** `npm run warehouse:migrate` and tests: open the warehouse, migrate it, close it. */
 export async function migrateWarehouse(settings: WarehouseSettings): Promise<string[]> {
   const dataSource = createWarehouseSchemaDataSource(settings, { extra: { max: 2 } });
   try {
     await dataSource.initialize();
-    return await runWarehouseMigrations(dataSource, settings.biReaderPassword);
+    return await runWarehouseMigrations(dataSource, biReaderPasswordsOf(settings));
   } catch (error) {
-    throw error instanceof WarehouseSchemaDriftError || error instanceof WarehouseMigrationError ? error : new WarehouseMigrationError(settings.schema, error);
+    throw error instanceof WarehouseSchemaDriftError || error instanceof WarehouseMigrationError || error instanceof WarehouseRoleError ? error : new WarehouseMigrationError(settings.schema, error);
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
   }

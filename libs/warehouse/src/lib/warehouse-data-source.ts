@@ -25,6 +25,8 @@ export function createWarehouseDataSource(databaseUrl: string, options: Partial<
 export function createWarehouseSchemaDataSource(
   settings: Pick<WarehouseSettings, 'databaseUrl' | 'schema'>,
   options: Partial<PostgresConnectionOptions> = {},
+  /** Run every session as this role (`-c role=`), e.g. WAREHOUSE_WRITER_ROLE for landing. */
+  role?: string,
 ): DataSource {
   const parsed = warehouseSchemaName.safeParse(settings.schema);
   if (!parsed.success) throw new RangeError(`warehouse schema "${settings.schema}" ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
@@ -35,8 +37,13 @@ export function createWarehouseSchemaDataSource(
     migrationsTableName: MIGRATIONS_TABLE,
     migrationsTransactionMode: 'all',
     ...options,
-    extra: { ...options.extra, options: `-c search_path=${schema}` },
+    extra: { ...options.extra, options: `-c search_path=${schema}${role === undefined ? '' : ` -c role=${roleName(role)}`}` },
   });
+}
+
+function roleName(role: string): string {
+  if (!warehouseSchemaName.safeParse(role).success) throw new RangeError(`role "${role}" must be a lower-case PostgreSQL identifier`);
+  return role;
 }
 
 /** Health probe of the warehouse: a kept TypeORM connection answers SELECT 1. */

@@ -3,11 +3,39 @@ import { createWarehouseSchemaDataSource } from './warehouse-data-source';
 import { DEFAULT_BI_READER_PASSWORD, quoteIdentifier, warehouseEnv, warehouseSettingsFrom } from './warehouse-settings';
 
 describe('warehouse settings', () => {
-  it('defaults to the public schema and the local BI password', () => {
+  it('defaults to the public schema; no BI password is set, a login created locally gets the local one', () => {
     expect(warehouseSettingsFrom(parseEnv('test', warehouseEnv, {}))).toEqual({
       databaseUrl: 'postgres://pipeline:pipeline@127.0.0.1:5432/pipeline',
       schema: 'public',
-      biReaderPassword: DEFAULT_BI_READER_PASSWORD,
+      biReaderPasswordIfCreated: DEFAULT_BI_READER_PASSWORD,
+    });
+  });
+
+  describe('with NODE_ENV=production', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://warehouse:Xk2-long-secret@db:5432/pipeline' };
+
+    it('never gives a BI login a default password', () => {
+      expect(warehouseSettingsFrom(parseEnv('test', warehouseEnv, production))).toEqual({ databaseUrl: production.DATABASE_URL, schema: 'public' });
+      expect(warehouseSettingsFrom(parseEnv('test', warehouseEnv, { ...production, WAREHOUSE_BI_READER_PASSWORD: 'a-real-secret-1' }))).toMatchObject({
+        biReaderPassword: 'a-real-secret-1',
+      });
+    });
+
+    it('refuses the default passwords, naming the setting and hiding the value', () => {
+      const problems = (env: Record<string, string>) => {
+        try {
+          parseEnv('warehouse-sink', warehouseEnv, env);
+        } catch (error) {
+          return (error as ConfigValidationError).problems;
+        }
+        return [];
+      };
+      expect(problems({ ...production, WAREHOUSE_BI_READER_PASSWORD: DEFAULT_BI_READER_PASSWORD })).toEqual([expect.stringMatching(/^WAREHOUSE_BI_READER_PASSWORD: is a default password/)]);
+      expect(problems({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^DATABASE_URL: uses a default password of the local stack/)]);
+      expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://warehouse@db/pipeline' })).toEqual([expect.stringMatching(/^DATABASE_URL: has no password/)]);
+      expect(problems({ ...production, WAREHOUSE_BI_READER_PASSWORD: DEFAULT_BI_READER_PASSWORD }).join(' ')).not.toContain(DEFAULT_BI_READER_PASSWORD);
+      // Locally the defaults are the point.
+      expect(problems({ WAREHOUSE_BI_READER_PASSWORD: DEFAULT_BI_READER_PASSWORD })).toEqual([]);
     });
   });
 

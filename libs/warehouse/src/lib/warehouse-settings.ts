@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { z } from 'zod';
-import { endpointEnv } from '@pipeline/config';
+import { endpointEnv, kafkaSecurityEnv, LOCAL_DEFAULT_PASSWORDS } from '@pipeline/config';
 
 /** Lower-case unquoted PostgreSQL identifier: safe in DDL and in a `-c search_path=` connection option. */
 const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -11,7 +11,14 @@ export const WAREHOUSE_READER_ROLE = 'warehouse_reader';
 /** The LOGIN user BI tools connect with (member of WAREHOUSE_READER_ROLE). */
 export const BI_READER_LOGIN = 'bi_reader';
 /** Local-stack password of BI_READER_LOGIN; set WAREHOUSE_BI_READER_PASSWORD anywhere else. */
-export const DEFAULT_BI_READER_PASSWORD = 'bi_reader_local';
+export const DEFAULT_BI_READER_PASSWORD = LOCAL_DEFAULT_PASSWORDS.biReader;
+/** A BI query running longer is cancelled (SQLSTATE 57014): one dashboard cannot hold the warehouse. */
+export const BI_READER_STATEMENT_TIMEOUT = '30s';
+/**
+ * NOLOGIN role with DML (SELECT, INSERT, UPDATE, DELETE) on the warehouse schema's tables and
+ * nothing else; the sink lands as it (`SET ROLE` through its connections' options).
+ */
+export const WAREHOUSE_WRITER_ROLE = 'warehouse_writer';
 /** Where TypeORM records applied migrations, inside the warehouse schema. */
 export const MIGRATIONS_TABLE = 'warehouse_migrations';
 
@@ -27,8 +34,9 @@ export const warehouseEnv = {
   WAREHOUSE_BI_READER_PASSWORD: z
     .string()
     .min(8, 'must be at least 8 characters')
-    .default(DEFAULT_BI_READER_PASSWORD)
-    .describe(`password of the read-only ${BI_READER_LOGIN} login for BI tools`),
+    .optional()
+    .describe(`password of the read-only ${BI_READER_LOGIN} login for BI tools; unset: an existing login keeps its password`),
+  NODE_ENV: kafkaSecurityEnv.NODE_ENV,
 };
 
 export type WarehouseEnv = z.infer<z.ZodObject<typeof warehouseEnv>>;
@@ -37,11 +45,23 @@ export interface WarehouseSettings {
   databaseUrl: string;
   /** PostgreSQL schema the tables live in (and the migrations table). */
   schema: string;
-  biReaderPassword: string;
+  /** Set: the BI login's password is made this one. Unset: an existing login keeps its password. */
+  biReaderPassword?: string;
+  /**
+   * Password a BI login created now gets when none is set: the local default outside production,
+   * none in production (the login then cannot sign in until an administrator sets one).
+   */
+  biReaderPasswordIfCreated?: string;
 }
 
 export function warehouseSettingsFrom(env: WarehouseEnv): WarehouseSettings {
-  return { databaseUrl: env.DATABASE_URL, schema: env.WAREHOUSE_SCHEMA, biReaderPassword: env.WAREHOUSE_BI_READER_PASSWORD };
+  const local = env.NODE_ENV !== 'production';
+  return {
+    databaseUrl: env.DATABASE_URL,
+    schema: env.WAREHOUSE_SCHEMA,
+    ...(env.WAREHOUSE_BI_READER_PASSWORD !== undefined ? { biReaderPassword: env.WAREHOUSE_BI_READER_PASSWORD } : {}),
+    ...(local ? { biReaderPasswordIfCreated: DEFAULT_BI_READER_PASSWORD } : {}),
+  };
 }
 
 /** Double-quoted PostgreSQL identifier. */

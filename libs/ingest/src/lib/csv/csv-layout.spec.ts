@@ -58,7 +58,7 @@ describe('CSV row → value or dead letter', () => {
   const raw = (row: string[]) => Object.fromEntries(header.map((name, index) => [name, row[index]]));
 
   it.each([
-    ['price', '-3', 'ClickEvent: price Too small: expected number to be >=0'],
+    ['price', '-3', 'ClickEvent: price must be at least 0'],
     ['price', '12EUR', 'ClickEvent: price is not a number'],
     ['eventType', 'teleport', 'ClickEvent: eventType'],
     ['ts', 'yesterday', 'ClickEvent: timestamp is not epoch millis or an ISO-8601 timestamp with a zone'],

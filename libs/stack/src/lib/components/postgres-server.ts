@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
+import { DEFAULT_BI_READER_PASSWORD, warehouseRoleStatements } from '@pipeline/warehouse';
 import type { StackSettings } from '../stack-settings';
 import { ComponentStartError, MissingPrerequisiteError } from '../errors';
 import { ownedLivePid, portAnswers, stopProcess, waitUntil } from '../processes';
@@ -11,6 +12,25 @@ import type { LocalComponent } from './component';
 
 /** Databases the stack creates: the warehouse, and the registry's own storage. */
 export const STACK_DATABASES = ['pipeline', 'schema_registry'] as const;
+
+/** First line of the pg_hba.conf the stack writes; a data directory without it is from before issue #9. */
+const HBA_MARKER = '# pipeline stack pg_hba v2: scram-sha-256 everywhere, no trust';
+
+/**
+ * Every connection, TCP or local socket, signs in with a SCRAM password: no `trust`, so a local
+ * process cannot become the superuser (or any role) without its password.
+ */
+const PG_HBA = [
+  HBA_MARKER,
+  '# TYPE  DATABASE  USER  ADDRESS       METHOD',
+  'local   all       all                 scram-sha-256',
+  'host    all       all   127.0.0.1/32  scram-sha-256',
+  'host    all       all   ::1/128       scram-sha-256',
+  '',
+].join('\n');
+
+/** A data directory from an older stack (trust on the socket, the services' login a superuser) cannot be upgraded in place. */
+export const LEGACY_DATA_DIR_FIX = 'npm run stack:down && rm -rf .stack/data && npm run stack:up';
 
 interface ServerAccount {
   name: string;
@@ -65,11 +85,14 @@ export class PostgresServer implements LocalComponent {
     }
     const dataDir = this.prepareDataDir();
     if (!existsSync(join(dataDir, 'PG_VERSION'))) this.initCluster(dataDir);
+    this.refuseLegacyDataDir(dataDir);
     const options = `-p ${this.settings.postgresPort} -c listen_addresses=127.0.0.1 -k ${dataDir}`;
     this.asServerAccount('pg_ctl', ['-D', dataDir, '-o', options, '-w', '-t', '60', 'start']);
   }
 
   async waitReady(timeoutMs: number): Promise<void> {
+    // A server an older stack started is refused here too, before anything signs in to it.
+    this.refuseLegacyDataDir(this.dataDir());
     const { ready, lastError } = await waitUntil(async () => {
       await this.createDatabases();
       return true;
@@ -92,32 +115,79 @@ export class PostgresServer implements LocalComponent {
     };
   }
 
+  /**
+   * The previous layout made the services' login `pipeline` the bootstrap superuser, which cannot be
+   * demoted, and trusted the local socket: refuse it with the one command that starts afresh.
+   */
+  private refuseLegacyDataDir(dataDir: string): void {
+    const hba = join(dataDir, 'pg_hba.conf');
+    if (!existsSync(hba)) return;
+    if (readFileSync(hba, 'utf8').startsWith(HBA_MARKER)) return;
+    throw new ComponentStartError(
+      'postgres',
+      `the data directory ${dataDir} is from an older stack (the services' login is its superuser and local connections are trusted); recreate it: ${LEGACY_DATA_DIR_FIX} (the warehouse tables and registered schemas are recreated)`,
+      this.logFile,
+    );
+  }
+
   private initCluster(dataDir: string): void {
     // initdb reads the superuser password from a file the server account can read; it lives only for this call.
     const scratch = mkdtempSync(join(tmpdir(), 'pipeline-initdb-'));
     const passwordFile = join(scratch, 'password');
-    writeFileSync(passwordFile, `${this.settings.databasePassword}\n`, { mode: 0o600 });
+    writeFileSync(passwordFile, `${this.settings.databaseAdminPassword}\n`, { mode: 0o600 });
     try {
       if (this.account) {
         chownSync(scratch, this.account.uid, this.account.gid);
         chownSync(passwordFile, this.account.uid, this.account.gid);
       }
-      const { databaseUser } = this.settings;
-      this.asServerAccount('initdb', ['-D', dataDir, `--username=${databaseUser}`, `--pwfile=${passwordFile}`, '--auth-host=scram-sha-256', '--auth-local=trust', '--encoding=UTF8', '--locale=C']);
+      const { databaseAdminUser } = this.settings;
+      this.asServerAccount('initdb', [
+        '-D',
+        dataDir,
+        `--username=${databaseAdminUser}`,
+        `--pwfile=${passwordFile}`,
+        '--auth-host=scram-sha-256',
+        '--auth-local=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+      ]);
+      this.writeServerFile(join(dataDir, 'pg_hba.conf'), PG_HBA);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
   }
 
+  /** A file in the data directory, owned by the server account like the rest of it. */
+  private writeServerFile(path: string, content: string): void {
+    writeFileSync(path, content, { mode: 0o600 });
+    if (this.account) chownSync(path, this.account.uid, this.account.gid);
+  }
+
+  /**
+   * As the stack's superuser: the owner login, the databases it owns, and the warehouse's roles
+   * (writer, reader, the BI login with its statement timeout, no TEMP for others), idempotently.
+   * An existing login's password is never reset here.
+   */
   private async createDatabases(): Promise<void> {
-    const { databaseUser, databasePassword, postgresPort } = this.settings;
-    const client = new Client({ host: '127.0.0.1', port: postgresPort, user: databaseUser, password: databasePassword, database: 'postgres' });
+    const { databaseAdminUser, databaseAdminPassword, databaseUser, databasePassword, databaseName, postgresPort } = this.settings;
+    const client = new Client({ host: '127.0.0.1', port: postgresPort, user: databaseAdminUser, password: databaseAdminPassword, database: 'postgres' });
     await client.connect();
     try {
+      const owner = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [databaseUser]);
+      if (owner.rowCount === 0) {
+        const create = await client.query<{ statement: string }>(`SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', $1::text, $2::text) AS statement`, [databaseUser, databasePassword]);
+        const statement = create.rows[0]?.statement;
+        if (statement) await client.query(statement).catch((error: unknown) => ignoreDuplicate(error));
+      }
       for (const database of STACK_DATABASES) {
         const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-        if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${database}`);
+        if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${database} OWNER ${databaseUser}`).catch((error: unknown) => ignoreDuplicate(error));
       }
+      for (const statement of warehouseRoleStatements({ database: databaseName, owner: databaseUser, biReaderPassword: DEFAULT_BI_READER_PASSWORD })) await client.query(statement);
+      // The registry's storage is the owner's alone; nobody else needs to connect to it or to the maintenance database.
+      await client.query(`ALTER DATABASE schema_registry OWNER TO ${databaseUser}`);
+      await client.query('REVOKE CONNECT, TEMPORARY ON DATABASE schema_registry FROM PUBLIC');
+      await client.query('REVOKE CONNECT, TEMPORARY ON DATABASE postgres FROM PUBLIC');
     } finally {
       await client.end();
     }
@@ -180,4 +250,11 @@ function postgresAccount(): ServerAccount | undefined {
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
   if (uid.status !== 0 || gid.status !== 0) return undefined;
   return { name: 'postgres', uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** Two stacks' `up` may create the same role or database at once; the loser's error is no error. */
+function ignoreDuplicate(error: unknown): void {
+  const code = (error as { code?: unknown }).code;
+  if (code === '42710' || code === '42P04' || code === '23505') return;
+  throw error;
 }

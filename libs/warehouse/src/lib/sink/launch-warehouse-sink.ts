@@ -1,8 +1,8 @@
 import { createKafkaClient, createSchemaRegistry, type KafkaCluster, type KafkaLogSink, type SchemaRegistryConnection } from '@pipeline/kafka';
 import { dependingOn, type KafkaStreamServer, type StreamLogger } from '@pipeline/streaming';
-import { runWarehouseMigrations } from '../migrate';
+import { biReaderPasswordsOf, runWarehouseMigrations } from '../migrate';
 import { createWarehouseSchemaDataSource } from '../warehouse-data-source';
-import type { WarehouseSettings } from '../warehouse-settings';
+import { WAREHOUSE_WRITER_ROLE, type WarehouseSettings } from '../warehouse-settings';
 import { createWarehouseSinkServer, type RunningWarehouseSink, type WarehouseSinkHandler, type WarehouseSinkOptions } from './warehouse-sink';
 
 export interface WarehouseSinkSettings extends WarehouseSettings {
@@ -25,11 +25,13 @@ type SinkOverrides = Pick<WarehouseSinkOptions, 'routes' | 'deadLetter' | 'fromB
 
 /**
  * The warehouse-sink service as a stream server: before consuming, it opens the warehouse
- * schema and migrates it (waiting while PostgreSQL is unreachable); after its last commit
- * on close, it closes the database pool.
+ * schema and migrates it as the owner login of DATABASE_URL (waiting while PostgreSQL is
+ * unreachable), then closes that pool; it lands through a pool whose every session is
+ * WAREHOUSE_WRITER_ROLE (DML on this schema's tables only). After its last commit on close,
+ * it closes the landing pool.
  */
 export function warehouseSinkService(settings: WarehouseSinkSettings, overrides: SinkOverrides = {}): WarehouseSinkService {
-  const dataSource = createWarehouseSchemaDataSource(settings);
+  const dataSource = createWarehouseSchemaDataSource(settings, {}, WAREHOUSE_WRITER_ROLE);
   let applied: readonly string[] = [];
   const { server, handler } = createWarehouseSinkServer({
     ...overrides,
@@ -40,8 +42,14 @@ export function warehouseSinkService(settings: WarehouseSinkSettings, overrides:
     // An outage here is PostgreSQL's: start-up says so while it waits.
     prepare: () =>
       dependingOn('postgres', async () => {
+        const migrator = createWarehouseSchemaDataSource(settings, { extra: { max: 2 } });
+        try {
+          await migrator.initialize();
+          applied = await runWarehouseMigrations(migrator, biReaderPasswordsOf(settings));
+        } finally {
+          if (migrator.isInitialized) await migrator.destroy();
+        }
         if (!dataSource.isInitialized) await dataSource.initialize();
-        applied = await runWarehouseMigrations(dataSource, settings.biReaderPassword);
       }),
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
