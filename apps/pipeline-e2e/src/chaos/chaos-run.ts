@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bringDownStack, bringUpStack, findRepoRoot, restartLocalComponent, stackSettings, type ServiceName } from '@pipeline/stack';
+import { bringDownStack, bringUpStack, findRepoRoot, restartLocalComponent, stackSettings, type HealthReport, type ServiceName } from '@pipeline/stack';
 import type { Kafka } from '@pipeline/kafka';
 import { isolatedRun, runEnvironment } from '../support/run-environment';
 import { PipelineServices } from '../support/pipeline-services';
@@ -150,7 +150,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const allHealthy = async () => {
       const reports = await Promise.all([services.health('warehouse-sink'), ...REPLICAS.map((replica) => services.health('stream-aggregator', replica))]);
-      return reports.every((report) => report.status === 'ok');
+      return reports.every(workingAgain);
     };
     const waitRecovered = async (since: number): Promise<number | undefined> => {
       while (Date.now() - since < RECOVERY_LIMIT_MS) {
@@ -264,6 +264,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       log(`chaos: stopped the suite's stack (${stopped.join(', ')})`);
     }
   }
+}
+
+/**
+ * A partition "stalled with lag N" and no error is not a failure here: the input topics are written in
+ * transactions, and the commit marker after a partition's last record (and the records of an aborted
+ * transaction, after a killed ingest job) stay counted as lag for ever once input pauses, so /health turns
+ * 503 a minute after a quiet period (reported as a bug of the progress board). A stall with an error
+ * (`…: <last error>`), a dependency down or a service still starting is not recovered.
+ */
+const QUIET_STALL = /^[^;:]+ stalled for \d+ s with lag \d+(; [^;:]+ stalled for \d+ s with lag \d+)*$/;
+
+function workingAgain(report: HealthReport): boolean {
+  if (report.status === 'ok') return true;
+  if (report.status === 'unreachable') return false;
+  return Object.values(report.dependencies).every((detail) => detail === 'up' || QUIET_STALL.test(detail));
 }
 
 function isSameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
