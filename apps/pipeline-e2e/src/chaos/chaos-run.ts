@@ -28,6 +28,8 @@ export interface ChaosOptions {
   seed: number;
   /** Leave the suite's stack running at the end (the next run then starts in seconds). */
   keepStack: boolean;
+  /** Fault kinds to draw from (default: all of FAULT_KINDS), to narrow a failure down. */
+  kinds?: readonly (typeof FAULT_KINDS)[number][];
   log: (line: string) => void;
 }
 
@@ -83,15 +85,15 @@ const REPLICAS = ['a', 'b'] as const;
 const INPUT_TOPIC = { iot: 'sensorReadingsTopic', clickstream: 'clickEventsTopic', transit: 'turnstileEventsTopic' } as const;
 
 /** The faults of a run: a seeded shuffle of every kind first (so a run of 7 or more has each), then seeded draws. */
-export function drawFaults(count: number, seed: number): { kind: (typeof FAULT_KINDS)[number]; delayMs: number; pick: number }[] {
+export function drawFaults(count: number, seed: number, allowed: readonly (typeof FAULT_KINDS)[number][] = FAULT_KINDS): { kind: (typeof FAULT_KINDS)[number]; delayMs: number; pick: number }[] {
   const random = seededRandom(seed * 7919 + 17);
-  const kinds = [...FAULT_KINDS];
+  const kinds = [...allowed];
   for (let i = kinds.length - 1; i > 0; i -= 1) {
     const j = Math.floor(random() * (i + 1));
     [kinds[i], kinds[j]] = [kinds[j] as (typeof kinds)[number], kinds[i] as (typeof kinds)[number]];
   }
   return Array.from({ length: count }, (_, index) => ({
-    kind: index < kinds.length ? (kinds[index] as (typeof kinds)[number]) : (FAULT_KINDS[Math.floor(random() * FAULT_KINDS.length)] as (typeof kinds)[number]),
+    kind: index < kinds.length ? (kinds[index] as (typeof kinds)[number]) : (allowed[Math.floor(random() * allowed.length)] as (typeof kinds)[number]),
     delayMs: 3000 + Math.floor(random() * 9000),
     pick: random(),
   }));
@@ -179,7 +181,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     };
 
-    for (const fault of drawFaults(options.faults, options.seed)) {
+    for (const fault of drawFaults(options.faults, options.seed, options.kinds)) {
       await sleep(fault.delayMs);
       await restartExited();
       const at = Date.now();

@@ -3,9 +3,17 @@
  * The chaos suite on a local stack of its own (see chaos-run.ts); exits 0 only when every check holds.
  */
 import { parseArgs } from 'node:util';
-import { formatReport, runChaos } from './chaos-run';
+import { FAULT_KINDS, formatReport, runChaos } from './chaos-run';
 
-const USAGE = 'usage: npm run chaos -- --events <n> --faults <n> [--seed <n>] [--keep-stack]';
+const USAGE = `usage: npm run chaos -- --events <n> --faults <n> [--seed <n>] [--kinds <kind,…>] [--keep-stack]\n  kinds: ${FAULT_KINDS.join(', ')}`;
+
+function faultKinds(raw: string | undefined): (typeof FAULT_KINDS)[number][] | undefined {
+  if (raw === undefined) return undefined;
+  const kinds = raw.split(',').map((kind) => kind.trim());
+  const unknown = kinds.filter((kind) => !(FAULT_KINDS as readonly string[]).includes(kind));
+  if (unknown.length > 0 || kinds.length === 0) throw new Error(`--kinds: unknown fault kind(s) ${unknown.join(', ')}\n${USAGE}`);
+  return kinds as (typeof FAULT_KINDS)[number][];
+}
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -16,7 +24,7 @@ function positiveInteger(name: string, raw: string | undefined, fallback: number
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { events: { type: 'string' }, faults: { type: 'string' }, seed: { type: 'string' }, 'keep-stack': { type: 'boolean', default: false } },
+    options: { events: { type: 'string' }, faults: { type: 'string' }, seed: { type: 'string' }, kinds: { type: 'string' }, 'keep-stack': { type: 'boolean', default: false } },
     strict: true,
   });
   const options = {
@@ -24,6 +32,7 @@ async function main(): Promise<number> {
     faults: positiveInteger('faults', values.faults, 5),
     seed: positiveInteger('seed', values.seed, 1),
     keepStack: values['keep-stack'] === true,
+    kinds: faultKinds(values.kinds),
     log: (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
   };
   const report = await runChaos(options);

@@ -4,8 +4,8 @@
  * the warehouse rows, one committed record per key in each aggregate topic, and the count identities.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Kafka } from '@pipeline/kafka';
-import { header, readEach } from '../support/kafka-io';
+import { readPartitionsToEnd, type Kafka, type KafkaMessage } from '@pipeline/kafka';
+import { header } from '../support/kafka-io';
 
 /** How two sets of rows differ, by key: a few examples each, never thousands of lines. */
 export interface RowDiff {
@@ -18,6 +18,18 @@ export interface RowDiff {
 }
 
 const EXAMPLES = 5;
+
+/**
+ * Every committed record of every partition up to the end offsets the topic has now. Not readTopicToEnd:
+ * that one ends after 3 s without a record, which a group join on a loaded machine can take, and then
+ * reads nothing.
+ */
+async function readWholeTopic(kafka: Kafka, topic: string, onRecord: (record: KafkaMessage, partition: number) => void): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  await readPartitionsToEnd(kafka, topic, offsets.map((entry) => entry.partition), onRecord);
+}
 
 export function diffRows<T>(expected: readonly T[], actual: readonly T[], keyOf: (row: T) => string): RowDiff {
   const expectedByKey = new Map(expected.map((row) => [keyOf(row), row]));
@@ -63,7 +75,7 @@ export interface KeyCheck {
 export async function checkOneRecordPerKey(kafka: Kafka, topic: string, expectedKeys: ReadonlySet<string>): Promise<KeyCheck> {
   const counts = new Map<string, number>();
   let records = 0;
-  await readEach(kafka, topic, (record) => {
+  await readWholeTopic(kafka, topic, (record) => {
     records += 1;
     const key = record.key?.toString() ?? '';
     counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -90,7 +102,7 @@ export async function checkOneRecordPerKey(kafka: Kafka, topic: string, expected
  */
 export async function countRecords(kafka: Kafka, topic: string, predicate: (headerOf: (name: string) => string | undefined, hasValue: boolean) => boolean): Promise<number> {
   let count = 0;
-  await readEach(kafka, topic, (record) => {
+  await readWholeTopic(kafka, topic, (record) => {
     if (predicate((name) => header(record, name), record.value !== null && record.value !== undefined)) count += 1;
   });
   return count;
