@@ -12,7 +12,7 @@ const SHORT = ['--events', '50000', '--faults', '5', '--seed', '12'];
 
 function runChaosProcess(args: readonly string[]): Promise<{ code: number | null; output: string }> {
   const repoRoot = findRepoRoot();
-  const env = { ...process.env, TS_NODE_PROJECT: 'tsconfig.base.json' };
+  const env: NodeJS.ProcessEnv = { ...process.env, TS_NODE_PROJECT: 'tsconfig.base.json' };
   for (const name of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'DATABASE_URL']) delete env[name];
   const child = spawn(process.execPath, ['-r', '@swc-node/register', '-r', 'tsconfig-paths/register', join('apps', 'pipeline-e2e', 'src', 'chaos', 'chaos.ts'), ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
