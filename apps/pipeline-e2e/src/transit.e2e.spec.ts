@@ -6,15 +6,11 @@ import { isolatedRun, runEnvironment } from './support/run-environment';
 import { loadContracts, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { header, publishEvents, publishHeartbeats, readAll, testKafka } from './support/kafka-io';
-import { queryRows, waitForRowCount } from './support/warehouse-rows';
-import { asIso, iso, windowCells } from './support/reference';
+import { waitForRowCount } from './support/warehouse-rows';
+import { expectedStationStats, HOUR, MINUTE, warehouseTotals, type TurnstileReport } from './support/transit-reference';
 import { feedPipeline, SCENARIOS, tableCount } from './support/scenario';
 
-type TurnstileReport = { station: string; turnstileId: string; deviceId: string; entries: number; exits: number; timestamp: number };
-
 const BASE = Date.UTC(2024, 2, 4, 0, 0, 0);
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 const STATIONS = ['Central', 'Harbour', 'Museum', 'Airport'];
 
 /** 4 stations × 3 turnstiles reporting every 5 minutes for 10 hours, sent up to 20 s out of order (bound: 30 s). */
@@ -44,18 +40,6 @@ function onTimeReports(): TurnstileReport[] {
 /** Reports for hour 1, sent after the stream has passed hour 6: late for their 4-hour and 15-minute windows. */
 const lateReports: TurnstileReport[] = STATIONS.map((station, s) => ({ station, turnstileId: `${station}-T1`, deviceId: `dev-${s}-0`, entries: 500, exits: 400, timestamp: BASE + HOUR + s * 1000 }));
 
-function expectedTotals(reports: readonly TurnstileReport[], sizeMs: number) {
-  return [...windowCells(reports, (r) => r.station, (r) => r.timestamp, sizeMs).values()].map(({ key, windowStart, events }) => ({
-    station: key,
-    windowStart: iso(windowStart),
-    windowEnd: iso(windowStart + sizeMs),
-    windowMinutes: sizeMs / MINUTE,
-    reportCount: events.length,
-    entries: events.reduce((sum, r) => sum + r.entries, 0),
-    exits: events.reduce((sum, r) => sum + r.exits, 0),
-  }));
-}
-
 describe.each(SCENARIOS)('transit pipeline end to end %s', (_title, interrupted) => {
   const kafka = testKafka();
   let run: ReturnType<typeof isolatedRun>;
@@ -83,24 +67,11 @@ describe.each(SCENARIOS)('transit pipeline end to end %s', (_title, interrupted)
       finish: () => publishHeartbeats(kafka, contracts, topic, contracts.END_OF_INPUT),
     });
 
-    const expected = [...expectedTotals(onTime, 4 * HOUR), ...expectedTotals(onTime, 15 * MINUTE)].sort(
-      (a, b) => a.station.localeCompare(b.station) || a.windowMinutes - b.windowMinutes || a.windowStart.localeCompare(b.windowStart),
-    );
+    const expected = expectedStationStats(onTime);
     expect(expected).toHaveLength(STATIONS.length * (3 + 40));
     await waitForRowCount('transit_station_window_stats', () => tableCount(run.warehouseSchema, 'transit_station_window_stats'), expected.length);
 
-    const rows = await queryRows(run.warehouseSchema, 'SELECT * FROM transit_station_window_stats ORDER BY station, window_minutes, window_start');
-    expect(
-      rows.map((row) => ({
-        station: row['station'],
-        windowStart: asIso(row['window_start']),
-        windowEnd: asIso(row['window_end']),
-        windowMinutes: row['window_minutes'],
-        reportCount: Number(row['report_count']),
-        entries: Number(row['entries']),
-        exits: Number(row['exits']),
-      })),
-    ).toEqual(expected);
+    expect(await warehouseTotals(run.warehouseSchema)).toEqual(expected);
 
     const late = await readAll(kafka, contracts.lateEventsTopic.topic);
     expect(late).toHaveLength(lateReports.length);

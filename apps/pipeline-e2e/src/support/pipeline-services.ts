@@ -71,10 +71,18 @@ export class PipelineServices {
     return fetchHealth(this.instance(name, replica).httpPort);
   }
 
-  /** One more replica of a service; a stream-aggregator replica gets AGGREGATOR_INSTANCE_ID = replica. */
-  async startReplica(name: ServiceName, replica: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+  /**
+   * One more replica of a service; a stream-aggregator replica gets AGGREGATOR_INSTANCE_ID = replica.
+   * With `untilHealthy` false it resolves once spawned (a restart during a fault may take a while).
+   */
+  async startReplica(name: ServiceName, replica: string, extraEnv: NodeJS.ProcessEnv = {}, untilHealthy = true): Promise<void> {
     const replicaEnv = name === 'stream-aggregator' ? { AGGREGATOR_INSTANCE_ID: replica } : {};
-    await this.launch(instanceKey(name, replica), name, { ...replicaEnv, ...extraEnv });
+    await this.launch(instanceKey(name, replica), name, { ...replicaEnv, ...extraEnv }, untilHealthy);
+  }
+
+  /** Whether this run has the instance running (started and not stopped or killed by it). */
+  isRunning(name: ServiceName, replica?: string): boolean {
+    return this.running.has(instanceKey(name, replica));
   }
 
   private async launch(key: string, name: ServiceName, extraEnv: NodeJS.ProcessEnv, untilHealthy = true): Promise<void> {

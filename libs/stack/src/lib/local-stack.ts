@@ -93,6 +93,13 @@ export class LocalStack {
     });
   }
 
+  /** Stops one component this stack started (a fault test restarts it with `up`); the others keep running. */
+  async stopComponent(name: ComponentName): Promise<void> {
+    await this.withLock(async () => {
+      for (const component of this.pick([name])) if (component.runningPid() !== undefined) await component.stop();
+    });
+  }
+
   status(): ComponentStatus[] {
     return this.all().map((component) => ({
       name: component.name,

@@ -19,4 +19,9 @@ describe('stackSettings', () => {
     expect(stackSettings({ STACK_KAFKA_PORT: '19092' }).kafkaPort).toBe(19092);
     expect(() => stackSettings({ STACK_POSTGRES_PORT: '70000' })).toThrow(/STACK_POSTGRES_PORT must be a TCP port/);
   });
+
+  it('keeps the jars in the stack folder unless STACK_DIST_DIR shares another stack\'s', () => {
+    expect(stackSettings({ STACK_DIR: '/tmp/chaos-stack' }).distDir).toBe('/tmp/chaos-stack/dist');
+    expect(stackSettings({ STACK_DIR: '/tmp/chaos-stack', STACK_DIST_DIR: '/srv/main/.stack/dist' }).distDir).toBe('/srv/main/.stack/dist');
+  });
 });

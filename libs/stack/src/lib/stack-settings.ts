@@ -6,6 +6,11 @@ export interface StackSettings {
   repoRoot: string;
   /** The one git-ignored folder holding downloads, data, logs and pid files. */
   stackDir: string;
+  /**
+   * The Kafka and Apicurio jars (resolved by Maven into `<dir>/kafka-*` and `<dir>/apicurio-*`). A second
+   * stack instance (the chaos suite's) points here at the first one's, so Maven runs once per machine.
+   */
+  distDir: string;
   kafkaPort: number;
   kafkaControllerPort: number;
   /** The broker's second listener: SASL_SSL (SCRAM-SHA-256/512 and PLAIN) with a certificate of the stack's own CA. */
@@ -43,9 +48,11 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 
 export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettings {
   const repoRoot = findRepoRoot();
+  const stackDir = resolve(env['STACK_DIR'] ?? join(repoRoot, '.stack'));
   return {
     repoRoot,
-    stackDir: resolve(env['STACK_DIR'] ?? join(repoRoot, '.stack')),
+    stackDir,
+    distDir: resolve(env['STACK_DIST_DIR'] || join(stackDir, 'dist')),
     kafkaPort: port(env, 'STACK_KAFKA_PORT', 9092),
     kafkaControllerPort: port(env, 'STACK_KAFKA_CONTROLLER_PORT', 9093),
     kafkaSaslSslPort: port(env, 'STACK_KAFKA_SASL_SSL_PORT', 9094),

@@ -132,6 +132,22 @@ class PartitionLostError extends Error {
 }
 
 /**
+ * Thrown out of a batch when its transaction could neither commit nor abort (the broker went away
+ * during the commit): whether it committed is unknown, and kafkajs leaves that producer stuck in
+ * COMMITTING for good. The producer is dropped; the next batch of the partition makes a new one
+ * (InitProducerId completes or aborts the open transaction on the broker) and starts again from the
+ * committed offset with state restored from the changelog, instead of retrying records whose
+ * outputs may already be committed.
+ */
+class TransactionOutcomeUnknownError extends Error {
+  readonly retriable = true;
+  constructor(partition: TopicPartition, cause: unknown) {
+    super(`${key(partition)}: transaction neither committed nor aborted (${messageOf(cause)}); resuming from the committed offset with a new producer`);
+    this.name = 'TransactionOutcomeUnknownError';
+  }
+}
+
+/**
  * The one consume → handle → commit loop of the product, as a NestJS custom transport
  * (like @nestjs/microservices' ServerKafka, it owns its consumer and producers from
  * `listen` to `close`). Apps add it with `app.connectMicroservice({ strategy })` and only
@@ -451,6 +467,11 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
         const failure = classifyFailure(error);
         // The handler's state may be ahead of what was committed: it restores before the retry.
         await this.options.handler.revoked?.([partition]);
+        if (error instanceof TransactionOutcomeUnknownError) {
+          this.board.failed(partition.topic, partition.partition, failure.reason);
+          this.options.logger.warn(`${this.options.name}: ${key(partition)} batch abandoned`, { reasonClass: failure.reasonClass, reason: failure.reason });
+          throw error;
+        }
         if (failure.kind === 'fenced') {
           this.shrinkIfExpired(partition, records.length, Number(process.hrtime.bigint() - startedAt) / 1e6);
           return this.giveUp(partition, failure);
@@ -513,8 +534,15 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
         await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic: partition.topic, partitions: [{ partition: partition.partition, offset: nextOffset }] }] });
         await transaction.commit();
       } catch (error) {
-        await transaction.abort().catch(() => undefined);
-        throw error;
+        const abortError = await transaction.abort().then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        if (abortError === undefined || classifyFailure(error).kind === 'fenced') throw error;
+        // A fenced abort: a newer owner has the partition (giveUp), never a new producer that would fence it back.
+        if (classifyFailure(abortError).kind === 'fenced') throw abortError;
+        this.dropProducer(partition);
+        throw new TransactionOutcomeUnknownError(partition, error);
       }
     } else {
       for (const request of requestsOf(outgoing)) await this.producer?.sendBatch({ ...SEND_DEFAULTS, topicMessages: groupMessages(request) });

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { StackSettings } from '../stack-settings';
 import { requireMaven } from '../prerequisites';
 import { runToCompletion } from '../processes';
@@ -20,17 +20,19 @@ function pinnedVersion(pom: string, property: string): string {
   return version;
 }
 
-/** Locates the Kafka and Apicurio jars under .stack/dist, resolving them with Maven on first use. */
+/** Locates the Kafka and Apicurio jars under the dist folder (.stack/dist), resolving them with Maven on first use. */
 export function ensureJavaDistributions(settings: StackSettings): JavaDistributions {
   const pom = readFileSync(join(settings.repoRoot, POM), 'utf8');
   const kafkaVersion = pinnedVersion(pom, 'kafka.version');
   const apicurioVersion = pinnedVersion(pom, 'apicurio.version');
-  const kafkaLibs = join(settings.stackDir, 'dist', `kafka-${kafkaVersion}`, 'libs');
-  const apicurioJar = join(settings.stackDir, 'dist', `apicurio-${apicurioVersion}`, `apicurio-registry-app-${apicurioVersion}-runner.jar`);
+  const kafkaLibs = join(settings.distDir, `kafka-${kafkaVersion}`, 'libs');
+  const apicurioJar = join(settings.distDir, `apicurio-${apicurioVersion}`, `apicurio-registry-app-${apicurioVersion}-runner.jar`);
   if (!existsSync(join(kafkaLibs, `kafka_2.13-${kafkaVersion}.jar`)) || !existsSync(apicurioJar)) {
+    // The pom writes into <stack.dir>/dist.
+    if (basename(settings.distDir) !== 'dist') throw new Error(`the jars are not in STACK_DIST_DIR=${settings.distDir}, and Maven can only fill a folder named "dist": point it at an existing one or at a folder named dist`);
     const mvn = requireMaven();
     process.stdout.write(`resolving Kafka ${kafkaVersion} and Apicurio Registry ${apicurioVersion} from Maven Central...\n`);
-    runToCompletion(mvn, ['-q', '-B', '-f', join(settings.repoRoot, POM), 'generate-resources', `-Dstack.dir=${settings.stackDir}`], {
+    runToCompletion(mvn, ['-q', '-B', '-f', join(settings.repoRoot, POM), 'generate-resources', `-Dstack.dir=${dirname(settings.distDir)}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   }
