@@ -3,7 +3,7 @@ import { createAvroCodec, readPartitionsToEnd, type AvroCodec, type Kafka, type 
 import type { OutputRecord, PipelineDefinition, StageOutput, WindowStageEngine } from '@pipeline/pipelines';
 import { aggregatorMetrics, classifyFailure, exposeWatermarks, KafkaStreamServer, streamMetrics, type HandlerResult, type RejectedRecord, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition, type BatchLimits } from '@pipeline/streaming';
 import type { LateRecord } from '@pipeline/windowing';
-import { changelogTopic, clockKey, keyStateKey, PartitionStateImage } from './state-changelog';
+import { changelogTopic, clockKey, keyStateKey, PartitionStateImage, POSITION_KEY } from './state-changelog';
 
 export interface RunnerOptions {
   /** Consumer group prefix; with the namespace and pipeline it names the group, the changelog and the transactional ids. */
@@ -40,6 +40,8 @@ export class PipelineHandler<TEvent> implements StreamHandler {
   readonly changelog: ReturnType<typeof changelogTopic>;
   private readonly engines: ReadonlyMap<string, WindowStageEngine<TEvent>>;
   private readonly restored = new Set<number>();
+  /** Per restored partition: the next input offset its state stands for (from the changelog). */
+  private readonly positions = new Map<number, string>();
   private readonly codecs = new Map<string, AvroCodec<unknown>>();
   private inputCodec: AvroCodec<TEvent> | undefined;
   private withdrawWatermarks: (() => void) | undefined;
@@ -83,7 +85,14 @@ export class PipelineHandler<TEvent> implements StreamHandler {
     for (const { partition } of partitions) {
       for (const engine of this.engines.values()) engine.revoke(partition);
       this.restored.delete(partition);
+      this.positions.delete(partition);
     }
+  }
+
+  /** Restores a partition taken over and says which input offset its state stands for. */
+  async resumeOffset(partition: TopicPartition): Promise<string | undefined> {
+    if (!this.restored.has(partition.partition)) await this.restorePartitions([partition.partition]);
+    return this.positions.get(partition.partition);
   }
 
   async handle(partition: TopicPartition, records: readonly StreamRecord[]): Promise<HandlerResult> {
@@ -142,6 +151,8 @@ export class PipelineHandler<TEvent> implements StreamHandler {
       }
       outgoing.push({ topic: this.changelog.topic, message: { key: clockKey(stage), value: Buffer.from(changes.clock.buffer, changes.clock.byteOffset, changes.clock.byteLength), partition: partition.partition } });
     }
+    const nextOffset = (BigInt(records[records.length - 1]?.offset ?? '-1') + 1n).toString();
+    outgoing.push({ topic: this.changelog.topic, message: { key: POSITION_KEY, value: Buffer.from(nextOffset), partition: partition.partition } });
 
     const onCommitted = () => {
       this.counters.events += inputs.length - heartbeats;
@@ -237,6 +248,8 @@ export class PipelineHandler<TEvent> implements StreamHandler {
         image.keys.delete(stage);
       }
       this.restored.add(partition);
+      if (image.position === undefined) this.positions.delete(partition);
+      else this.positions.set(partition, image.position);
     }
     const ms = Math.round(performance.now() - startedAt);
     this.counters.restoredKeys += keys;

@@ -1,4 +1,4 @@
-import { changelogTopic, clockKey, keyStateKey, parseChangelogKey, PartitionStateImage } from './state-changelog';
+import { changelogTopic, clockKey, keyStateKey, parseChangelogKey, PartitionStateImage, POSITION_KEY } from './state-changelog';
 
 describe('state changelog', () => {
   it('is a compacted topic with one partition per input partition', () => {
@@ -22,5 +22,17 @@ describe('state changelog', () => {
     image.apply(clockKey('s'), Buffer.from([9]));
     expect([...(image.keys.get('s') ?? new Map()).entries()]).toEqual([['a', new Uint8Array([3])]]);
     expect(image.clocks.get('s')).toEqual(new Uint8Array([9]));
+  });
+});
+
+describe('PartitionStateImage position', () => {
+  it('keeps the newest input position written with the state, and forgets it on a tombstone', () => {
+    const image = new PartitionStateImage();
+    expect(image.position).toBeUndefined();
+    image.apply(POSITION_KEY, Buffer.from('120'));
+    image.apply(POSITION_KEY, Buffer.from('245'));
+    expect(image.position).toBe('245');
+    image.apply(POSITION_KEY, null);
+    expect(image.position).toBeUndefined();
   });
 });

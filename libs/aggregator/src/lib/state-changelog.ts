@@ -27,6 +27,11 @@ export function changelogTopic(groupId: string, inputPartitions: number): TopicS
 
 const SEPARATOR = '\u0000';
 const CLOCK = '\u0001clock';
+/**
+ * Changelog key of the partition's input position: the next input offset, written in every
+ * transaction, so a restored state always comes with the exact offset it stands for.
+ */
+export const POSITION_KEY = '\u0001position';
 
 /** Changelog key of one group key's state in one stage. */
 export function keyStateKey(stage: string, groupKey: string): string {
@@ -53,8 +58,14 @@ export function parseChangelogKey(key: string): ChangelogEntry | undefined {
 export class PartitionStateImage {
   readonly clocks = new Map<string, Uint8Array>();
   readonly keys = new Map<string, Map<string, Uint8Array>>();
+  /** The next input offset of the newest state (absent before the first transaction). */
+  position: string | undefined;
 
   apply(key: string, value: Buffer | null): void {
+    if (key === POSITION_KEY) {
+      this.position = value === null ? undefined : value.toString('utf8');
+      return;
+    }
     const entry = parseChangelogKey(key);
     if (!entry) return;
     if (entry.kind === 'clock') {

@@ -51,6 +51,15 @@ export interface StreamHandler {
    */
   revoked?(partitions: readonly TopicPartition[]): Promise<void> | void;
   handle(partition: TopicPartition, records: readonly StreamRecord[]): Promise<HandlerResult>;
+  /**
+   * Transactional delivery: the next input offset the handler's own committed state was written
+   * with (e.g. in its changelog, in the same transaction as the consumer offset), asked after
+   * fencing. The later of it and the group's committed offset is where the partition resumes:
+   * a group offset read right after an earlier owner's last commit can still show the offset
+   * before it (kafkajs cannot ask for stable offsets, KIP-447's require_stable), and processing
+   * from there would redo that transaction against state that already holds it.
+   */
+  resumeOffset?(partition: TopicPartition): Promise<string | undefined>;
   /** Called last when the server closes (release pools). */
   close?(): Promise<void>;
 }
@@ -375,6 +384,13 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     }
   }
 
+  /** Where a partition taken over resumes: the later of the group's committed offset and the handler's own. */
+  private async resumePosition(partition: TopicPartition): Promise<string | undefined> {
+    const [group, own] = await Promise.all([this.committedOffset(partition), this.options.handler.resumeOffset?.(partition)]);
+    if (group === undefined || own === undefined) return own ?? group;
+    return BigInt(own) > BigInt(group) ? own : group;
+  }
+
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, isRunning, isStale } = payload;
     const partition = { topic: batch.topic, partition: batch.partition };
@@ -384,7 +400,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     if (this.options.delivery === 'transactional' && !this.partitionProducers.has(key(partition))) {
       await this.retrying(partition, payload, () => this.ownPartition(partition));
       // Only now, with every earlier owner fenced, is the committed offset final: start exactly there.
-      const seekTo = await this.retrying(partition, payload, () => this.committedOffset(partition));
+      const seekTo = await this.retrying(partition, payload, () => this.resumePosition(partition));
       if (seekTo !== undefined) {
         // Records before the committed offset were processed by an earlier owner: skip them;
         // if this consumer is past it (a fenced zombie's stale position), go back to it.
