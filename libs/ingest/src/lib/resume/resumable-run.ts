@@ -1,5 +1,5 @@
 import { deadLetterTopic as defaultDeadLetterTopic } from '@pipeline/contracts';
-import type { TopicSpec } from '@pipeline/kafka';
+import type { CompressionName, TopicSpec } from '@pipeline/kafka';
 import { classifyFailure } from '@pipeline/streaming';
 import type { Pace } from '../pacing';
 import { IngestClient, type IngestConnection } from '../publish/ingest-client';
@@ -20,6 +20,8 @@ export interface JobOptions extends BatchingOptions, DisorderOptions {
   restart?: boolean;
   /** Most time records wait in an open transaction, ms. Default 250. */
   commitIntervalMs?: number;
+  /** Codec of the record batches (`none`, `gzip`). Default INGEST_COMPRESSION. */
+  compression?: CompressionName;
   /** Stops the job early: what was read is still sent, and heartbeats at the highest event time. */
   signal?: AbortSignal;
   /** Called after every acknowledged send and at the end (e.g. a ProgressReporter's update). */
@@ -137,7 +139,7 @@ export async function runResumable<T extends EventValue>(spec: RunSpec<T>, sourc
       if (spec.restart) spec.log?.(`job ${source.jobId}: restarting from the beginning (the stored position is ignored)`);
       else if (start.items > 0) spec.log?.(`job ${source.jobId}: resuming after ${start.items} inputs (last ${start.lastPosition ?? '-'})`);
       spec.log?.(`${spec.source} → ${spec.topic.topic} (dead letters: ${deadLetterTopic.topic}), job ${source.jobId}`);
-      const writer = new TransactionalWriter({ producer, positionsTopic: ingestPositionsTopic.topic, eventTopic: spec.topic.topic, start: { ...start, input: stored ? start.input : source.input }, commitIntervalMs: spec.commitIntervalMs });
+      const writer = new TransactionalWriter({ producer, positionsTopic: ingestPositionsTopic.topic, eventTopic: spec.topic.topic, start: { ...start, input: stored ? start.input : source.input }, commitIntervalMs: spec.commitIntervalMs, compression: spec.compression });
       try {
         const summary = await pump(source.items(start.items, start.input), sink, { ...spec, writer, deadLetterTopic: deadLetterTopic.topic });
         // The closing heartbeats are committed; the position now says whether the job is done.
