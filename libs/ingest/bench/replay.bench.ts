@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { endpointEnv, parseEnv } from '@pipeline/config';
 import { clickEventsTopic } from '@pipeline/contracts';
 import { COMPRESSION_CODECS, createKafkaClient, ensureTopics, parseBrokerList, type CompressionName } from '@pipeline/kafka';
-import { BATCHING_DEFAULTS, DEFAULT_COMMIT_INTERVAL_MS, formatSummary, INGEST_COMPRESSION, ProgressReporter, renamedTopic, replayCsvFile, writeClickstreamCsv } from '../src';
+import { BATCHING_DEFAULTS, DEFAULT_COMMIT_INTERVAL_MS, formatSummary, INGEST_COMPRESSION, ProgressReporter, renamedTopic, replayCsvFile, runRetrying, writeClickstreamCsv } from '../src';
 import { kafkaToolsClasspath, runProducerPerformance } from './producer-performance';
 
 const { values } = parseArgs({
@@ -83,7 +83,8 @@ async function main(): Promise<void> {
   const reporter = new ProgressReporter({ intervalMs: process.stderr.isTTY ? 250 : 5000 });
   started = Date.now();
   try {
-    const summary = await replayCsvFile({
+    // As the service runs jobs: a fresh topic's metadata may lag its creation on a loaded broker; the retry resumes the job.
+    const replay = () => replayCsvFile({
       connection: { kafka: { brokers }, registry: env.SCHEMA_REGISTRY_URL, clientId: `ingest-bench-${runId}` },
       topic,
       file,
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
       compression,
       onProgress: (snapshot) => reporter.update(snapshot),
     });
+    const summary = await runRetrying(replay, { deadlineMs: 120_000, onWaiting: (waitingFor, retryInMs) => console.log(`${waitingFor}; retrying in ${retryInMs} ms`) });
     const peak = memory.stop();
     reporter.finish(summary);
     const seconds = (Date.now() - started) / 1000;
