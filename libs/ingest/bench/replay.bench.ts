@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { endpointEnv, parseEnv } from '@pipeline/config';
 import { clickEventsTopic } from '@pipeline/contracts';
 import { COMPRESSION_CODECS, createKafkaClient, ensureTopics, parseBrokerList, type CompressionName } from '@pipeline/kafka';
-import { BATCHING_DEFAULTS, DEFAULT_COMMIT_INTERVAL_MS, formatSummary, INGEST_COMPRESSION, ProgressReporter, renamedTopic, replayCsvFile, runRetrying, writeClickstreamCsv } from '../src';
+import { BATCHING_DEFAULTS, BULK_COMMIT_INTERVAL_MS, formatSummary, INGEST_COMPRESSION, ProgressReporter, renamedTopic, replayCsvFile, runRetrying, writeClickstreamCsv } from '../src';
 import { kafkaToolsClasspath, runProducerPerformance } from './producer-performance';
 
 const { values } = parseArgs({
@@ -25,7 +25,8 @@ const { values } = parseArgs({
     'invalid-every': { type: 'string', default: '1000' },
     'batch-size': { type: 'string', default: String(BATCHING_DEFAULTS.batchSize) },
     'max-batch-bytes': { type: 'string', default: String(BATCHING_DEFAULTS.maxBatchBytes) },
-    'commit-interval': { type: 'string', default: String(DEFAULT_COMMIT_INTERVAL_MS) },
+    // Default: the job's own choice for the asap pace (BULK_COMMIT_INTERVAL_MS).
+    'commit-interval': { type: 'string', default: String(BULK_COMMIT_INTERVAL_MS) },
     compression: { type: 'string', default: INGEST_COMPRESSION },
     'skip-producer-perf': { type: 'boolean', default: false },
   },

@@ -7,7 +7,7 @@ import { pump, type BatchingOptions, type DisorderOptions } from '../publish/pum
 import type { IngestSummary, ProgressSnapshot } from '../publish/summary';
 import type { EventTopic, EventValue, SourceItem } from '../source';
 import { ingestPositionsTopic, jobTransactionalId, JobPositionError, readJobPosition, type JobPosition } from './job-position';
-import { TransactionalWriter } from './transactional-writer';
+import { BULK_COMMIT_INTERVAL_MS, DEFAULT_COMMIT_INTERVAL_MS, TransactionalWriter } from './transactional-writer';
 
 /** What every ingestion job takes besides its source. */
 export interface JobOptions extends BatchingOptions, DisorderOptions {
@@ -18,7 +18,7 @@ export interface JobOptions extends BatchingOptions, DisorderOptions {
   jobId?: string;
   /** Ignore the stored position and send the whole source again (the topic keeps the earlier run's records). */
   restart?: boolean;
-  /** Most time records wait in an open transaction, ms. Default 250. */
+  /** Most time records wait in an open transaction, ms. Default 250, 1000 with the `asap` pace (BULK_COMMIT_INTERVAL_MS). */
   commitIntervalMs?: number;
   /** Codec of the record batches (`none`, `gzip`). Default INGEST_COMPRESSION. */
   compression?: CompressionName;
@@ -139,7 +139,7 @@ export async function runResumable<T extends EventValue>(spec: RunSpec<T>, sourc
       if (spec.restart) spec.log?.(`job ${source.jobId}: restarting from the beginning (the stored position is ignored)`);
       else if (start.items > 0) spec.log?.(`job ${source.jobId}: resuming after ${start.items} inputs (last ${start.lastPosition ?? '-'})`);
       spec.log?.(`${spec.source} → ${spec.topic.topic} (dead letters: ${deadLetterTopic.topic}), job ${source.jobId}`);
-      const writer = new TransactionalWriter({ producer, positionsTopic: ingestPositionsTopic.topic, eventTopic: spec.topic.topic, start: { ...start, input: stored ? start.input : source.input }, commitIntervalMs: spec.commitIntervalMs, compression: spec.compression });
+      const writer = new TransactionalWriter({ producer, positionsTopic: ingestPositionsTopic.topic, eventTopic: spec.topic.topic, start: { ...start, input: stored ? start.input : source.input }, commitIntervalMs: spec.commitIntervalMs ?? (spec.pace.kind === 'asap' ? BULK_COMMIT_INTERVAL_MS : DEFAULT_COMMIT_INTERVAL_MS), compression: spec.compression });
       try {
         const summary = await pump(source.items(start.items, start.input), sink, { ...spec, writer, deadLetterTopic: deadLetterTopic.topic });
         // The closing heartbeats are committed; the position now says whether the job is done.
