@@ -20,15 +20,19 @@ export interface EventSink<T extends EventValue> {
 export interface BatchingOptions {
   /** Records per send at most. Default 2000. */
   batchSize?: number;
+  /** How long a record may wait for its batch to fill, ms. Default 50. */
+  lingerMs?: number;
+  /** Watermark heartbeats every this many ms of processing time. Default 1000. */
+  heartbeatIntervalMs?: number;
+}
+
+/** The pump's memory budget (apart from BatchingOptions, whose settings every service exposes). */
+export interface ByteBudgetOptions {
   /**
    * Bytes (keys + values) per send at most. Default 1 MiB. With one send in flight and one
    * batch filling, the records the pump holds stay under twice this, whatever the input's size.
    */
   maxBatchBytes?: number;
-  /** How long a record may wait for its batch to fill, ms. Default 50. */
-  lingerMs?: number;
-  /** Watermark heartbeats every this many ms of processing time. Default 1000. */
-  heartbeatIntervalMs?: number;
 }
 
 /** A source's promise about its own disorder (see PartitionProgress). */
@@ -41,7 +45,7 @@ export interface DisorderOptions {
   maxDisorderMs?: number;
 }
 
-export interface PumpOptions extends BatchingOptions, DisorderOptions {
+export interface PumpOptions extends BatchingOptions, ByteBudgetOptions, DisorderOptions {
   /** Where records go (a job's transactions); each write is acknowledged before the next starts. */
   writer: RecordWriter;
   deadLetterTopic: string;

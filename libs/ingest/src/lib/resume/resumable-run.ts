@@ -3,14 +3,14 @@ import type { CompressionName, TopicSpec } from '@pipeline/kafka';
 import { classifyFailure } from '@pipeline/streaming';
 import type { Pace } from '../pacing';
 import { IngestClient, type IngestConnection } from '../publish/ingest-client';
-import { pump, type BatchingOptions, type DisorderOptions } from '../publish/pump';
+import { pump, type BatchingOptions, type ByteBudgetOptions, type DisorderOptions } from '../publish/pump';
 import type { IngestSummary, ProgressSnapshot } from '../publish/summary';
 import type { EventTopic, EventValue, SourceItem } from '../source';
 import { ingestPositionsTopic, jobTransactionalId, JobPositionError, readJobPosition, type JobPosition } from './job-position';
 import { BULK_COMMIT_INTERVAL_MS, DEFAULT_COMMIT_INTERVAL_MS, TransactionalWriter } from './transactional-writer';
 
 /** What every ingestion job takes besides its source. */
-export interface JobOptions extends BatchingOptions, DisorderOptions {
+export interface JobOptions extends BatchingOptions, ByteBudgetOptions, DisorderOptions {
   connection: IngestConnection;
   /** Default: `pipeline.dead-letter` (3 partitions). */
   deadLetterTopic?: TopicSpec;
