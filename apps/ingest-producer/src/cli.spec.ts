@@ -15,7 +15,7 @@ describe('command line', () => {
     expect(parseCommand(['replay', '--file', SAMPLE])).toEqual({
       kind: 'run',
       job: { kind: 'csv', name: SAMPLE, domain: 'clickstream', file: SAMPLE, eventTime: { kind: 'column', column: 'timestamp' }, pace: { kind: 'asap' }, loop: 1, topic: undefined },
-      options: { deadLetterTopic: { topic: 'pipeline.dead-letter', partitions: 3 }, batchSize: 500, lingerMs: 50, heartbeatIntervalMs: 1000, restart: false },
+      options: { deadLetterTopic: { topic: 'pipeline.dead-letter', partitions: 3 }, batchSize: 2000, lingerMs: 50, heartbeatIntervalMs: 1000, restart: false },
     });
     const command = parseCommand(['replay', '--file', SAMPLE, '--inject-time', '2024-01-01T00:00:00Z/100', '--pace', 'batches:500-1000/5s', '--passes', '3', '--topic', 'mine', '--dead-letter-topic', 'my-dlq']);
     expect(command).toMatchObject({

@@ -19,7 +19,7 @@ describe('ingest-producer environment', () => {
       expect.objectContaining({ seed: 2 }),
       expect.objectContaining({ seed: 3 }),
     ]);
-    expect(plan.batching).toEqual({ batchSize: 500, lingerMs: 50, heartbeatIntervalMs: 1000 });
+    expect(plan.batching).toEqual({ batchSize: 2000, lingerMs: 50, heartbeatIntervalMs: 1000 });
   });
 
   it('replays a CSV file (and runs no generator unless asked) with the seed article pace by default', () => {

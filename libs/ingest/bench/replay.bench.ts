@@ -1,9 +1,12 @@
 /**
- * Constant-memory proof of the CSV replay: writes a multi-million-row clickstream CSV (with
- * broken rows), replays it as fast as possible to the real local Kafka (topics of its own,
- * deleted afterwards) and samples heap and RSS while it runs. Not a test: run it with
- *   npx nx run ingest:bench [-- --rows 5000000 --invalid-every 1000 --batch-size 1000]
- * Kafka and the registry: KAFKA_BROKERS / SCHEMA_REGISTRY_URL, default the local stack.
+ * Speed and constant-memory proof of the CSV replay: writes a clickstream CSV (with broken
+ * rows), replays it as fast as possible to the real local Kafka (topics of its own, deleted
+ * afterwards) sampling heap and RSS, then runs Kafka's own ProducerPerformance on the same
+ * broker with the replay's average record size (acks=all, idempotent) and prints both.
+ * Not a test: run it with
+ *   npx nx run ingest:bench [-- --rows 1000000 --invalid-every 1000 --batch-size 2000 --compression none]
+ * The last line is `ingest-bench rows=N rows_per_s=X producer_perf_records_per_s=Y ratio=Z peak_rss_mib=W`.
+ * Kafka and the registry: KAFKA_BROKERS / SCHEMA_REGISTRY_URL (e.g. from .stack/stack.env).
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync, statSync } from 'node:fs';
@@ -12,19 +15,30 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { endpointEnv, parseEnv } from '@pipeline/config';
 import { clickEventsTopic } from '@pipeline/contracts';
-import { createKafkaClient, parseBrokerList } from '@pipeline/kafka';
-import { formatSummary, ProgressReporter, renamedTopic, replayCsvFile, writeClickstreamCsv } from '../src';
+import { COMPRESSION_CODECS, createKafkaClient, ensureTopics, parseBrokerList, type CompressionName } from '@pipeline/kafka';
+import { BATCHING_DEFAULTS, BULK_COMMIT_INTERVAL_MS, formatSummary, INGEST_COMPRESSION, ProgressReporter, renamedTopic, replayCsvFile, runRetrying, writeClickstreamCsv } from '../src';
+import { kafkaToolsClasspath, runProducerPerformance } from './producer-performance';
 
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '2000000' },
     'invalid-every': { type: 'string', default: '1000' },
-    'batch-size': { type: 'string', default: '1000' },
+    'batch-size': { type: 'string', default: String(BATCHING_DEFAULTS.batchSize) },
+    'max-batch-bytes': { type: 'string', default: String(BATCHING_DEFAULTS.maxBatchBytes) },
+    // Default: the job's own choice for the asap pace (BULK_COMMIT_INTERVAL_MS).
+    'commit-interval': { type: 'string', default: String(BULK_COMMIT_INTERVAL_MS) },
+    compression: { type: 'string', default: INGEST_COMPRESSION },
+    'skip-producer-perf': { type: 'boolean', default: false },
   },
 });
 const rows = Number(values.rows);
 const invalidEvery = Number(values['invalid-every']);
 const batchSize = Number(values['batch-size']);
+const maxBatchBytes = Number(values['max-batch-bytes']);
+const commitIntervalMs = Number(values['commit-interval']);
+const isCompression = (name: string): name is CompressionName => Object.hasOwn(COMPRESSION_CODECS, name);
+if (!isCompression(values.compression)) throw new Error(`--compression must be one of ${Object.keys(COMPRESSION_CODECS).join(', ')}, got ${values.compression}`);
+const compression: CompressionName = values.compression;
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
@@ -53,43 +67,66 @@ async function main(): Promise<void> {
   const file = join(tmpdir(), `clickstream-bench-${runId}.csv`);
   const topic = renamedTopic(clickEventsTopic, `${clickEventsTopic.topic}-bench-${runId}`);
   const deadLetterTopic = { topic: `pipeline.dead-letter-bench-${runId}`, partitions: 3 };
+  const perfTopic = { topic: `producer-perf-bench-${runId}`, partitions: topic.partitions };
+  const brokers = parseBrokerList(env.KAFKA_BROKERS);
+  // Resolved before the replay, so Maven's first download is not inside the comparison.
+  const classpath = values['skip-producer-perf'] ? '' : kafkaToolsClasspath();
 
   let started = Date.now();
   const written = await writeClickstreamCsv(file, { rows, invalidEvery });
   const writeSeconds = (Date.now() - started) / 1000;
   console.log(`wrote ${written.rows.toLocaleString('en-US')} rows (${written.brokenRows.toLocaleString('en-US')} broken) to ${file}: ${mib(statSync(file).size)} in ${writeSeconds.toFixed(1)} s`);
 
+  const kafka = createKafkaClient({ brokers, clientId: `ingest-bench-${runId}` });
+  let perfTopicCreated = false;
   const before = process.memoryUsage();
   const memory = sampleMemory();
   const reporter = new ProgressReporter({ intervalMs: process.stderr.isTTY ? 250 : 5000 });
   started = Date.now();
   try {
-    const summary = await replayCsvFile({
-      connection: { kafka: { brokers: parseBrokerList(env.KAFKA_BROKERS) }, registry: env.SCHEMA_REGISTRY_URL, clientId: `ingest-bench-${runId}` },
+    // As the service runs jobs: a fresh topic's metadata may lag its creation on a loaded broker; the retry resumes the job.
+    const replay = () => replayCsvFile({
+      connection: { kafka: { brokers }, registry: env.SCHEMA_REGISTRY_URL, clientId: `ingest-bench-${runId}` },
       topic,
       file,
       deadLetterTopic,
       pace: { kind: 'asap' },
       batchSize,
+      maxBatchBytes,
+      commitIntervalMs,
+      compression,
       onProgress: (snapshot) => reporter.update(snapshot),
     });
+    const summary = await runRetrying(replay, { deadlineMs: 120_000, onWaiting: (waitingFor, retryInMs) => console.log(`${waitingFor}; retrying in ${retryInMs} ms`) });
     const peak = memory.stop();
     reporter.finish(summary);
     const seconds = (Date.now() - started) / 1000;
+    const rowsPerSecond = summary.read / seconds;
+    const bytes = summary.producedBytes ?? 0;
+    const recordSize = summary.produced > 0 ? Math.max(1, Math.round(bytes / summary.produced)) : 1;
     console.log(formatSummary(summary));
     console.log(
       [
-        `replay        ${seconds.toFixed(1)} s, ${Math.round(summary.read / seconds).toLocaleString('en-US')} rows/s (batch ${batchSize}, gzip, acks=all, idempotent)`,
+        `replay        ${seconds.toFixed(1)} s, ${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s, ${mib(bytes / seconds)}/s of records (avg ${recordSize} B key+value; batch ${batchSize} / ${mib(maxBatchBytes)}, commit every ${commitIntervalMs} ms, ${compression}, acks=all, transactional)`,
         `memory        heap ${mib(before.heapUsed)} before, max ${mib(peak.heap)}; RSS ${mib(before.rss)} before, max ${mib(peak.rss)} (${peak.samples} samples)`,
         `file          ${mib(statSync(file).size)} on disk`,
       ].join('\n'),
     );
     if (!summary.reconciled) process.exitCode = 3;
+    if (values['skip-producer-perf']) return;
+    // Same broker, same record count and size, right after the replay (a shared machine's load varies by the minute).
+    await ensureTopics(kafka, [perfTopic]);
+    perfTopicCreated = true;
+    const perf = await runProducerPerformance({ topic: perfTopic.topic, records: summary.produced, recordSize, brokers: brokers.join(','), classpath });
+    const ratio = rowsPerSecond / perf.recordsPerSecond;
+    console.log(`kafka         ProducerPerformance ${perf.line}`);
+    console.log(`ingest-bench rows=${summary.read} rows_per_s=${Math.round(rowsPerSecond)} producer_perf_records_per_s=${Math.round(perf.recordsPerSecond)} ratio=${ratio.toFixed(2)} peak_rss_mib=${(peak.rss / 2 ** 20).toFixed(1)}`);
   } finally {
     rmSync(file, { force: true });
-    const admin = createKafkaClient({ brokers: parseBrokerList(env.KAFKA_BROKERS), clientId: `ingest-bench-${runId}` }).admin();
+    const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [topic.topic, deadLetterTopic.topic] }).finally(() => admin.disconnect());
+    for (const name of [topic.topic, deadLetterTopic.topic, ...(perfTopicCreated ? [perfTopic.topic] : [])]) await admin.deleteTopics({ topics: [name] }).catch(() => undefined);
+    await admin.disconnect();
   }
 }
 

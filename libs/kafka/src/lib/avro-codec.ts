@@ -15,6 +15,8 @@ export interface AvroCodec<T> {
   readonly schemaId: number;
   /** Confluent wire format: magic byte 0, schema id (int32), Avro body. */
   encode(value: T): Promise<Buffer>;
+  /** The same bytes, synchronously: the schema id is known once the codec exists, so a hot loop need not await per record. */
+  encodeSync(value: T): Buffer;
   /**
    * Decodes with the writer's schema from the registry, resolved to ours (schema evolution), then validates.
    * Throws AvroDecodeError for bytes that can never decode, the binding's validation error for a value
@@ -106,15 +108,14 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
     }
     return resolution;
   };
+  const header = Buffer.alloc(5);
+  header.writeInt32BE(schemaId, 1);
+  const encodeSync = (value: T): Buffer => Buffer.concat([header, reader.toBuffer(value)]);
   return {
     subject: binding.subject,
     schemaId,
-    encode: async (value) => {
-      const body = reader.toBuffer(value);
-      const header = Buffer.alloc(5);
-      header.writeInt32BE(schemaId, 1);
-      return Buffer.concat([header, body]);
-    },
+    encodeSync,
+    encode: async (value) => encodeSync(value),
     decode: async (buffer) => {
       if (buffer.length < 5 || buffer[0] !== 0) throw new AvroDecodeError(binding.subject, 'not in the Confluent wire format (magic byte 0 + schema id)');
       const writerId = buffer.readInt32BE(1);

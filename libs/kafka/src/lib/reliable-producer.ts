@@ -17,3 +17,15 @@ export function createReliableProducer(kafka: Kafka, overrides: Partial<Producer
 
 /** Every send of the pipeline: acknowledged by all in-sync replicas, batch-compressed. */
 export const SEND_DEFAULTS = { acks: -1, compression: CompressionTypes.GZIP } as const;
+
+/**
+ * The codecs this client can use as installed: kafkajs ships gzip only (lz4, zstd and snappy
+ * need codec packages registered at start-up, none of which is a dependency here).
+ */
+export const COMPRESSION_CODECS = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP } as const;
+export type CompressionName = keyof typeof COMPRESSION_CODECS;
+
+/** SEND_DEFAULTS with another codec (chosen by measurement, see libs/ingest README). */
+export function sendOptions(compression: CompressionName): { acks: -1; compression: CompressionTypes } {
+  return { ...SEND_DEFAULTS, compression: COMPRESSION_CODECS[compression] };
+}

@@ -18,6 +18,8 @@ export interface ProgressSnapshot extends IngestCounts {
   elapsedMs: number;
   /** Highest event time acknowledged so far. */
   maxEventTime?: number;
+  /** Key and value bytes of the produced records (before compression), where the source counts them. */
+  producedBytes?: number;
 }
 
 /** What a bounded run reports when it ends: read = produced + dead-lettered, or it says why not. */

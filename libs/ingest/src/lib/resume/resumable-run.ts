@@ -1,16 +1,16 @@
 import { deadLetterTopic as defaultDeadLetterTopic } from '@pipeline/contracts';
-import type { TopicSpec } from '@pipeline/kafka';
+import type { CompressionName, TopicSpec } from '@pipeline/kafka';
 import { classifyFailure } from '@pipeline/streaming';
 import type { Pace } from '../pacing';
 import { IngestClient, type IngestConnection } from '../publish/ingest-client';
-import { pump, type BatchingOptions, type DisorderOptions, type EventSink } from '../publish/pump';
+import { pump, type BatchingOptions, type ByteBudgetOptions, type DisorderOptions, type EventSink } from '../publish/pump';
 import type { IngestSummary, ProgressSnapshot } from '../publish/summary';
 import type { EventTopic, EventValue, SourceItem } from '../source';
 import { ingestPositionsTopic, jobTransactionalId, JobPositionError, readJobPosition, type JobPosition } from './job-position';
-import { TransactionalWriter } from './transactional-writer';
+import { BULK_COMMIT_INTERVAL_MS, DEFAULT_COMMIT_INTERVAL_MS, TransactionalWriter } from './transactional-writer';
 
 /** What every ingestion job takes besides its source. */
-export interface JobOptions extends BatchingOptions, DisorderOptions {
+export interface JobOptions extends BatchingOptions, ByteBudgetOptions, DisorderOptions {
   connection: IngestConnection;
   /** Default: `pipeline.dead-letter` (3 partitions). */
   deadLetterTopic?: TopicSpec;
@@ -18,8 +18,10 @@ export interface JobOptions extends BatchingOptions, DisorderOptions {
   jobId?: string;
   /** Ignore the stored position and send the whole source again (the topic keeps the earlier run's records). */
   restart?: boolean;
-  /** Most time records wait in an open transaction, ms. Default 250. */
+  /** Most time records wait in an open transaction, ms. Default 250, 1000 with the `asap` pace (BULK_COMMIT_INTERVAL_MS). */
   commitIntervalMs?: number;
+  /** Codec of the record batches (`none`, `gzip`). Default INGEST_COMPRESSION. */
+  compression?: CompressionName;
   /** Stops the job early: what was read is still sent, and heartbeats at the highest event time. */
   signal?: AbortSignal;
   /** Called after every acknowledged send and at the end (e.g. a ProgressReporter's update). */
@@ -156,7 +158,7 @@ export async function runJobSession<T extends EventValue>(spec: RunSpec<T>, iden
       spec.log?.(`${spec.source} → ${spec.topic.topic} (dead letters: ${deadLetterTopic.topic}), job ${identity.jobId}`);
       let latest: TransactionalWriter | undefined;
       const writer = (from: JobPosition = start, stateAt?: (read: number) => Record<string, unknown> | undefined) => {
-        latest = new TransactionalWriter({ producer, positionsTopic: ingestPositionsTopic.topic, eventTopic: spec.topic.topic, start: from, commitIntervalMs: spec.commitIntervalMs, stateAt });
+        latest = new TransactionalWriter({ producer, positionsTopic: ingestPositionsTopic.topic, eventTopic: spec.topic.topic, start: from, commitIntervalMs: spec.commitIntervalMs ?? (spec.pace.kind === 'asap' ? BULK_COMMIT_INTERVAL_MS : DEFAULT_COMMIT_INTERVAL_MS), compression: spec.compression, stateAt });
         return latest;
       };
       try {

@@ -1,0 +1,53 @@
+import type { EventTopic } from '../source';
+import { pump, type EventSink } from './pump';
+import type { RecordWriter, SourceReached, TopicRecords } from './record-writer';
+
+interface Tick {
+  timestamp: number;
+  id: string;
+}
+
+const topic: EventTopic<Tick> = {
+  topic: 'ticks',
+  partitions: 3,
+  subject: 'ticks-value',
+  key: (value) => value.id,
+  contract: { name: 'Tick', fields: {}, avroSchema: { type: 'record', name: 'Tick', namespace: 'test', fields: [] }, parse: (value) => value as Tick, parseText: () => ({ timestamp: 0, id: '' }) },
+};
+
+// A fixed 100-byte value per record: the byte budget is then easy to reason about.
+const encodeSync = () => Buffer.alloc(100);
+const sink: EventSink<Tick> = { topic, encodeSync, encode: async () => encodeSync() };
+
+/** Keeps what the pump writes, in order (the writer is the pump's own interface, not Kafka). */
+class RecordingWriter implements RecordWriter {
+  readonly writes: { topicMessages: TopicRecords[]; reached?: SourceReached }[] = [];
+  async write(topicMessages: TopicRecords[], reached?: SourceReached): Promise<void> {
+    this.writes.push({ topicMessages, reached });
+  }
+}
+
+function ticks(count: number) {
+  return Array.from({ length: count }, (_, index) => {
+    const value = { timestamp: 1_000 + index, id: `k${index % 7}` };
+    return { position: String(index + 1), eventTime: value.timestamp, admit: () => ({ accepted: true as const, value }) };
+  });
+}
+
+describe('pump batching', () => {
+  it('cuts a batch at maxBatchBytes before batchSize, keeping every record once and in order', async () => {
+    const writer = new RecordingWriter();
+    const summary = await pump(ticks(50), sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: true, batchSize: 1000, maxBatchBytes: 1000 });
+    const data = writer.writes.filter((write) => write.reached);
+    // 100-byte values plus 2-byte keys: the tenth record takes a batch past 1,000 bytes.
+    expect(data.map((write) => write.topicMessages[0].messages.length)).toEqual([10, 10, 10, 10, 10]);
+    expect(data.map((write) => write.reached?.read)).toEqual([10, 20, 30, 40, 50]);
+    expect(summary).toMatchObject({ read: 50, produced: 50, deadLettered: 0, reconciled: true, producedBytes: 50 * 102 });
+  });
+
+  it('cuts at batchSize when records are small', async () => {
+    const writer = new RecordingWriter();
+    await pump(ticks(25), sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: false, batchSize: 10 });
+    expect(writer.writes.filter((write) => write.reached).map((write) => write.topicMessages[0].messages.length)).toEqual([10, 10, 5]);
+  });
+});
