@@ -56,6 +56,7 @@ const jobFlags = {
   '--batch-size': setting.count.default(BATCHING_DEFAULTS.batchSize),
   '--linger-ms': setting.nonNegative.default(BATCHING_DEFAULTS.lingerMs),
   '--heartbeat-ms': setting.count.default(BATCHING_DEFAULTS.heartbeatIntervalMs),
+  '--max-disorder-ms': setting.nonNegative.optional(),
   '--pace': setting.pace.optional(),
   '--job-id': setting.name.optional(),
   '--restart': z.boolean().default(false),
@@ -151,7 +152,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   }
 }
 
-function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': number; '--linger-ms': number; '--heartbeat-ms': number; '--job-id'?: string; '--restart': boolean }): Omit<JobOptions, 'connection'> {
+function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': number; '--linger-ms': number; '--heartbeat-ms': number; '--max-disorder-ms'?: number; '--job-id'?: string; '--restart': boolean }): Omit<JobOptions, 'connection'> {
   return {
     jobId: flags['--job-id'],
     restart: flags['--restart'],
@@ -159,6 +160,7 @@ function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': num
     batchSize: flags['--batch-size'],
     lingerMs: flags['--linger-ms'],
     heartbeatIntervalMs: flags['--heartbeat-ms'],
+    maxDisorderMs: flags['--max-disorder-ms'],
   };
 }
 

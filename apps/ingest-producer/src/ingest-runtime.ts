@@ -29,6 +29,7 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
       producer: this.producer,
       deadLetterTopic,
       heartbeatIntervalMs: config.INGEST_HEARTBEAT_MS,
+      maxDisorderMs: config.INGEST_MAX_DISORDER_MS,
       maxDepth: config.WEBHOOK_MAX_DEPTH,
       idempotency: { ttlMs: config.WEBHOOK_IDEMPOTENCY_TTL_S * 1000, maxKeys: config.WEBHOOK_IDEMPOTENCY_MAX_KEYS },
     });

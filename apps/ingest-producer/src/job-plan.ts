@@ -10,6 +10,7 @@ import {
   runGenerator,
   runPollJob,
   type BatchingOptions,
+  type DisorderOptions,
   type EventTimeSource,
   type GeneratorOptions,
   type IngestSummary,
@@ -33,7 +34,7 @@ export type JobPlan =
 
 export interface IngestPlan {
   jobs: JobPlan[];
-  batching: Required<BatchingOptions>;
+  batching: Required<BatchingOptions> & DisorderOptions;
 }
 
 /**
@@ -82,7 +83,7 @@ export function planJobs(config: IngestProducerConfig, now: number): IngestPlan 
       },
     });
   }
-  return { jobs, batching: { batchSize: config.INGEST_BATCH_SIZE, lingerMs: config.INGEST_LINGER_MS, heartbeatIntervalMs: config.INGEST_HEARTBEAT_MS } };
+  return { jobs, batching: { batchSize: config.INGEST_BATCH_SIZE, lingerMs: config.INGEST_LINGER_MS, heartbeatIntervalMs: config.INGEST_HEARTBEAT_MS, maxDisorderMs: config.INGEST_MAX_DISORDER_MS } };
 }
 
 /** Runs one planned job to its end (or until `options.signal` aborts) and resolves with its summary. */
@@ -90,7 +91,11 @@ export function runJob(job: JobPlan, options: JobOptions): Promise<IngestSummary
   return forDomain(job.domain, (domainTopic, generator) => {
     const topic = job.topic ? renamedTopic(domainTopic, job.topic) : domainTopic;
     if (job.kind === 'csv') return replayCsvFile({ ...options, topic, file: job.file, eventTime: job.eventTime, pace: job.pace, loop: job.loop });
-    if (job.kind === 'poll') return runPollJob({ ...options, ...pollTuningOf(job.config), topic, api: job.config, polls: job.polls, source: job.name });
+    if (job.kind === 'poll') {
+      // A poll is one pump run per poll: a disorder bound could not be enforced across polls.
+      const { maxDisorderMs: _unenforceable, ...pollOptions } = options;
+      return runPollJob({ ...pollOptions, ...pollTuningOf(job.config), topic, api: job.config, polls: job.polls, source: job.name });
+    }
     return runGenerator({ ...options, topic, generator, options: job.options, count: job.count, pace: job.pace, source: job.name });
   });
 }

@@ -29,6 +29,7 @@ const env = {
   INGEST_BATCH_SIZE: setting.count.default(BATCHING_DEFAULTS.batchSize),
   INGEST_LINGER_MS: setting.nonNegative.default(BATCHING_DEFAULTS.lingerMs),
   INGEST_HEARTBEAT_MS: setting.count.default(BATCHING_DEFAULTS.heartbeatIntervalMs).describe('watermark heartbeat interval'),
+  INGEST_MAX_DISORDER_MS: setting.nonNegative.optional().describe('declared disorder bound of every source, ms: older events are dead-lettered at the source, and heartbeats may then claim (highest event time − bound) on every partition (default: none; each partition hears only its own progress)'),
   INGEST_PROGRESS_MS: setting.count.default(10_000).describe('progress log line interval'),
   INGEST_RESTART: setting.flag.default(false).describe('start every job from the beginning, ignoring its committed position'),
   INGEST_DEPENDENCY_DEADLINE_MS: setting.count.optional().describe('longest a job waits for Kafka or the registry in one stretch before it fails (default: no limit)'),
