@@ -45,7 +45,8 @@ async function killAndResume(args: string[], env: Record<string, string>, kills:
     if (run < kills) {
       // Sending has started once the job names its topics (after any resume line).
       await process.waitForStderr('(dead letters:').catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 2_500));
+      // Early enough to land mid-stream on a quick machine too (100,000 events take about 3 s at asap).
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 700));
       const stillRunning = process.child.exitCode === null;
       await process.kill('SIGKILL');
       if (stillRunning) {

@@ -16,7 +16,7 @@ import { byNaturalKey, landedRows } from '../../testing/landed-rows';
 import { copyUpsert, landBatch, lastPerKey, type LandingItem } from './land-batch';
 
 const runId = randomBytes(4).toString('hex');
-const settings: WarehouseSettings = { databaseUrl: requiredEnv('DATABASE_URL'), schema: `wh_land_${runId}`, biReaderPassword: DEFAULT_BI_READER_PASSWORD };
+const settings: WarehouseSettings = { databaseUrl: requiredEnv('DATABASE_URL'), schema: `wh_land_${runId}`, biReaderPasswordIfCreated: DEFAULT_BI_READER_PASSWORD };
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const MINUTE = 60_000;
 
