@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { LOCAL_WEBHOOK_API_KEY } from '@pipeline/config';
 import { stackSettings } from '@pipeline/stack';
 import { isolatedRun, requiredEnv, runEnvironment } from './support/run-environment';
 import { loadContracts, type ContractsModule } from './support/contracts-module';
@@ -121,7 +122,8 @@ describe('metrics, Prometheus and the dashboards on the local stack', () => {
     for (let start = 0; start < items.length; start += 100) {
       const response = await fetch(`http://127.0.0.1:${services.port('ingest-producer')}/ingest/${domain}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        // The ingest-producer outside production, with no keys configured, takes the local demo key.
+        headers: { 'content-type': 'application/json', 'x-api-key': LOCAL_WEBHOOK_API_KEY.secret },
         body: JSON.stringify(items.slice(start, start + 100)),
       });
       status = Math.max(status, response.status);
