@@ -1,18 +1,12 @@
-import type { AccumulatorLayout } from './accumulator-layout';
-import { SnapshotMismatchError } from './errors';
 import {
   type GroupKey,
   type KeyWindows,
   type PartitionState,
   WindowState,
 } from './partition-state';
+import { TimeWindowAssigner } from './time-window-assigner';
 import type { StoredKeyWindow } from './types';
-import {
-  removeItem,
-  type StoredWindow,
-  WindowAssigner,
-  type WindowListener,
-} from './window-assigner';
+import { removeItem, type StoredWindow } from './window-assigner';
 import type { TimeWindows } from './window-spec';
 
 /**
@@ -31,23 +25,7 @@ import type { TimeWindows } from './window-spec';
 export class PanedWindowAssigner<
   TEvent,
   TKey extends GroupKey,
-> extends WindowAssigner<TEvent, TKey> {
-  private readonly sizeMs: number;
-  private readonly advanceMs: number;
-  private readonly offsetMs: number;
-
-  /** Only for specs where `canUsePanes` holds. */
-  constructor(
-    spec: TimeWindows,
-    keyOf: (event: TEvent) => TKey,
-    layout: AccumulatorLayout<TEvent, unknown>,
-    listener: WindowListener<TEvent, TKey>,
-  ) {
-    super(keyOf, layout, listener, spec.graceMs);
-    this.sizeMs = spec.sizeMs;
-    this.advanceMs = spec.advanceMs;
-    this.offsetMs = spec.offsetMs;
-  }
+> extends TimeWindowAssigner<TEvent, TKey> {
 
   /** Panes pay when windows overlap, and only final results can be built at close time. */
   static canUsePanes(spec: TimeWindows, wantsUpdates: boolean): boolean {
@@ -58,7 +36,7 @@ export class PanedWindowAssigner<
     );
   }
 
-  assign(
+  override assign(
     state: PartitionState<TKey>,
     event: TEvent,
     eventTime: number,
@@ -84,7 +62,7 @@ export class PanedWindowAssigner<
     if (firstOpenEnd > lastWindowEnd) return;
     const keyWindows = state.keyWindows(this.keyOf(event));
     const pane =
-      this.findPane(keyWindows, paneStart) ??
+      this.findOpen(keyWindows, paneStart) ??
       this.openPane(state, keyWindows, paneStart, firstOpenEnd);
     keyWindows.lastUsed = pane;
     this.layout.add(pane, event, eventTime, arrival);
@@ -149,18 +127,8 @@ export class PanedWindowAssigner<
     return pane;
   }
 
-  override restoreClosedSession(
-    state: PartitionState<TKey>,
-    keyWindows: KeyWindows<TKey>,
-  ): void {
-    throw new SnapshotMismatchError(
-      'state holds closed sessions but the pipeline uses time windows',
-      { partition: state.partition, key: keyWindows.key },
-    );
-  }
-
   /** Panes are kept sorted by start: a late-ish event can open a pane older than the newest. */
-  protected insertOpen(
+  protected override insertOpen(
     keyWindows: KeyWindows<TKey>,
     pane: WindowState<TKey>,
   ): void {
@@ -172,11 +140,7 @@ export class PanedWindowAssigner<
   }
 
   /** Panes leave through onDue, never through the generic close. */
-  protected afterClose(): void {
-    return;
-  }
-
-  protected onClosedWindowDue(): void {
+  protected override afterClose(): void {
     return;
   }
 
@@ -239,19 +203,6 @@ export class PanedWindowAssigner<
     removeItem(keyWindows.open, pane);
     if (keyWindows.lastUsed === pane) keyWindows.lastUsed = null;
     state.releaseIfEmpty(keyWindows);
-  }
-
-  private findPane(
-    keyWindows: KeyWindows<TKey>,
-    start: number,
-  ): WindowState<TKey> | undefined {
-    const lastUsed = keyWindows.lastUsed;
-    if (lastUsed !== null && lastUsed.start === start) return lastUsed;
-    const open = keyWindows.open;
-    for (let index = open.length - 1; index >= 0; index--) {
-      if (open[index].start === start) return open[index];
-    }
-    return undefined;
   }
 
   private newestPaneBefore(

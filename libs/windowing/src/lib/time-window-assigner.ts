@@ -14,9 +14,9 @@ export class TimeWindowAssigner<
   TEvent,
   TKey extends GroupKey,
 > extends WindowAssigner<TEvent, TKey> {
-  private readonly sizeMs: number;
-  private readonly advanceMs: number;
-  private readonly offsetMs: number;
+  protected readonly sizeMs: number;
+  protected readonly advanceMs: number;
+  protected readonly offsetMs: number;
 
   constructor(
     spec: TimeWindows,
@@ -100,7 +100,7 @@ export class TimeWindowAssigner<
    * Most events of a key land in the window its previous event used; otherwise scan the
    * key's few open windows ((size + grace + disorder) / advance at most), newest first.
    */
-  private findOpen(
+  protected findOpen(
     keyWindows: KeyWindows<TKey>,
     start: number,
   ): WindowState<TKey> | undefined {
