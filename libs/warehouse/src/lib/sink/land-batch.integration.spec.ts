@@ -121,7 +121,7 @@ describe('landBatch (real PostgreSQL, schema of its own)', () => {
   it('returns each refused row with its SQLSTATE, in record order, and lands every other row', async () => {
     const rows = Array.from({ length: 1000 }, (_, index) => sensorStats(`sensor-${index}`, 0, index));
     rows[100] = sensorStats('sensor-100', 0, 100, { avgPressure: 1e15 }); // beyond numeric(20,6): 22003
-    rows[700] = sensorStats(longId(20_000), 0, 700); // index row over 8191 bytes: 54000
+    rows[700] = sensorStats(longId(20_000), 0, 700); // longer than the column's bound (varchar(128)): 22001
     const batch = items(rows);
     const refused = await landBatch(db, sensorWindowStatsTable, batch);
     expect(refused.map(({ record, failure }) => ({ offset: record.offset, kind: failure.kind, reasonClass: failure.reasonClass }))).toEqual([
@@ -129,7 +129,7 @@ describe('landBatch (real PostgreSQL, schema of its own)', () => {
       { offset: batch[700]?.record.offset, kind: 'record', reasonClass: 'database-refused' },
     ]);
     expect(refused[0]?.failure.reason).toContain('SQLSTATE 22003');
-    expect(refused[1]?.failure.reason).toContain('SQLSTATE 54000');
+    expect(refused[1]?.failure.reason).toContain('SQLSTATE 22001');
     const landed = await landedRows(db, sensorWindowStatsTable);
     expect(landed).toEqual(byNaturalKey(sensorWindowStatsTable, rows.filter((_, index) => index !== 100 && index !== 700)));
   });
