@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bringDownStack, bringUpStack, findRepoRoot, restartLocalComponent, stackSettings, type HealthReport, type ServiceName } from '@pipeline/stack';
+import { bringDownStack, bringUpStack, findRepoRoot, restartLocalComponent, stackSettings, type HealthReport, type ServiceName, type StackEndpoints } from '@pipeline/stack';
 import type { Kafka } from '@pipeline/kafka';
 import { isolatedRun, runEnvironment } from '../support/run-environment';
 import { PipelineServices } from '../support/pipeline-services';
@@ -112,7 +112,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
   log(`chaos: bringing up the suite's own stack in ${settings.stackDir} (Kafka ${settings.kafkaPort}, registry ${settings.registryPort}, PostgreSQL ${settings.postgresPort})`);
   const stack = await bringUpStack(process.env);
-  Object.assign(process.env, stack.endpoints);
+  try {
+    return await runOnStack(options, stack.endpoints, startedAt);
+  } finally {
+    // Whatever failed, the suite's stack goes: a later run (CI's next job) needs its ports.
+    if (!options.keepStack) {
+      const stopped = await bringDownStack(process.env);
+      log(`chaos: stopped the suite's stack (${stopped.join(', ')})`);
+    }
+  }
+}
+
+async function runOnStack(options: ChaosOptions, endpoints: StackEndpoints, startedAt: number): Promise<ChaosReport> {
+  const { log } = options;
+  const settings = stackSettings();
+  const repoRoot = settings.repoRoot;
+  Object.assign(process.env, endpoints);
   const run = isolatedRun('chaos');
   const contracts = await import('@pipeline/contracts');
   if (!contracts.sensorReadingsTopic.topic.startsWith(run.namespace)) throw new Error('@pipeline/contracts was loaded before the run set its topic namespace');
@@ -261,10 +276,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     for (const job of jobs) job.stop();
     await services.stopAll();
-    if (!options.keepStack) {
-      const stopped = await bringDownStack(process.env);
-      log(`chaos: stopped the suite's stack (${stopped.join(', ')})`);
-    }
   }
 }
 
