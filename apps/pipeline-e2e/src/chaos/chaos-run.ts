@@ -111,9 +111,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (!existsSync(join(repoRoot, 'dist', 'apps', app, 'main.js'))) throw new Error(`dist/apps/${app}/main.js is missing: build the services first (npx nx run-many -t build -p ingest-producer,stream-aggregator,warehouse-sink)`);
   }
   log(`chaos: bringing up the suite's own stack in ${settings.stackDir} (Kafka ${settings.kafkaPort}, registry ${settings.registryPort}, PostgreSQL ${settings.postgresPort})`);
+  // The run's namespace comes first: bringing the stack up loads the contracts (for the database
+  // roles), and the contracts fix their topic names when they are loaded.
+  const run = isolatedRun('chaos');
   const stack = await bringUpStack(process.env);
   try {
-    return await runOnStack(options, stack.endpoints, startedAt);
+    return await runOnStack(options, run, stack.endpoints, startedAt);
   } finally {
     // Whatever failed, the suite's stack goes: a later run (CI's next job) needs its ports.
     if (!options.keepStack) {
@@ -123,12 +126,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-async function runOnStack(options: ChaosOptions, endpoints: StackEndpoints, startedAt: number): Promise<ChaosReport> {
+async function runOnStack(options: ChaosOptions, run: ReturnType<typeof isolatedRun>, endpoints: StackEndpoints, startedAt: number): Promise<ChaosReport> {
   const { log } = options;
   const settings = stackSettings();
   const repoRoot = settings.repoRoot;
   Object.assign(process.env, endpoints);
-  const run = isolatedRun('chaos');
   const contracts = await import('@pipeline/contracts');
   if (!contracts.sensorReadingsTopic.topic.startsWith(run.namespace)) throw new Error('@pipeline/contracts was loaded before the run set its topic namespace');
   const inputDir = join(settings.stackDir, 'inputs', run.runId);
