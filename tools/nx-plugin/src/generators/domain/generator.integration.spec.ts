@@ -11,8 +11,11 @@ import { dirname, join } from 'node:path';
 const workspaceRoot = join(__dirname, '../../../../..');
 const DOMAIN = 'air-quality';
 const SERVICES = ['ingest-producer', 'stream-aggregator', 'warehouse-sink'];
-/** Every tsconfig the generated and edited files belong to. */
-const TSCONFIGS = ['libs/contracts/tsconfig.lib.json', 'libs/pipelines/tsconfig.lib.json', 'libs/ingest/tsconfig.lib.json', 'libs/warehouse/tsconfig.lib.json', 'apps/pipeline-e2e/tsconfig.spec.json'];
+/**
+ * Every tsconfig the generated and edited files belong to. The e2e project's is narrowed to the
+ * generated spec (its other specs are untouched and the largest program of all).
+ */
+const TSCONFIGS = ['libs/contracts/tsconfig.lib.json', 'libs/pipelines/tsconfig.lib.json', 'libs/ingest/tsconfig.lib.json', 'libs/warehouse/tsconfig.lib.json', 'apps/pipeline-e2e/tsconfig.generated.json'];
 
 interface Run {
   command: string;
@@ -20,11 +23,20 @@ interface Run {
   output: string;
 }
 
+/** The parent's environment (the stack's endpoints) without what `nx test` and Jest set for themselves. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('NX_') && !name.startsWith('JEST_')));
+  return { ...env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' };
+}
+
 function run(cwd: string, command: string, args: readonly string[]): Promise<Run> {
   const line = [command, ...args].join(' ');
+  const started = Date.now();
   return new Promise((resolve) => {
-    execFile(command, args, { cwd, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, env: childEnv(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      // Where the minutes go, on a shared machine.
+      process.stdout.write(`nx-plugin: ${line}: exit ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       resolve({ command: line, code, output: `${stdout}${stderr}` });
     });
   });
@@ -111,6 +123,7 @@ describe('nx g @pipeline/nx-plugin:domain in a copy of the workspace', () => {
     expect(readFileSync(join(root, 'docs/warehouse.md'), 'utf8')).not.toBe(docsBefore);
     expect(readFileSync(join(root, 'docs/warehouse.md'), 'utf8')).toContain('### `air_quality_window_stats`');
     serviceShims(root);
+    writeFileSync(join(root, 'apps/pipeline-e2e/tsconfig.generated.json'), JSON.stringify({ extends: './tsconfig.spec.json', include: [], files: [`src/${DOMAIN}.e2e.spec.ts`] }));
 
     // Two lanes on a two-core machine: the type checks, and the tests.
     const [typeChecks, tests] = await Promise.all([
@@ -119,15 +132,15 @@ describe('nx g @pipeline/nx-plugin:domain in a copy of the workspace', () => {
         TSCONFIGS.map((tsconfig) => ['npx', 'tsc', '-p', tsconfig, '--noEmit']),
       ),
       sequentially(root, [
-        ['npx', 'jest', '-c', 'libs/contracts/jest.config.ts'],
-        ['npx', 'jest', '-c', 'libs/pipelines/jest.config.ts'],
+        ['npx', 'jest', '--projects', 'libs/contracts/jest.config.ts', 'libs/pipelines/jest.config.ts'],
         ['npx', 'jest', '-c', 'apps/pipeline-e2e/jest.config.ts', `${DOMAIN}.e2e.spec.ts`],
       ]),
     ]);
     for (const result of [...typeChecks, ...tests]) expectSuccess(result);
     expect(typeChecks).toHaveLength(TSCONFIGS.length);
-    expect(tests).toHaveLength(3);
-    expect(tests[2]?.output).toMatch(/Tests:\s+1 passed, 1 total/);
+    expect(tests).toHaveLength(2);
+    expect(tests[0]?.output).toMatch(/PASS contracts[\s\S]*PASS pipelines|PASS pipelines[\s\S]*PASS contracts/);
+    expect(tests[1]?.output).toMatch(/Tests:\s+1 passed, 1 total/);
     passed += 1;
   }, 900_000);
 });
