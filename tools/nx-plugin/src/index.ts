@@ -1,0 +1,1 @@
+export { domainGenerator, domainNames, DomainGeneratorError, type DomainGeneratorSchema, type DomainNames } from './generators/domain/generator';
