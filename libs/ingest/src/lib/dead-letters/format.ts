@@ -24,8 +24,9 @@ export function formatListing(listing: DeadLetterListing): string {
   const rows = [['hour (UTC)', 'reason class', 'source topic', 'source', 'count', 'offsets (first…last)']];
   for (const group of listing.groups) rows.push([minute(group.bucketStart), group.reasonClass, group.sourceTopic, group.source, String(group.count), offsetsText(group)]);
   const lines = table(rows);
-  const reasons = listing.groups.map((group, index) => `  ${index + 1}. ${group.reasonClass} from ${group.source}: ${group.sampleReason}`);
-  return [head, ...lines, 'e.g.', ...reasons].join('\n');
+  // One example reason per reason class and source: hours of the same failure say it once.
+  const reasons = new Map(listing.groups.map((group) => [`${group.reasonClass} from ${group.source}`, group.sampleReason]));
+  return [head, ...lines, 'for example:', ...[...reasons].map(([who, reason]) => `  ${who}: ${reason}`)].join('\n');
 }
 
 /** `dlq show`: where, why and when, every header, then key and value decoded. */
