@@ -1,5 +1,6 @@
 import { HEADERS } from '@pipeline/contracts';
-import { createAvroCodec, readPartitionsToEnd, SEND_DEFAULTS, type AvroCodec, type IHeaders, type Kafka, type Message } from '@pipeline/kafka';
+import { createAvroCodec, readPartitionsToEnd, SEND_DEFAULTS, type AvroCodec, type IHeaders, type Kafka, type Message, type Producer } from '@pipeline/kafka';
+import { classifyFailure } from '@pipeline/streaming';
 import { IngestClient, type IngestConnection } from '../publish/ingest-client';
 import {
   DEAD_LETTER_HEADERS,
@@ -54,6 +55,20 @@ export interface ReplayReport {
   sent: { position: string; target: string; fixed: boolean }[];
   /** In the ledger already: not sent again. */
   alreadyReplayed: { position: string; target: string }[];
+}
+
+/** Another replay of the same dead-letter topic started and fenced this one: its open transaction was aborted. */
+export class ReplayFencedError extends Error {
+  /** Running it again sends what is left: the ledger skips what either replay committed. */
+  readonly retriable = true;
+  readonly reasonClass = 'fenced';
+  constructor(
+    readonly deadLetterTopic: string,
+    cause: unknown,
+  ) {
+    super(`another replay of ${deadLetterTopic} started and fenced this one: its open transaction was aborted (what it committed stays, recorded in the ledger); run it again to send what is left`, { cause });
+    this.name = 'ReplayFencedError';
+  }
 }
 
 /** Records (and ledger entries) per transaction of a replay. */
@@ -171,7 +186,7 @@ export class DeadLetterTool {
       return report(plan, true);
     }
     await this.client.ensureTopics([ledger]);
-    return this.client.withTransactionalProducer(`${this.deadLetterTopic}.replay`, async (producer) => {
+    return this.inTransactions(`${this.deadLetterTopic}.replay`, async (producer) => {
       // After the producer's initialisation: an earlier replay's open transaction is aborted, so the ledger is final.
       const plan = planReplay(entries, await this.replayed(ledger.topic), request.fixes);
       const messages = await this.messagesFor(plan.send, true);
@@ -200,6 +215,16 @@ export class DeadLetterTool {
       }
       return report(plan, false);
     });
+  }
+
+  /** Runs the replay with its transactional producer; a fence by another replay becomes a ReplayFencedError. */
+  private async inTransactions(transactionalId: string, work: (producer: Producer) => Promise<ReplayReport>): Promise<ReplayReport> {
+    try {
+      return await this.client.withTransactionalProducer(transactionalId, work);
+    } catch (error) {
+      if (!(error instanceof DeadLetterSelectionError) && classifyFailure(error).kind === 'fenced') throw new ReplayFencedError(this.deadLetterTopic, error);
+      throw error;
+    }
   }
 
   /** Positions in the ledger, read read_committed to its end. */

@@ -80,7 +80,9 @@ export function formatReplay(report: ReplayReport): string {
     for (const item of report.sent) lines.push(`  ${item.position} → ${item.target}${item.fixed ? ' (fixed value)' : ''}`);
   }
   if (report.sent.length > 0 && report.alreadyReplayed.length > 0) {
-    lines.push(`already replayed, not sent again: ${report.alreadyReplayed.length} (${report.alreadyReplayed.map((item) => item.position).join(', ')})`);
+    const shown = report.alreadyReplayed.slice(0, 10).map((item) => item.position);
+    const more = report.alreadyReplayed.length > shown.length ? `, … ${report.alreadyReplayed.length - shown.length} more` : '';
+    lines.push(`already replayed, not sent again: ${report.alreadyReplayed.length} (${shown.join(', ')}${more})`);
   }
   return lines.join('\n');
 }
