@@ -33,6 +33,7 @@ import { setting } from './settings';
 
 export const USAGE = `Bounded ingest jobs from the command line; each prints a reconciled summary and exits
 0 when read = produced + dead-lettered, 3 when not, 2 on bad arguments, 1 on failure.
+dlq commands print a short summary and exit 0, 2 on bad arguments, 1 with one line on any other error.
 Kafka and the registry come from KAFKA_BROKERS and SCHEMA_REGISTRY_URL and their security settings (env, .env, .stack/stack.env).
 
   replay   --file <csv> [--domain ${DOMAINS.join('|')}] [--timestamp-column <name> | --inject-time now|<start>/<spacing ms>]

@@ -135,10 +135,11 @@ export class DeadLetterTool {
 
   /** One record, its key and value decoded (registry-framed Avro through the registry), with all its headers. */
   async show(position: { partition: number; offset: string }): Promise<ShownDeadLetter> {
-    const [entry] = await this.find([position]);
+    // find() refuses a position without a record, so there is exactly one.
+    const entry = (await this.find([position]))[0] as DeadLetterEntry;
     const decodeAvro = (framed: Buffer) => this.client.registry.decode(framed) as Promise<unknown>;
-    const [key, value] = await Promise.all([decodePayload(entry?.key ?? null, decodeAvro), decodePayload(entry?.value ?? null, decodeAvro)]);
-    return { deadLetterTopic: this.deadLetterTopic, entry: entry as DeadLetterEntry, key, value };
+    const [key, value] = await Promise.all([decodePayload(entry.key, decodeAvro), decodePayload(entry.value, decodeAvro)]);
+    return { deadLetterTopic: this.deadLetterTopic, entry, key, value };
   }
 
   /** The entries at these positions, in the order given; refuses positions that hold no record. */
