@@ -188,12 +188,15 @@ export class DeadLetterTool {
     }
     await this.client.ensureTopics([ledger]);
     return this.inTransactions(`${this.deadLetterTopic}.replay`, async (producer) => {
-      // After the producer's initialisation: an earlier replay's open transaction is aborted, so the ledger is final.
-      const plan = planReplay(entries, await this.replayed(ledger.topic), request.fixes);
-      const messages = await this.messagesFor(plan.send, true);
-      for (let start = 0; start < plan.send.length; start += REPLAY_CHUNK) {
-        const transaction = await producer.transaction();
-        try {
+      // kafkajs initialises the transactional id once more at the first transaction() (besides connect()): only
+      // from then on is every other replay fenced and its open transaction aborted. So the ledger is read after
+      // it; read before, two replays starting together both found it empty and both sent (seen in the spec).
+      let transaction = await producer.transaction();
+      try {
+        const plan = planReplay(entries, await this.replayed(ledger.topic), request.fixes);
+        const messages = await this.messagesFor(plan.send, true);
+        for (let start = 0; start < plan.send.length; start += REPLAY_CHUNK) {
+          if (start > 0) transaction = await producer.transaction();
           const chunk = plan.send.slice(start, start + REPLAY_CHUNK);
           const byTopic = new Map<string, Message[]>();
           const ledgerRecords: Message[] = [];
@@ -209,12 +212,14 @@ export class DeadLetterTool {
           topicMessages.push({ topic: ledger.topic, messages: ledgerRecords });
           await transaction.sendBatch({ ...SEND_DEFAULTS, topicMessages });
           await transaction.commit();
-        } catch (error) {
-          await transaction.abort().catch(() => undefined);
-          throw error;
         }
+        // Nothing to send: the transaction has no partition, so ending it sends no request.
+        if (transaction.isActive()) await transaction.abort();
+        return report(plan, false);
+      } catch (error) {
+        if (transaction.isActive()) await transaction.abort().catch(() => undefined);
+        throw error;
       }
-      return report(plan, false);
     });
   }
 
