@@ -44,6 +44,23 @@ describe('command line', () => {
     expect(parseCommand(['sample', '--out', '/tmp/clicks.csv', '--rows', '1000'])).toEqual({ kind: 'sample', out: '/tmp/clicks.csv', rows: 1000, invalidEvery: 40, seed: 7 });
   });
 
+  it('dlq: list with filters, show one record, replay a selection; replay needs a selector', () => {
+    expect(parseCommand(['dlq', 'list'])).toEqual({ kind: 'dlq', deadLetterTopic: 'pipeline.dead-letter', action: { verb: 'list', query: { filter: {} } } });
+    const since = Date.now() - 2 * 3_600_000;
+    const list = parseCommand(['dlq', 'list', '--reason-class', 'decode', '--source-topic', 'clickstream.events', '--since', '2h', '--until', '2026-03-01T10:00:00Z', '--limit', '50', '--dead-letter-topic', 'mine']);
+    expect(list).toMatchObject({ deadLetterTopic: 'mine', action: { verb: 'list', query: { filter: { reasonClass: 'decode', sourceTopic: 'clickstream.events', until: Date.parse('2026-03-01T10:00:00Z') }, limit: 50 } } });
+    expect(list.kind === 'dlq' && list.action.verb === 'list' && Math.abs((list.action.query.filter?.since ?? 0) - since) < 60_000).toBe(true);
+    expect(parseCommand(['dlq', 'show', '2:41', '--json'])).toEqual({ kind: 'dlq', deadLetterTopic: 'pipeline.dead-letter', action: { verb: 'show', position: { partition: 2, offset: '41' }, json: true } });
+    expect(parseCommand(['dlq', 'replay', '0:1', '2:3', '--dry-run'])).toMatchObject({ action: { verb: 'replay', dryRun: true, query: { positions: [{ partition: 0, offset: '1' }, { partition: 2, offset: '3' }] } } });
+    expect(parseCommand(['dlq', 'replay', '--fixed', 'fixes.jsonl'])).toMatchObject({ action: { verb: 'replay', fixedFile: 'fixes.jsonl', dryRun: false } });
+    expect(() => parseCommand(['dlq', 'replay'])).toThrow(/say which dead letters: <partition>:<offset>\.\.\., a filter/);
+    expect(() => parseCommand(['dlq', 'replay', '0:1', '--fixed', 'f'])).toThrow('--fixed names its dead letters itself');
+    expect(() => parseCommand(['dlq', 'show'])).toThrow('name exactly one dead letter: dlq show <partition>:<offset>');
+    expect(() => parseCommand(['dlq', 'show', '7'])).toThrow('"7" is not <partition>:<offset>');
+    expect(() => parseCommand(['dlq', 'list', '--since', 'yesterday'])).toThrow('--since: must be now, epoch ms, an ISO-8601 time with a zone, or a time ago (30m, 2h, 7d)');
+    expect(() => parseCommand(['dlq', 'purge'])).toThrow('say what to do: dlq list|show|replay');
+  });
+
   it('names every bad flag, and unknown ones', () => {
     expect(() => parseCommand(['generate', '--domain', 'weather', '--count', '0'])).toThrow(ConfigValidationError);
     expect(() => parseCommand(['generate', '--domain', 'weather', '--count', '0'])).toThrow(/--domain: must be one of iot, clickstream, transit[\s\S]*--count: /);

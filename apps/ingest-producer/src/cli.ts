@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { parseEnv as parseDotEnv, parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ConfigValidationError, kafkaEnv, parseEnv, schemaRegistryEnv } from '@pipeline/config';
@@ -6,7 +7,17 @@ import { deadLetterTopic, DOMAINS } from '@pipeline/contracts';
 import {
   BATCHING_DEFAULTS,
   DEFAULT_LATE_BY_MS,
+  DeadLetterSelectionError,
+  DeadLetterTool,
+  formatListing,
+  formatReplay,
+  formatShown,
   formatSummary,
+  parseFixes,
+  parsePosition,
+  shownJson,
+  type DeadLetterFilter,
+  type DeadLetterQuery,
   parseInjectedTime,
   parsePace,
   ProgressReporter,
@@ -22,6 +33,7 @@ import { setting } from './settings';
 
 export const USAGE = `Bounded ingest jobs from the command line; each prints a reconciled summary and exits
 0 when read = produced + dead-lettered, 3 when not, 2 on bad arguments, 1 on failure.
+dlq commands print a short summary and exit 0, 2 on bad arguments, 1 with one line on any other error.
 Kafka and the registry come from KAFKA_BROKERS and SCHEMA_REGISTRY_URL and their security settings (env, .env, .stack/stack.env).
 
   replay   --file <csv> [--domain ${DOMAINS.join('|')}] [--timestamp-column <name> | --inject-time now|<start>/<spacing ms>]
@@ -30,13 +42,22 @@ Kafka and the registry come from KAFKA_BROKERS and SCHEMA_REGISTRY_URL and their
            [--jitter-ms <ms>] [--late-fraction <0..1>] [--late-by-ms <ms>] [--pace ...]  (pace default: rate:<rate>)
   poll     --config <json file> [--polls <n>]   GET a JSON API (see README "Polling an API"); default: until Ctrl-C
   sample   --out <file> [--rows <n>] [--invalid-every <n>] [--seed <n>]   deterministic clickstream CSV with broken rows
+  dlq list   [filters] [--limit <n>]        dead letters by hour, reason class, source topic and source: counts, offsets
+  dlq show   <partition>:<offset> [--json]  one dead letter decoded (Avro through the registry, JSON, text, else hex), all headers
+  dlq replay <partition>:<offset>... | [filters] [--limit <n>] | --fixed <file.jsonl>   [--dry-run]
+           back to each record's source topic, once (ledger <dead-letter topic>-replays, same transaction);
+           --fixed: lines {"partition":0,"offset":"42","value":{...}} validated by the target's contract
+  dlq filters: [--reason-class <class>] [--source-topic <topic>] [--since <time>] [--until <time>]
+           (time: ISO-8601, epoch ms, now, or ago: 30m, 2h, 7d); every dlq command: [--dead-letter-topic <name>]
   every job: [--topic <name>] [--dead-letter-topic <name>] [--batch-size <n>] [--linger-ms <ms>] [--heartbeat-ms <ms>]
            [--job-id <id>] [--restart] [--dependency-deadline-ms <ms>]
 Jobs are exactly once and resumable: run the same command again (same job id; default: file + topic,
 or topic + seed) and it continues after the last committed input; a finished job does nothing unless
 --restart. An unreachable broker or registry is waited for (with backoff; no limit unless --dependency-deadline-ms).`;
 
-export const CLI_COMMANDS = ['replay', 'generate', 'poll', 'sample', 'help'] as const;
+export const CLI_COMMANDS = ['replay', 'generate', 'poll', 'sample', 'dlq', 'help'] as const;
+const DLQ_VERBS = ['list', 'show', 'replay'] as const;
+type DlqVerb = (typeof DLQ_VERBS)[number];
 type CommandName = (typeof CLI_COMMANDS)[number];
 
 export function isCliCommand(argv: readonly string[]): boolean {
@@ -46,7 +67,14 @@ export function isCliCommand(argv: readonly string[]): boolean {
 export type CliCommand =
   | { kind: 'run'; job: JobPlan; options: Omit<JobOptions, 'connection' | 'signal' | 'onProgress' | 'log'>; dependencyDeadlineMs?: number }
   | { kind: 'sample'; out: string; rows: number; invalidEvery: number; seed: number }
+  | { kind: 'dlq'; deadLetterTopic: string; action: DlqAction }
   | { kind: 'help' };
+
+/** What a `dlq` command does; the fixes file is read when it runs (its problems are the command's error). */
+export type DlqAction =
+  | { verb: 'list'; query: DeadLetterQuery }
+  | { verb: 'show'; position: { partition: number; offset: string }; json: boolean }
+  | { verb: 'replay'; query: DeadLetterQuery; fixedFile?: string; dryRun: boolean };
 
 const topicName = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'is not a valid Kafka topic name');
 
@@ -98,24 +126,78 @@ const flagSchemas = {
   },
 };
 
-const BOOLEAN_FLAGS = new Set(['loop', 'help', 'restart']);
+const dlqFilterFlags = {
+  '--dead-letter-topic': topicName.optional(),
+  '--reason-class': setting.name.optional(),
+  '--source-topic': topicName.optional(),
+  '--since': setting.pastTime.optional(),
+  '--until': setting.pastTime.optional(),
+  '--limit': setting.count.optional(),
+};
+
+const dlqFlagSchemas = {
+  list: dlqFilterFlags,
+  show: { '--dead-letter-topic': topicName.optional(), '--json': z.boolean().default(false) },
+  replay: { ...dlqFilterFlags, '--fixed': setting.name.optional(), '--dry-run': z.boolean().default(false) },
+};
+
+const BOOLEAN_FLAGS = new Set(['loop', 'help', 'restart', 'json', 'dry-run']);
+
+/** Flags (and positionals) of a command line into `--name` → value; an unknown flag or a stray argument is a ConfigValidationError. */
+function flagValues(label: string, args: readonly string[], names: readonly string[], positionals = false): { raw: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const parsed = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: positionals,
+      options: Object.fromEntries(names.map((name) => [name, { type: BOOLEAN_FLAGS.has(name) ? 'boolean' : 'string' }] as const)),
+    });
+    return { raw: Object.fromEntries(Object.entries(parsed.values).map(([name, value]) => [`--${name}`, value])), positionals: parsed.positionals };
+  } catch (error) {
+    throw new ConfigValidationError(label, [error instanceof Error ? error.message : String(error)]);
+  }
+}
+
+function parseDlqCommand([verb, ...rest]: readonly string[]): CliCommand {
+  const label = `ingest-producer dlq ${verb ?? ''}`.trim();
+  if (!(DLQ_VERBS as readonly (string | undefined)[]).includes(verb)) throw new ConfigValidationError(label, [`say what to do: dlq ${DLQ_VERBS.join('|')}`]);
+  const schema = dlqFlagSchemas[verb as DlqVerb];
+  const { raw, positionals } = flagValues(label, rest, Object.keys(schema).map((flag) => flag.slice(2)), verb !== 'list');
+  const positions = (() => {
+    try {
+      return positionals.map(parsePosition);
+    } catch (error) {
+      throw new ConfigValidationError(label, [error instanceof Error ? error.message : String(error)]);
+    }
+  })();
+  if (verb === 'show') {
+    const flags = parseEnv(label, dlqFlagSchemas.show, raw);
+    if (positions.length !== 1) throw new ConfigValidationError(label, ['name exactly one dead letter: dlq show <partition>:<offset>']);
+    return { kind: 'dlq', deadLetterTopic: flags['--dead-letter-topic'] ?? deadLetterTopic.topic, action: { verb: 'show', position: positions[0] as { partition: number; offset: string }, json: flags['--json'] } };
+  }
+  const flags = parseEnv(label, dlqFlagSchemas.replay, raw);
+  const filter: DeadLetterFilter = {
+    ...(flags['--reason-class'] !== undefined && { reasonClass: flags['--reason-class'] }),
+    ...(flags['--source-topic'] !== undefined && { sourceTopic: flags['--source-topic'] }),
+    ...(flags['--since'] !== undefined && { since: flags['--since'] }),
+    ...(flags['--until'] !== undefined && { until: flags['--until'] }),
+  };
+  const query: DeadLetterQuery = { filter, ...(flags['--limit'] !== undefined && { limit: flags['--limit'] }), ...(positions.length > 0 && { positions }) };
+  const deadLetters = flags['--dead-letter-topic'] ?? deadLetterTopic.topic;
+  if (verb === 'list') return { kind: 'dlq', deadLetterTopic: deadLetters, action: { verb: 'list', query } };
+  const selectors = [positions.length > 0, Object.keys(filter).length > 0, flags['--fixed'] !== undefined].filter(Boolean).length;
+  // Replaying a whole dead-letter topic by accident would flood the pipeline with what it refused once already.
+  if (selectors === 0) throw new ConfigValidationError(label, ['say which dead letters: <partition>:<offset>..., a filter (--reason-class, --source-topic, --since, --until) or --fixed <file.jsonl>']);
+  if (flags['--fixed'] !== undefined && selectors > 1) throw new ConfigValidationError(label, ['--fixed names its dead letters itself: no positions or filters with it']);
+  return { kind: 'dlq', deadLetterTopic: deadLetters, action: { verb: 'replay', query, dryRun: flags['--dry-run'], ...(flags['--fixed'] !== undefined && { fixedFile: flags['--fixed'] }) } };
+}
 
 /** Parses a command line into what to run; throws ConfigValidationError naming each bad flag. */
 export function parseCommand(argv: readonly string[]): CliCommand {
   const [command, ...rest] = argv as [CommandName, ...string[]];
   if (command === 'help') return { kind: 'help' };
-  const names = Object.keys(flagSchemas[command]).map((flag) => flag.slice(2));
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      strict: true,
-      options: Object.fromEntries(names.map((name) => [name, { type: BOOLEAN_FLAGS.has(name) ? 'boolean' : 'string' }] as const)),
-    }));
-  } catch (error) {
-    throw new ConfigValidationError(`ingest-producer ${command}`, [error instanceof Error ? error.message : String(error)]);
-  }
-  const raw = Object.fromEntries(Object.entries(values).map(([name, value]) => [`--${name}`, value]));
+  if (command === 'dlq') return parseDlqCommand(rest);
+  const { raw } = flagValues(`ingest-producer ${command}`, rest, Object.keys(flagSchemas[command]).map((flag) => flag.slice(2)));
   switch (command) {
     case 'replay': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.replay, raw);
@@ -171,6 +253,36 @@ function connectionFromEnv(): JobOptions['connection'] {
   return { kafka: kafkaClusterFrom(env), registry: schemaRegistryFrom(env), clientId: 'ingest-producer-cli' };
 }
 
+/** Runs a `dlq` command against the configured cluster; resolves with what it prints. */
+async function runDlq(deadLetters: string, action: DlqAction): Promise<string> {
+  const connection = connectionFromEnv();
+  // One attempt first, so a wrong password is one line instead of the client's retries.
+  await checkKafkaConnection(connection.kafka, 'ingest-producer-dlq').catch((error: unknown) => {
+    if (error instanceof SecureConnectionError) throw error;
+  });
+  const tool = new DeadLetterTool({ ...connection, clientId: 'ingest-producer-dlq' }, deadLetters);
+  switch (action.verb) {
+    case 'list':
+      return formatListing(await tool.list(action.query));
+    case 'show': {
+      const shown = await tool.show(action.position);
+      return action.json ? shownJson(shown) : formatShown(shown);
+    }
+    case 'replay': {
+      const fixes = action.fixedFile === undefined ? undefined : parseFixes(await readFixesFile(action.fixedFile), action.fixedFile);
+      return formatReplay(await tool.replay({ ...action.query, ...(fixes && { fixes }), dryRun: action.dryRun }));
+    }
+  }
+}
+
+async function readFixesFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new DeadLetterSelectionError(`cannot read the fixes file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** Runs a command line to its end; resolves with the process exit code. Ctrl-C stops a job gracefully (a second one exits at once). */
 export async function runCli(argv: readonly string[], output: { out: NodeJS.WriteStream; err: NodeJS.WriteStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
   let command: CliCommand;
@@ -189,6 +301,10 @@ export async function runCli(argv: readonly string[], output: { out: NodeJS.Writ
     if (command.kind === 'sample') {
       const written = await writeClickstreamCsv(command.out, { rows: command.rows, invalidEvery: command.invalidEvery, seed: command.seed });
       output.out.write(`wrote ${written.rows} rows (${written.brokenRows} broken on purpose) to ${written.file}\n`);
+      return 0;
+    }
+    if (command.kind === 'dlq') {
+      output.out.write(`${await runDlq(command.deadLetterTopic, command.action)}\n`);
       return 0;
     }
     const stop = new AbortController();

@@ -18,6 +18,22 @@ function parsedBy(parse: (text: string) => unknown) {
     });
 }
 
+const AGO_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** Epoch ms from `now`, epoch ms, an ISO-8601 time with a zone, and with `ago` a duration back from now (`2h`). */
+function timeSetting(ago: boolean) {
+  const syntax = `must be now, epoch ms${ago ? ', an ISO-8601 time with a zone, or a time ago (30m, 2h, 7d)' : ' or an ISO-8601 time with a zone'}`;
+  return z
+    .string()
+    .trim()
+    .transform((text, context) => {
+      const back = ago ? /^(\d+)([mhd])$/.exec(text) : null;
+      const millis = back ? Date.now() - Number(back[1]) * AGO_MS[back[2] as keyof typeof AGO_MS] : text === 'now' ? Date.now() : /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+      if (Number.isNaN(millis)) context.addIssue({ code: 'custom', message: syntax });
+      return millis;
+    });
+}
+
 const domainNames = DOMAINS as [Domain, ...Domain[]];
 
 /** Building blocks shared by the service's environment and the command line. */
@@ -62,12 +78,7 @@ export const setting = {
   integer: z.coerce.number().int(),
   fraction: z.coerce.number().min(0).max(1),
   /** Epoch ms, an ISO-8601 time with a zone, or `now`. */
-  time: z
-    .string()
-    .trim()
-    .transform((text, context) => {
-      const millis = text === 'now' ? Date.now() : /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-      if (Number.isNaN(millis)) context.addIssue({ code: 'custom', message: 'must be now, epoch ms or an ISO-8601 time with a zone' });
-      return millis;
-    }),
+  time: timeSetting(false),
+  /** A time as `time` takes it, or a time ago: `30m`, `2h`, `7d`. */
+  pastTime: timeSetting(true),
 };

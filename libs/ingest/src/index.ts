@@ -35,3 +35,8 @@ export { fetchPage, nextLinkOf, parseRetryAfter, PollHttpError, requestPage, typ
 export { PollState, RecentIds, type PollPosition, type ResumePoint } from './lib/poll/poll-state';
 export { defaultPollJobId, runPollJob, type PollJob } from './lib/poll/poll-job';
 export { FixtureApi, FIXTURE_MAPPING, fixtureReading, type Fault, type FixtureReading } from './lib/poll/fixture-api';
+export * from './lib/dead-letters/dead-letter-entry';
+export * from './lib/dead-letters/payload';
+export * from './lib/dead-letters/replay-plan';
+export * from './lib/dead-letters/dead-letter-tool';
+export * from './lib/dead-letters/format';

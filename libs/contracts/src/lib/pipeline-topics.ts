@@ -28,6 +28,8 @@ export const HEADERS = {
   pipeline: 'pipeline-name',
   /** Marks a watermark heartbeat: no data, only "event time has reached <value>" for its partition. */
   watermarkHeartbeat: 'pipeline-watermark-heartbeat',
+  /** On a record sent back from the dead-letter topic (`dlq replay`): `<dead-letter topic>/<partition>:<offset>`. */
+  replayedFrom: 'pipeline-replayed-from',
 } as const;
 
 /**
