@@ -1,50 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, type Consumer, type Kafka, type KafkaMessage, type PartitionAssigner } from 'kafkajs';
 
-const QUIET_MS = 3000;
-/** After the record before the last offset, a silence this long means the last offset is a transaction marker. */
-const MARKER_QUIET_MS = 500;
+/** How long a whole-topic read may take before it fails naming the partitions it did not reach. */
+const READ_TOPIC_TIMEOUT_MS = 120_000;
 
 /**
- * Reads a topic from the beginning to its current end, read-committed, and hands each
- * record to `onRecord`. A partition ends at its last offset (high watermark - 1). On
- * topics written in transactions that offset may be a commit marker, never delivered:
- * having reached the offset before it, a short silence ends the partition too; 3 s of
- * silence ends partitions whose tail was aborted.
+ * Reads a topic from the beginning to the end offsets it has now (taken before reading),
+ * read-committed, and hands each record to `onRecord`. It never relies on the topic going
+ * quiet (on a loaded machine a group join alone can take seconds): every partition is read
+ * until the fetch position passes its end offset, transaction markers and aborted tails
+ * included. A read that has not got there within `timeoutMs` fails, naming the partitions.
  */
-export async function readTopicToEnd(kafka: Kafka, topic: string, onRecord: (record: KafkaMessage, partition: number) => void): Promise<void> {
+export async function readTopicToEnd(
+  kafka: Kafka,
+  topic: string,
+  onRecord: (record: KafkaMessage, partition: number) => void,
+  timeoutMs = READ_TOPIC_TIMEOUT_MS,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const pending = new Map(offsets.filter((entry) => BigInt(entry.high) > BigInt(entry.low)).map((entry) => [entry.partition, BigInt(entry.high) - 1n]));
-  const reached = new Map<number, bigint>();
-  if (pending.size === 0) return;
-
-  const groupId = `${topic}.read-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, readUncommitted: false });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let lastProgress = Date.now();
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        lastProgress = Date.now();
-        onRecord(message, partition);
-        reached.set(partition, BigInt(message.offset));
-        const target = pending.get(partition);
-        if (target !== undefined && BigInt(message.offset) >= target) pending.delete(partition);
-      },
-    });
-    const onlyMarkersLeft = () => [...pending].every(([partition, last]) => (reached.get(partition) ?? -1n) >= last - 1n);
-    for (;;) {
-      const quietFor = Date.now() - lastProgress;
-      if (pending.size === 0 || quietFor >= QUIET_MS || (quietFor >= MARKER_QUIET_MS && onlyMarkersLeft())) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  } finally {
-    await leaveAndDeleteGroup(kafka, consumer, groupId);
-  }
+  await readPartitionsToEnd(
+    kafka,
+    topic,
+    offsets.map((entry) => entry.partition),
+    onRecord,
+    timeoutMs,
+  );
 }
 
 /**
@@ -59,6 +41,7 @@ export async function readPartitionsToEnd(
   topic: string,
   partitions: readonly number[],
   onRecord: (record: KafkaMessage, partition: number) => void,
+  timeoutMs?: number,
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
@@ -91,9 +74,20 @@ export async function readPartitionsToEnd(
         reached(batch.partition, BigInt(batch.lastOffset()));
       },
     });
-    await finished;
+    if (timeoutMs === undefined) await finished;
+    else await withDeadline(finished, timeoutMs, () => `reading ${topic} to its end: partitions ${[...pending.keys()].join(', ')} not reached within ${timeoutMs} ms`);
   } finally {
     await leaveAndDeleteGroup(kafka, consumer, groupId);
+  }
+}
+
+async function withDeadline(work: Promise<void>, timeoutMs: number, message: () => string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message())), timeoutMs)));
+  try {
+    await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -72,11 +72,18 @@ export class IngestClient {
   }
 
   /**
-   * Runs `work` with a transactional producer: connecting initialises its transactional id,
-   * which fences an earlier producer of that id (a killed run) and aborts its open transaction.
+   * Runs `work` with a transactional producer whose transactional id is initialised before
+   * `work` starts: that fences every earlier producer of the id (a killed run, or one running
+   * at the same moment) and aborts its open transaction, so what `work` reads next (the job's
+   * committed position) can no longer change under it. kafkajs initialises the id again at the
+   * first transaction (not at connect), so an empty transaction is begun and aborted here;
+   * aborting one with nothing in it sends nothing to the broker.
    */
   async withTransactionalProducer<R>(transactionalId: string, work: (producer: Producer) => Promise<R>): Promise<R> {
-    return this.using(createReliableProducer(this.kafka, { transactionalId, maxInFlightRequests: 1 }), work);
+    return this.using(createReliableProducer(this.kafka, { transactionalId, maxInFlightRequests: 1 }), async (producer) => {
+      await (await producer.transaction()).abort();
+      return work(producer);
+    });
   }
 
   private async using<R>(producer: Producer, work: (producer: Producer) => Promise<R>): Promise<R> {
