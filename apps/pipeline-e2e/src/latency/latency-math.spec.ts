@@ -1,4 +1,4 @@
-import { distribution, firstAtOrAfter, percentile, WatermarkTimeline } from './latency-math';
+import { distribution, firstAtOrAfter, msUntilSecondOfMinute, percentile, WatermarkTimeline } from './latency-math';
 
 describe('WatermarkTimeline', () => {
   it('closes a window with the first record of its partition whose event time reaches end + grace + maxOutOfOrderness', () => {
@@ -59,5 +59,14 @@ describe('firstAtOrAfter', () => {
     expect(firstAtOrAfter(commits, 350)).toBe(350);
     expect(firstAtOrAfter(commits, 50)).toBe(100);
     expect(firstAtOrAfter(commits, 601)).toBeUndefined();
+  });
+});
+
+describe('msUntilSecondOfMinute', () => {
+  it('waits for the next such second', () => {
+    const minute = Date.UTC(2026, 10, 29, 23, 34);
+    expect(msUntilSecondOfMinute(minute + 10_000, 25)).toBe(15_000);
+    expect(msUntilSecondOfMinute(minute + 25_000, 25)).toBe(0);
+    expect(msUntilSecondOfMinute(minute + 30_500, 25)).toBe(54_500);
   });
 });

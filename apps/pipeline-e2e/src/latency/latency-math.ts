@@ -83,3 +83,8 @@ function firstIndexAtOrAfter(values: readonly number[], value: number): number {
   }
   return low;
 }
+
+/** Milliseconds from `now` (epoch ms) to the next moment at `second` past a minute (0 when it is that moment). */
+export function msUntilSecondOfMinute(now: number, second: number): number {
+  return (((second * 1000 - (now % 60_000)) % 60_000) + 60_000) % 60_000;
+}

@@ -17,7 +17,7 @@ import { PipelineServices } from '../support/pipeline-services';
 import { readEach, testKafka } from '../support/kafka-io';
 import { waitForServiceGroup } from '../support/consumer-group';
 import { sleep } from '../support/wait';
-import { distribution, firstAtOrAfter, formatDistribution, WatermarkTimeline, type Distribution } from './latency-math';
+import { distribution, firstAtOrAfter, formatDistribution, msUntilSecondOfMinute, WatermarkTimeline, type Distribution } from './latency-math';
 
 export interface LatencyOptions {
   /** Events per second over all three domains (a third each). */
@@ -43,6 +43,7 @@ const DOMAINS = ['iot', 'clickstream', 'transit'] as const;
 const LANDED_TABLE = 'latency_bench_landed';
 const DRAIN_QUIET_MS = 5_000;
 const DRAIN_LIMIT_MS = 180_000;
+const START_SECOND_OF_MINUTE = 25;
 
 type Contracts = typeof import('@pipeline/contracts');
 type Pipelines = typeof import('@pipeline/pipelines');
@@ -94,6 +95,11 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
     }
 
     const perGenerator = options.rate / DOMAINS.length;
+    // 1-minute windows close 15 s after each minute (10 s grace + 5 s out-of-orderness): starting at
+    // :25 puts the first close of a window with data inside a 60 s run, 50 s in.
+    const wait = msUntilSecondOfMinute(Date.now(), START_SECOND_OF_MINUTE);
+    log(`latency: waiting ${(wait / 1000).toFixed(0)} s to start at :${START_SECOND_OF_MINUTE} of a minute`);
+    await sleep(wait);
     log(`latency: services up; generators live at ${perGenerator.toFixed(0)} events/s each for ${options.seconds} s`);
     const ingestStart = Date.now();
     await services.start('ingest-producer', { INGEST_GENERATORS: DOMAINS.join(','), GENERATOR_RATE: String(perGenerator), GENERATOR_KEYS: String(options.keys) });
