@@ -11,10 +11,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { bringUpStack, stackSettings } from '@pipeline/stack';
-import { createAvroCodec, createSchemaRegistry, type AvroBinding, type Kafka } from '@pipeline/kafka';
+import { createAvroCodec, createSchemaRegistry, readPartitionsToEnd, type AvroBinding, type Kafka, type KafkaMessage } from '@pipeline/kafka';
 import { isolatedRun, requiredEnv, runEnvironment } from '../support/run-environment';
 import { PipelineServices } from '../support/pipeline-services';
-import { readEach, testKafka } from '../support/kafka-io';
+import { testKafka } from '../support/kafka-io';
 import { waitForServiceGroup } from '../support/consumer-group';
 import { sleep } from '../support/wait';
 import { distribution, firstAtOrAfter, formatDistribution, msUntilSecondOfMinute, WatermarkTimeline, type Distribution } from './latency-math';
@@ -155,9 +155,25 @@ async function waitForQuiet(db: Client, schema: string): Promise<number> {
   }
 }
 
+/**
+ * Every record of a topic up to its end offsets of now, read-committed. Not readTopicToEnd: that one
+ * ends after 3 s without a record, which a group join on a loaded machine can take.
+ */
+async function readToEndOffsets(kafka: Kafka, topic: string, onRecord: (record: KafkaMessage, partition: number) => void): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  await readPartitionsToEnd(
+    kafka,
+    topic,
+    offsets.map((entry) => entry.partition),
+    onRecord,
+  );
+}
+
 async function readInput(kafka: Kafka, topic: string, heartbeatEventTime: Contracts['heartbeatEventTime']): Promise<InputRecord[]> {
   const records: InputRecord[] = [];
-  await readEach(kafka, topic, (record, partition) => {
+  await readToEndOffsets(kafka, topic, (record, partition) => {
     records.push({ partition, appendTime: Number(record.timestamp), key: record.key?.toString(), value: record.value, heartbeat: heartbeatEventTime(record.headers) });
   });
   return records;
@@ -181,6 +197,7 @@ async function readInputTimeline<T extends { timestamp: number }>(
   onEvent?: (value: T, appendTime: number) => void,
 ): Promise<InputTimeline> {
   const records = await readInput(kafka, input.topic, heartbeatEventTime);
+  if (records.length === 0) throw new Error(`nothing read back from ${input.topic}: see the ingest-producer's log`);
   const codec = await createAvroCodec(registry, input.binding);
   const result: InputTimeline = { timeline: new WatermarkTimeline(), partitionOfKey: new Map(), records: records.length, events: 0, firstAppend: Infinity, lastAppend: -Infinity };
   for (const record of records) {
@@ -203,7 +220,7 @@ async function readInputTimeline<T extends { timestamp: number }>(
 /** Kafka timestamps of a topic's records by key (the record key is the output's natural key). */
 async function appendTimesByKey(kafka: Kafka, topic: string): Promise<Map<string, number>> {
   const times = new Map<string, number>();
-  await readEach(kafka, topic, (record) => {
+  await readToEndOffsets(kafka, topic, (record) => {
     const key = record.key?.toString();
     // The first version: a replay after a restart would append the same key again.
     if (key !== undefined && !times.has(key)) times.set(key, Number(record.timestamp));
@@ -214,7 +231,7 @@ async function appendTimesByKey(kafka: Kafka, topic: string): Promise<Map<string
 /** Per event topic, the Kafka timestamps of its ingest job's position records: each rides in the transaction it ends, just before its commit. */
 async function ingestCommits(kafka: Kafka, positionsTopic: string): Promise<Map<string, number[]>> {
   const commits = new Map<string, number[]>();
-  await readEach(kafka, positionsTopic, (record) => {
+  await readToEndOffsets(kafka, positionsTopic, (record) => {
     const topic = positionTopic(record.value);
     if (topic === undefined) return;
     const list = commits.get(topic) ?? [];
