@@ -1,4 +1,4 @@
-import { distribution, firstAtOrAfter, msUntilSecondOfMinute, percentile, WatermarkTimeline } from './latency-math';
+import { distribution, firstAtOrAfter, histogramMeans, msUntilSecondOfMinute, percentile, WatermarkTimeline } from './latency-math';
 
 describe('WatermarkTimeline', () => {
   it('closes a window with the first record of its partition whose event time reaches end + grace + maxOutOfOrderness', () => {
@@ -68,5 +68,19 @@ describe('msUntilSecondOfMinute', () => {
     expect(msUntilSecondOfMinute(minute + 10_000, 25)).toBe(15_000);
     expect(msUntilSecondOfMinute(minute + 25_000, 25)).toBe(0);
     expect(msUntilSecondOfMinute(minute + 30_500, 25)).toBe(54_500);
+  });
+});
+
+describe('histogramMeans', () => {
+  it('gives each series its count and mean in ms', () => {
+    const text = [
+      '# TYPE pipeline_stream_batch_duration_seconds histogram',
+      'pipeline_stream_batch_duration_seconds_bucket{le="0.1",group="a"} 3',
+      'pipeline_stream_batch_duration_seconds_sum{group="a"} 0.5',
+      'pipeline_stream_batch_duration_seconds_count{group="a"} 4',
+      'pipeline_stream_batch_duration_seconds_sum{group="b"} 0',
+      'pipeline_stream_batch_duration_seconds_count{group="b"} 0',
+    ].join('\n');
+    expect(histogramMeans(text, 'pipeline_stream_batch_duration_seconds')).toEqual([{ labels: '{group="a"}', count: 4, meanMs: 125 }]);
   });
 });

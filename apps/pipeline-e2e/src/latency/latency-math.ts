@@ -88,3 +88,22 @@ function firstIndexAtOrAfter(values: readonly number[], value: number): number {
 export function msUntilSecondOfMinute(now: number, second: number): number {
   return (((second * 1000 - (now % 60_000)) % 60_000) + 60_000) % 60_000;
 }
+
+export interface HistogramMean {
+  labels: string;
+  count: number;
+  meanMs: number;
+}
+
+/** Count and mean (ms) of each series of a Prometheus histogram in seconds, from a /metrics text. */
+export function histogramMeans(metricsText: string, name: string): HistogramMean[] {
+  const sums = new Map<string, number>();
+  const counts = new Map<string, number>();
+  const pattern = new RegExp(`^${name}_(sum|count)(\\{[^}]*\\})? (\\S+)$`);
+  for (const line of metricsText.split('\n')) {
+    const match = pattern.exec(line);
+    if (!match) continue;
+    (match[1] === 'sum' ? sums : counts).set(match[2] ?? '', Number(match[3]));
+  }
+  return [...counts].filter(([, count]) => count > 0).map(([labels, count]) => ({ labels, count, meanMs: ((sums.get(labels) ?? 0) * 1000) / count }));
+}

@@ -8,6 +8,7 @@
  * Rows are stamped at commit by a deferred trigger the bench adds to its own schema only.
  */
 import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { bringUpStack, stackSettings } from '@pipeline/stack';
@@ -17,7 +18,7 @@ import { PipelineServices } from '../support/pipeline-services';
 import { testKafka } from '../support/kafka-io';
 import { waitForServiceGroup } from '../support/consumer-group';
 import { sleep } from '../support/wait';
-import { distribution, firstAtOrAfter, formatDistribution, msUntilSecondOfMinute, WatermarkTimeline, type Distribution } from './latency-math';
+import { distribution, firstAtOrAfter, formatDistribution, histogramMeans, msUntilSecondOfMinute, WatermarkTimeline, type Distribution } from './latency-math';
 
 export interface LatencyOptions {
   /** Events per second over all three domains (a third each). */
@@ -101,6 +102,7 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
     log(`latency: waiting ${(wait / 1000).toFixed(0)} s to start at :${START_SECOND_OF_MINUTE} of a minute`);
     await sleep(wait);
     log(`latency: services up; generators live at ${perGenerator.toFixed(0)} events/s each for ${options.seconds} s`);
+    const loadAtStart = loadavg()[0] ?? 0;
     const ingestStart = Date.now();
     await services.start('ingest-producer', { INGEST_GENERATORS: DOMAINS.join(','), GENERATOR_RATE: String(perGenerator), GENERATOR_KEYS: String(options.keys) });
     await sleep(Math.max(0, ingestStart + options.seconds * 1000 - Date.now()));
@@ -109,13 +111,35 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
     const landedCount = await waitForQuiet(db, run.warehouseSchema);
     log(`latency: ${landedCount} row versions landed; reading the topics back`);
 
+    // The services' own view of their transactions, for the breakdown (their clocks, their means).
+    const serviceLines = await serviceTimings(services);
     const report = await measure(kafka, db, run.warehouseSchema, contracts, pipelines, log);
-    return report;
+    // Other work on the machine shows in every figure: say how busy it was.
+    const machine = `machine: ${cpus().length} cores, load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end of the run`;
+    return { ...report, lines: [machine, ...report.lines, ...serviceLines] };
   } finally {
     await services.stopAll();
     if (!options.keep) await cleanUp(kafka, db, run.namespace, run.warehouseSchema).catch((error: unknown) => log(`latency: clean-up failed: ${error instanceof Error ? error.message : String(error)}`));
     await db.end();
   }
+}
+
+const SERVICE_HISTOGRAMS = [
+  ['stream-aggregator', 'pipeline_stream_batch_duration_seconds', 'aggregator transaction (batch handed to the handler → committed)'],
+  ['stream-aggregator', 'pipeline_window_close_to_commit_seconds', "aggregator window emitted → its transaction committed (aggregator's clock)"],
+  ['warehouse-sink', 'pipeline_stream_batch_duration_seconds', 'sink batch (handed to the handler → offsets committed)'],
+  ['warehouse-sink', 'pipeline_sink_upsert_duration_seconds', 'sink upsert (one database transaction)'],
+] as const;
+
+async function serviceTimings(services: PipelineServices): Promise<string[]> {
+  const lines = ['services (means from their /metrics):'];
+  for (const [service, metric, what] of SERVICE_HISTOGRAMS) {
+    const text = await fetch(`http://127.0.0.1:${services.port(service)}/metrics`, { signal: AbortSignal.timeout(10_000) })
+      .then((response) => response.text())
+      .catch(() => '');
+    for (const series of histogramMeans(text, metric)) lines.push(`  ${what} ${series.labels}: n=${series.count} mean=${Math.round(series.meanMs)} ms`);
+  }
+  return lines;
 }
 
 /**
