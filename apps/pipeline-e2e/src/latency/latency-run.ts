@@ -44,7 +44,7 @@ const DOMAINS = ['iot', 'clickstream', 'transit'] as const;
 const LANDED_TABLE = 'latency_bench_landed';
 const DRAIN_QUIET_MS = 5_000;
 const DRAIN_LIMIT_MS = 180_000;
-const START_SECOND_OF_MINUTE = 25;
+const START_SECOND_OF_MINUTE = 40;
 
 type Contracts = typeof import('@pipeline/contracts');
 type Pipelines = typeof import('@pipeline/pipelines');
@@ -97,7 +97,8 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
 
     const perGenerator = options.rate / DOMAINS.length;
     // 1-minute windows close 15 s after each minute (10 s grace + 5 s out-of-orderness): starting at
-    // :25 puts the first close of a window with data inside a 60 s run, 50 s in.
+    // :40 puts the first close of a window with data 35 s into the run, so a 60 s run sees it even
+    // when a loaded machine makes the generators fall behind their schedule (event time behind the clock).
     const wait = msUntilSecondOfMinute(Date.now(), START_SECOND_OF_MINUTE);
     log(`latency: waiting ${(wait / 1000).toFixed(0)} s to start at :${START_SECOND_OF_MINUTE} of a minute`);
     await sleep(wait);
@@ -134,9 +135,12 @@ const SERVICE_HISTOGRAMS = [
 async function serviceTimings(services: PipelineServices): Promise<string[]> {
   const lines = ['services (means from their /metrics):'];
   for (const [service, metric, what] of SERVICE_HISTOGRAMS) {
-    const text = await fetch(`http://127.0.0.1:${services.port(service)}/metrics`, { signal: AbortSignal.timeout(10_000) })
+    const text = await fetch(`http://127.0.0.1:${services.port(service)}/metrics`, { signal: AbortSignal.timeout(30_000) })
       .then((response) => response.text())
-      .catch(() => '');
+      .catch((error: unknown) => {
+        lines.push(`  ${service} /metrics did not answer: ${error instanceof Error ? error.message : String(error)}`);
+        return '';
+      });
     for (const series of histogramMeans(text, metric)) lines.push(`  ${what} ${series.labels}: n=${series.count} mean=${Math.round(series.meanMs)} ms`);
   }
   return lines;
