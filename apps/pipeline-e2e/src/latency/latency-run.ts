@@ -390,6 +390,7 @@ async function measure(kafka: Kafka, db: Client, schema: string, contracts: Cont
     }
   }
 
+  lines.push(`record timestamps of ${contracts.sensorReadingsTopic.topic}: ${await timestampType(kafka, contracts.sensorReadingsTopic.topic)}`);
   lines.push(`events: ${events} over ${((lastAppend - firstAppend) / 1000).toFixed(1)} s of appends = ${eventsPerSecond.toFixed(0)} events/s`);
   lines.push(formatDistribution('window latency (close → row committed)', window.total));
   lines.push(`  ${formatDistribution('close → closing record committed by the ingest job (visible to read_committed)', window.ingestCommit)}`);
@@ -402,6 +403,19 @@ async function measure(kafka: Kafka, db: Client, schema: string, contracts: Cont
   lines.push(`  ${formatDistribution('alert produced → row committed', alert.toRow)}`);
   if (unmatchedAlerts > 0) lines.push(`  ${unmatchedAlerts} alert rows without their reading in the input (not counted)`);
   return { eventsPerSecond, window: distribution(window.total), alert: distribution(alert.total), lines };
+}
+
+/** CreateTime (the producer's send time, the broker default) or LogAppendTime: what the record timestamps mean. */
+async function timestampType(kafka: Kafka, topic: string): Promise<string> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // 2 = ConfigResourceTypes.TOPIC (the kafkajs enum is not re-exported by @pipeline/kafka).
+    const { resources } = await admin.describeConfigs({ resources: [{ type: 2, name: topic, configNames: ['message.timestamp.type'] }], includeSynonyms: false });
+    return resources[0]?.configEntries.find((entry) => entry.configName === 'message.timestamp.type')?.configValue ?? 'unknown';
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function cleanUp(kafka: Kafka, db: Client, namespace: string, schema: string): Promise<void> {
