@@ -117,7 +117,11 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
     const report = await measure(kafka, db, run.warehouseSchema, contracts, pipelines, log);
     // Other work on the machine shows in every figure: say how busy it was.
     const machine = `machine: ${cpus().length} cores, load average (1 min) ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end of the run`;
-    return { ...report, lines: [machine, ...report.lines, ...serviceLines] };
+    const warnings =
+      report.window.count === 0
+        ? [`no window closed during the run: its input's event time must pass a minute + 15 s; ${Math.round(report.eventsPerSecond)} of ${options.rate} events/s were sent (generators behind schedule lag in event time too)`]
+        : [];
+    return { ...report, lines: [machine, ...report.lines, ...warnings, ...serviceLines] };
   } finally {
     await services.stopAll();
     if (!options.keep) await cleanUp(kafka, db, run.namespace, run.warehouseSchema).catch((error: unknown) => log(`latency: clean-up failed: ${error instanceof Error ? error.message : String(error)}`));
