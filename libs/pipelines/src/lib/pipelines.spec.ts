@@ -52,6 +52,12 @@ describe('pipeline definitions', () => {
     expect(pipelines.iot.use((definition) => definition.windows.map((stage) => stage.name))).toEqual(['iot-sensor-1m', 'iot-sensor-5m-hopping']);
   });
 
+  it('says how long after its end a window closes (grace + maxOutOfOrderness)', () => {
+    expect(iotPipeline.windows.map((stage) => stage.closeDelayMs)).toEqual([15_000, 15_000]);
+    expect(clickstreamPipeline.windows.map((stage) => stage.closeDelayMs)).toEqual([15_000]);
+    expect(transitPipeline.windows.map((stage) => stage.closeDelayMs)).toEqual([90_000, 90_000]);
+  });
+
   it('turns closed IoT windows into contract records keyed by sensor, window start and size', () => {
     const engine = iotPipeline.windows[0]?.createEngine();
     if (!engine) throw new Error('no 1-minute stage');

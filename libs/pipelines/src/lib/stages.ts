@@ -11,6 +11,7 @@ import {
   decodePartitionClock,
   encodeKeyState,
   encodePartitionClock,
+  toMillis,
   type AggregateSpecs,
   type AggregateValues,
   type KeyState,
@@ -86,6 +87,12 @@ export interface WindowStageEngine<TEvent> {
 export interface WindowStage<TEvent> {
   readonly name: string;
   readonly output: OutputTopic;
+  readonly window: WindowSpec;
+  /**
+   * A window closes once its partition's highest event time reaches `end + closeDelayMs`
+   * (grace + maxOutOfOrderness): what a latency measurement takes as the close.
+   */
+  readonly closeDelayMs: number;
   createEngine(): WindowStageEngine<TEvent>;
 }
 
@@ -116,6 +123,8 @@ export function windowedStage<TEvent, const A extends AggregateSpecs<TEvent>, S 
   return {
     name: definition.name,
     output,
+    window: definition.window,
+    closeDelayMs: definition.window.graceMs + toMillis(definition.watermark.maxOutOfOrderness ?? 0, 'maxOutOfOrderness'),
     createEngine() {
       const engine = createWindowingEngine({
         eventTime: definition.eventTime,
