@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   }
   // Produced by a child process, so the peak RSS below is the aggregator's own.
   const producedAt = performance.now();
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--keys', String(KEYS), '--events', String(EVENTS), '--produce-only'], { stdio: 'inherit' });
+  const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1] ?? __filename, '--keys', String(KEYS), '--events', String(EVENTS), '--produce-only'], { stdio: 'inherit' });
   if (child.status !== 0) throw new Error(`producing the input failed (exit ${child.status})`);
   console.error(`produced ${EVENTS} readings over ${KEYS} sensors in ${((performance.now() - producedAt) / 1000).toFixed(1)} s`);
 
