@@ -11,7 +11,8 @@
  * (timed from the group join to the last event committed: events_per_s, peak RSS), then a
  * fresh handler restores the state the run left (restore_ms: every partition, all keys).
  * Prints one line:
- *   aggregator-bench keys=K events=N events_per_s=X peak_rss_mib=Y restore_ms=Z
+ *   aggregator-bench keys=K events=N events_per_s=X peak_rss_mib=Y restore_ms=Z cpu_s=C
+ * (cpu_s: the aggregator's CPU time while aggregating, steadier than events_per_s on a loaded machine).
  * Runs in its own topic namespace (the Nx target sets PIPELINE_TOPIC_NAMESPACE=bench-<time>.).
  * A/B comparisons: build once (`npx nx run aggregator:bench-build`), produce once with
  * `PIPELINE_TOPIC_NAMESPACE=bench-ab. node dist/bench/aggregator/main.js --keys K --events N --produce-only`,
@@ -92,9 +93,13 @@ async function main(): Promise<void> {
     if (usage.rss > peakRss) [peakRss, atPeak] = [usage.rss, usage];
   }, 50);
   const startedAt = performance.now();
+  const cpuAtStart = process.cpuUsage();
   await new Promise<void>((resolve, reject) => void server.listen((error?: unknown) => (error ? reject(error) : resolve())));
   while (handler.counters.events < EVENTS) await new Promise((resolve) => setTimeout(resolve, 20));
   const seconds = (performance.now() - startedAt) / 1000;
+  // CPU seconds the aggregator used: on a shared machine a steadier measure of its work than the wall clock.
+  const { user, system } = process.cpuUsage(cpuAtStart);
+  const cpuSeconds = (user + system) / 1e6;
   clearInterval(sampler);
   await server.close();
   const { events, outputRecords, transactions, lateEvents } = handler.counters;
@@ -110,7 +115,7 @@ async function main(): Promise<void> {
   const restoreMs = Math.round(performance.now() - restoreStartedAt);
   console.error(`restored ${fresh.counters.restoredKeys} key states in ${restoreMs} ms`);
 
-  console.log(`aggregator-bench keys=${KEYS} events=${EVENTS} events_per_s=${Math.round(events / seconds)} peak_rss_mib=${Math.round(peakRss / 2 ** 20)} restore_ms=${restoreMs}`);
+  console.log(`aggregator-bench keys=${KEYS} events=${EVENTS} events_per_s=${Math.round(events / seconds)} peak_rss_mib=${Math.round(peakRss / 2 ** 20)} restore_ms=${restoreMs} cpu_s=${cpuSeconds.toFixed(1)}`);
   process.exit(0);
 }
 
