@@ -23,6 +23,11 @@ export interface AvroCodec<T> {
    * that breaks its contract, and any other error (registry unreachable) for a transient failure.
    */
   decode(buffer: Buffer): Promise<T>;
+  /**
+   * decode without a promise once the record's writer schema is resolved (undefined until then:
+   * await decode for that record). A consumer's loop then awaits once per writer schema, not per record.
+   */
+  decodeResolved(buffer: Buffer): T | undefined;
 }
 
 /**
@@ -87,6 +92,7 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
   const reader = Type.forSchema(binding.schema as Schema, { omitRecordMethods: true });
   // Writer schemas and their resolvers are compiled once per schema id, not per record.
   const resolutions = new Map<number, Promise<WriterResolution>>();
+  const resolved = new Map<number, WriterResolution>();
   const resolutionFor = (writerId: number): Promise<WriterResolution> => {
     let resolution = resolutions.get(writerId);
     if (!resolution) {
@@ -94,7 +100,9 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
         (schema) => {
           try {
             const writer = Type.forSchema(JSON.parse(JSON.stringify(schema)) as Schema);
-            return { writer, resolver: writer.equals(reader) ? undefined : reader.createResolver(writer) };
+            const resolution = { writer, resolver: writer.equals(reader) ? undefined : reader.createResolver(writer) };
+            resolved.set(writerId, resolution);
+            return resolution;
           } catch (error) {
             throw new AvroDecodeError(binding.subject, `writer schema ${writerId} cannot be read as ${binding.schema.name}: ${messageOf(error)}`);
           }
@@ -108,6 +116,19 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
     }
     return resolution;
   };
+  const writerIdOf = (buffer: Buffer): number => {
+    if (buffer.length < 5 || buffer[0] !== 0) throw new AvroDecodeError(binding.subject, 'not in the Confluent wire format (magic byte 0 + schema id)');
+    return buffer.readInt32BE(1);
+  };
+  const decodeWith = (buffer: Buffer, { resolver }: WriterResolution): T => {
+    let decoded: unknown;
+    try {
+      decoded = resolver ? reader.fromBuffer(buffer.subarray(5), resolver) : reader.fromBuffer(buffer.subarray(5));
+    } catch (error) {
+      throw new AvroDecodeError(binding.subject, `the body does not match writer schema ${buffer.readInt32BE(1)}: ${messageOf(error)}`);
+    }
+    return binding.validate(decoded);
+  };
   const header = Buffer.alloc(5);
   header.writeInt32BE(schemaId, 1);
   const encodeSync = (value: T): Buffer => Buffer.concat([header, reader.toBuffer(value)]);
@@ -116,17 +137,10 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
     schemaId,
     encodeSync,
     encode: async (value) => encodeSync(value),
-    decode: async (buffer) => {
-      if (buffer.length < 5 || buffer[0] !== 0) throw new AvroDecodeError(binding.subject, 'not in the Confluent wire format (magic byte 0 + schema id)');
-      const writerId = buffer.readInt32BE(1);
-      const { resolver } = await resolutionFor(writerId);
-      let decoded: unknown;
-      try {
-        decoded = resolver ? reader.fromBuffer(buffer.subarray(5), resolver) : reader.fromBuffer(buffer.subarray(5));
-      } catch (error) {
-        throw new AvroDecodeError(binding.subject, `the body does not match writer schema ${writerId}: ${messageOf(error)}`);
-      }
-      return binding.validate(decoded);
+    decode: async (buffer) => decodeWith(buffer, await resolutionFor(writerIdOf(buffer))),
+    decodeResolved: (buffer) => {
+      const resolution = resolved.get(writerIdOf(buffer));
+      return resolution ? decodeWith(buffer, resolution) : undefined;
     },
   };
 }
