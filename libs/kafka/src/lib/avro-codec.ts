@@ -129,9 +129,23 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
     }
     return binding.validate(decoded);
   };
-  const header = Buffer.alloc(5);
-  header.writeInt32BE(schemaId, 1);
-  const encodeSync = (value: T): Buffer => Buffer.concat([header, reader.toBuffer(value)]);
+  // Encoded behind the wire header in a scratch buffer, then copied once: toBuffer plus a concat
+  // allocated and copied every record twice (the aggregator encodes about one output per five events).
+  let scratch = Buffer.alloc(64 * 1024);
+  scratch.writeInt32BE(schemaId, 1);
+  const encodeSync = (value: T): Buffer => {
+    let end = reader.encode(value, scratch, 5);
+    while (end < 0) {
+      // Negative: the bytes missing. Grow, keeping the header.
+      const grown = Buffer.alloc(Math.max(scratch.length * 2, scratch.length - end));
+      scratch.copy(grown, 0, 0, 5);
+      scratch = grown;
+      end = reader.encode(value, scratch, 5);
+    }
+    const encoded = Buffer.allocUnsafe(end);
+    scratch.copy(encoded, 0, 0, end);
+    return encoded;
+  };
   return {
     subject: binding.subject,
     schemaId,
