@@ -11,8 +11,12 @@
  * (timed from the group join to the last event committed: events_per_s, peak RSS), then a
  * fresh handler restores the state the run left (restore_ms: every partition, all keys).
  * Prints one line:
- *   aggregator-bench keys=K events=N events_per_s=X peak_rss_mib=Y restore_ms=Z
+ *   aggregator-bench keys=K events=N events_per_s=X peak_rss_mib=Y restore_ms=Z cpu_s=C
+ * (cpu_s: the aggregator's CPU time while aggregating, steadier than events_per_s on a loaded machine).
  * Runs in its own topic namespace (the Nx target sets PIPELINE_TOPIC_NAMESPACE=bench-<time>.).
+ * A/B comparisons: build once (`npx nx run aggregator:bench-build`), produce once with
+ * `PIPELINE_TOPIC_NAMESPACE=bench-ab. node dist/bench/aggregator/main.js --keys K --events N --produce-only`,
+ * then time each variant on that input with `--reuse-input --group <a fresh name per run>`.
  */
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -23,7 +27,7 @@ import { iotPipeline } from '@pipeline/pipelines';
 import { bringUpStack } from '@pipeline/stack';
 import { createPipelineServer } from '../src/index';
 
-const { values } = parseArgs({ options: { keys: { type: 'string', default: '100' }, events: { type: 'string', default: '1000000' }, 'produce-only': { type: 'boolean', default: false }, 'max-batch': { type: 'string' } } });
+const { values } = parseArgs({ options: { keys: { type: 'string', default: '100' }, events: { type: 'string', default: '1000000' }, 'produce-only': { type: 'boolean', default: false }, 'max-batch': { type: 'string' }, 'reuse-input': { type: 'boolean', default: false }, group: { type: 'string', default: 'aggregator-bench' } } });
 const KEYS = Number(values.keys);
 const EVENTS = Number(values.events);
 const EVENT_TIME_SPAN_MS = 8 * 60_000;
@@ -71,13 +75,16 @@ async function main(): Promise<void> {
     await produce(kafka, registry);
     process.exit(0);
   }
-  // Produced by a child process, so the peak RSS below is the aggregator's own.
-  const producedAt = performance.now();
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--keys', String(KEYS), '--events', String(EVENTS), '--produce-only'], { stdio: 'inherit' });
-  if (child.status !== 0) throw new Error(`producing the input failed (exit ${child.status})`);
-  console.error(`produced ${EVENTS} readings over ${KEYS} sensors in ${((performance.now() - producedAt) / 1000).toFixed(1)} s`);
+  // A/B runs of one input: the caller fixes the namespace, produces once, then gives each run its own --group.
+  if (!values['reuse-input']) {
+    // Produced by a child process, so the peak RSS below is the aggregator's own.
+    const producedAt = performance.now();
+    const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1] ?? __filename, '--keys', String(KEYS), '--events', String(EVENTS), '--produce-only'], { stdio: 'inherit' });
+    if (child.status !== 0) throw new Error(`producing the input failed (exit ${child.status})`);
+    console.error(`produced ${EVENTS} readings over ${KEYS} sensors in ${((performance.now() - producedAt) / 1000).toFixed(1)} s`);
+  }
 
-  const options = { groupId: 'aggregator-bench', logger: quiet, limits: values['max-batch'] ? { maxRecords: Number(values['max-batch']), maxBytes: 16 * 2 ** 20 } : undefined };
+  const options = { groupId: values.group, logger: quiet, limits: values['max-batch'] ? { maxRecords: Number(values['max-batch']), maxBytes: 16 * 2 ** 20 } : undefined };
   const { server, handler } = createPipelineServer(kafka, registry, iotPipeline, options);
   let peakRss = process.memoryUsage().rss;
   let atPeak = process.memoryUsage();
@@ -86,9 +93,13 @@ async function main(): Promise<void> {
     if (usage.rss > peakRss) [peakRss, atPeak] = [usage.rss, usage];
   }, 50);
   const startedAt = performance.now();
+  const cpuAtStart = process.cpuUsage();
   await new Promise<void>((resolve, reject) => void server.listen((error?: unknown) => (error ? reject(error) : resolve())));
   while (handler.counters.events < EVENTS) await new Promise((resolve) => setTimeout(resolve, 20));
   const seconds = (performance.now() - startedAt) / 1000;
+  // CPU seconds the aggregator used: on a shared machine a steadier measure of its work than the wall clock.
+  const { user, system } = process.cpuUsage(cpuAtStart);
+  const cpuSeconds = (user + system) / 1e6;
   clearInterval(sampler);
   await server.close();
   const { events, outputRecords, transactions, lateEvents } = handler.counters;
@@ -104,7 +115,7 @@ async function main(): Promise<void> {
   const restoreMs = Math.round(performance.now() - restoreStartedAt);
   console.error(`restored ${fresh.counters.restoredKeys} key states in ${restoreMs} ms`);
 
-  console.log(`aggregator-bench keys=${KEYS} events=${EVENTS} events_per_s=${Math.round(events / seconds)} peak_rss_mib=${Math.round(peakRss / 2 ** 20)} restore_ms=${restoreMs}`);
+  console.log(`aggregator-bench keys=${KEYS} events=${EVENTS} events_per_s=${Math.round(events / seconds)} peak_rss_mib=${Math.round(peakRss / 2 ** 20)} restore_ms=${restoreMs} cpu_s=${cpuSeconds.toFixed(1)}`);
   process.exit(0);
 }
 

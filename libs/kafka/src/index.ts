@@ -8,5 +8,6 @@ export * from './lib/dependency-checks';
 export { logLevel } from 'kafkajs';
 export * from './lib/avro-codec';
 export * from './lib/reliable-producer';
+export * from './lib/partitioner';
 export type { Kafka, Producer, Consumer, Message, IHeaders, EachBatchPayload, KafkaMessage, Transaction } from 'kafkajs';
 export * from './lib/read-to-end';

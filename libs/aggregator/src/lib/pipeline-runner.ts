@@ -102,7 +102,6 @@ export class PipelineHandler<TEvent> implements StreamHandler {
     const outgoing: Array<{ topic: string; message: Message }> = [];
     const produced: OutputRecord[] = [];
     const late: LateRecord<TEvent>[] = [];
-    const recordOf = new Map<TEvent, StreamRecord>();
     // Outputs per stage, and when each window stage closed windows (for close-to-commit latency).
     const outputsByStage = new Map<string, number>();
     const closes: Array<{ stage: string; at: number; windows: number }> = [];
@@ -127,7 +126,6 @@ export class PipelineHandler<TEvent> implements StreamHandler {
         heartbeats += 1;
         continue;
       }
-      recordOf.set(input.event, input.record);
       for (const stage of this.pipeline.events) {
         const records = stage.apply(input.event);
         for (const record of records) produced.push(record);
@@ -140,9 +138,9 @@ export class PipelineHandler<TEvent> implements StreamHandler {
     for (const record of produced) {
       const codec = this.codecs.get(record.topic);
       if (!codec) throw new Error(`pipeline ${this.pipeline.name} has no codec for output topic ${record.topic}`);
-      outgoing.push({ topic: record.topic, message: { key: record.key, value: await codec.encode(record.value) } });
+      outgoing.push({ topic: record.topic, message: { key: record.key, value: codec.encodeSync(record.value) } });
     }
-    const lateEvents = this.lateEventMessages(partition.partition, late, recordOf);
+    const lateEvents = this.lateEventMessages(partition.partition, late, inputs);
     for (const message of lateEvents) outgoing.push({ topic: lateEventsTopic.topic, message });
     for (const [stage, engine] of this.engines) {
       const changes = engine.takeChanges(partition.partition);
@@ -190,7 +188,8 @@ export class PipelineHandler<TEvent> implements StreamHandler {
       }
       try {
         if (!record.value) throw new EmptyRecordError();
-        inputs.push({ kind: 'event', event: await codec.decode(record.value), record });
+        // A promise per record only for the first records of a writer schema not resolved yet.
+        inputs.push({ kind: 'event', event: codec.decodeResolved(record.value) ?? (await codec.decode(record.value)), record });
       } catch (error) {
         const failure = classifyFailure(error);
         // Only a record that can never decode is dead-lettered; an outage fails the whole batch, which is retried.
@@ -202,9 +201,13 @@ export class PipelineHandler<TEvent> implements StreamHandler {
   }
 
   /** One late record per event, even when several windows (hopping, or two window stages) found it late. */
-  private lateEventMessages(partition: number, late: readonly LateRecord<TEvent>[], recordOf: Map<TEvent, StreamRecord>): Message[] {
+  private lateEventMessages(partition: number, late: readonly LateRecord<TEvent>[], inputs: readonly Input<TEvent>[]): Message[] {
+    if (late.length === 0) return [];
     const firstLatePerEvent = new Map<TEvent, LateRecord<TEvent>>();
     for (const lateRecord of late) if (!firstLatePerEvent.has(lateRecord.event)) firstLatePerEvent.set(lateRecord.event, lateRecord);
+    // Built only for a batch with late events (rare): a map entry per event cost every batch its allocation.
+    const recordOf = new Map<TEvent, StreamRecord>();
+    for (const input of inputs) if (input.kind === 'event' && firstLatePerEvent.has(input.event)) recordOf.set(input.event, input.record);
     const messages: Message[] = [];
     for (const lateRecord of firstLatePerEvent.values()) {
       const original = recordOf.get(lateRecord.event);

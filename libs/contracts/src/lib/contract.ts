@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { avroFields, objectSchema, type AvroField, type FieldShape, type ShapeValue } from './fields';
+import { acceptsObject, avroFields, objectSchema, type AvroField, type FieldShape, type ShapeValue } from './fields';
 
 /** A value or a text row broke its contract; says which contract and every field that is wrong. */
 export class ContractViolationError extends Error {
@@ -52,6 +52,7 @@ function problemsOf(error: z.ZodError): string[] {
 export function defineContract<const S extends FieldShape>(definition: { name: string; namespace: string; doc?: string; fields: S }): Contract<S> {
   const valueSchema = objectSchema(definition.fields, 'value');
   const textSchema = objectSchema(definition.fields, 'text');
+  const accepts = acceptsObject(definition.fields);
   const run = (schema: z.ZodType<ShapeValue<S>>, input: unknown): ShapeValue<S> => {
     const result = schema.safeParse(input);
     if (!result.success) throw new ContractViolationError(definition.name, problemsOf(result.error));
@@ -68,7 +69,8 @@ export function defineContract<const S extends FieldShape>(definition: { name: s
       ...(definition.doc ? { doc: definition.doc } : {}),
       fields: avroFields(definition.fields),
     },
-    parse: (value) => run(valueSchema, value),
+    // A value that passes the quick test is returned as it is; anything else gets zod's verdict and reasons.
+    parse: (value) => (accepts(value) ? (value as ShapeValue<S>) : run(valueSchema, value)),
     parseText: (row) => run(textSchema, row),
   };
 }

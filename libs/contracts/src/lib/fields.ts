@@ -37,6 +37,12 @@ export type FieldBounds =
  */
 export interface Field<T> {
   readonly value: z.ZodType<T>;
+  /**
+   * A quick test, true only for an input `value` returns as it is (so no field accepts undefined).
+   * Decoding validates every consumed record: the zod parse cost a consumer ~12 % of its CPU at 100,000
+   * records/s. False decides nothing: `value` then gives the verdict and its reasons.
+   */
+  readonly accepts: (input: unknown) => boolean;
   readonly text: z.ZodType<T>;
   readonly avro: AvroType;
   readonly sql: string;
@@ -100,9 +106,11 @@ function numberField(avro: 'double' | 'long' | 'int', sql: string, base: z.ZodNu
   const min = declared.min ?? typeRange.min;
   const max = declared.max ?? typeRange.max;
   const value = bounded(base, min, max);
+  const integer = avro !== 'double';
   const bounds: FieldBounds = { kind: 'number', ...(declared.min !== undefined ? { min: declared.min } : {}), ...(declared.max !== undefined ? { max: declared.max } : {}) };
   return {
     value,
+    accepts: (input) => isFiniteNumber(input, integer) && (min === undefined || input >= min) && (max === undefined || input <= max),
     text: numericText.transform(Number).pipe(value),
     avro,
     sql,
@@ -129,7 +137,8 @@ function timestampField(doc?: string): Field<number> {
       return millis;
     })
     .pipe(value);
-  return { value, text, avro: { type: 'long', logicalType: 'timestamp-millis' }, sql: 'timestamptz', nullable: false, doc };
+  const accepts = (input: unknown) => isFiniteNumber(input, true) && input >= 0 && input <= 253402300799999;
+  return { value, accepts, text, avro: { type: 'long', logicalType: 'timestamp-millis' }, sql: 'timestamptz', nullable: false, doc };
 }
 
 /** Longest enum symbol, rounded up: an enum column is varchar too, so a new symbol fits without a migration. */
@@ -152,8 +161,10 @@ export const field = {
       .min(options.minLength ?? 1, 'is empty')
       .max(maxLength, `is longer than ${maxLength} characters`)
       .refine((text) => !text.includes('\u0000'), 'contains a NUL character');
+    const minLength = options.minLength ?? 1;
     return {
       value,
+      accepts: (input) => typeof input === 'string' && input.length >= minLength && input.length <= maxLength && !input.includes('\u0000'),
       text: z.string().trim().pipe(value),
       avro: 'string',
       sql: `varchar(${maxLength})`,
@@ -185,8 +196,10 @@ export const field = {
   enumOf<const Symbols extends readonly [string, ...string[]]>(name: string, symbols: Symbols, doc?: string): Field<Symbols[number]> {
     const value = z.enum(symbols);
     const maxLength = enumLength(symbols);
+    const known = new Set<unknown>(symbols);
     return {
       value,
+      accepts: (input) => typeof input === 'string' && known.has(input),
       text: z.string().trim().pipe(value),
       avro: { type: 'enum', name, symbols },
       sql: `varchar(${maxLength})`,
@@ -199,6 +212,7 @@ export const field = {
     const value = objectSchema(shape, 'value');
     return {
       value,
+      accepts: acceptsObject(shape),
       // Nested records have no single text cell: text sources give an object of cells
       // (a CSV replay maps dotted columns such as `location.latitude` to it).
       text: objectSchema(shape, 'text'),
@@ -211,6 +225,7 @@ export const field = {
   nullable<T>(inner: Field<T>): Field<T | null> {
     return {
       value: inner.value.nullable(),
+      accepts: (input) => input === null || inner.accepts(input),
       text: z.union([z.string().trim().length(0).transform(() => null), inner.text]),
       avro: ['null', inner.avro],
       sql: inner.sql,
@@ -225,6 +240,30 @@ export const field = {
 export function objectSchema<S extends FieldShape>(shape: S, mode: 'value' | 'text'): z.ZodType<ShapeValue<S>> {
   const entries = Object.entries(shape).map(([name, definition]) => [name, mode === 'value' ? definition.value : definition.text]);
   return z.strictObject(Object.fromEntries(entries)) as unknown as z.ZodType<ShapeValue<S>>;
+}
+
+function isFiniteNumber(input: unknown, integer: boolean): input is number {
+  return typeof input === 'number' && (integer ? Number.isSafeInteger(input) : Number.isFinite(input));
+}
+
+/**
+ * The quick test of a strict object of `shape` (see Field.accepts): every field there and
+ * accepted, no other enumerable key. Decoded Avro records are class instances without methods; their own keys are the fields.
+ */
+export function acceptsObject(shape: FieldShape): (input: unknown) => boolean {
+  const fields = Object.entries(shape);
+  return (input) => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return false;
+    const record = input as Record<string, unknown>;
+    let keys = 0;
+    for (const name in record) {
+      if (!Object.prototype.hasOwnProperty.call(record, name)) return false;
+      keys += 1;
+    }
+    if (keys !== fields.length) return false;
+    for (const [name, definition] of fields) if (!definition.accepts(record[name])) return false;
+    return true;
+  };
 }
 
 export function avroFields(shape: FieldShape): AvroField[] {

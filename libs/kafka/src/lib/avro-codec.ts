@@ -23,6 +23,11 @@ export interface AvroCodec<T> {
    * that breaks its contract, and any other error (registry unreachable) for a transient failure.
    */
   decode(buffer: Buffer): Promise<T>;
+  /**
+   * decode without a promise once the record's writer schema is resolved (undefined until then:
+   * await decode for that record). A consumer's loop then awaits once per writer schema, not per record.
+   */
+  decodeResolved(buffer: Buffer): T | undefined;
 }
 
 /**
@@ -87,6 +92,7 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
   const reader = Type.forSchema(binding.schema as Schema, { omitRecordMethods: true });
   // Writer schemas and their resolvers are compiled once per schema id, not per record.
   const resolutions = new Map<number, Promise<WriterResolution>>();
+  const resolved = new Map<number, WriterResolution>();
   const resolutionFor = (writerId: number): Promise<WriterResolution> => {
     let resolution = resolutions.get(writerId);
     if (!resolution) {
@@ -94,7 +100,9 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
         (schema) => {
           try {
             const writer = Type.forSchema(JSON.parse(JSON.stringify(schema)) as Schema);
-            return { writer, resolver: writer.equals(reader) ? undefined : reader.createResolver(writer) };
+            const resolution = { writer, resolver: writer.equals(reader) ? undefined : reader.createResolver(writer) };
+            resolved.set(writerId, resolution);
+            return resolution;
           } catch (error) {
             throw new AvroDecodeError(binding.subject, `writer schema ${writerId} cannot be read as ${binding.schema.name}: ${messageOf(error)}`);
           }
@@ -108,25 +116,45 @@ export async function createAvroCodec<T>(registry: SchemaRegistry, binding: Avro
     }
     return resolution;
   };
-  const header = Buffer.alloc(5);
-  header.writeInt32BE(schemaId, 1);
-  const encodeSync = (value: T): Buffer => Buffer.concat([header, reader.toBuffer(value)]);
+  const writerIdOf = (buffer: Buffer): number => {
+    if (buffer.length < 5 || buffer[0] !== 0) throw new AvroDecodeError(binding.subject, 'not in the Confluent wire format (magic byte 0 + schema id)');
+    return buffer.readInt32BE(1);
+  };
+  const decodeWith = (buffer: Buffer, { resolver }: WriterResolution): T => {
+    let decoded: unknown;
+    try {
+      decoded = resolver ? reader.fromBuffer(buffer.subarray(5), resolver) : reader.fromBuffer(buffer.subarray(5));
+    } catch (error) {
+      throw new AvroDecodeError(binding.subject, `the body does not match writer schema ${buffer.readInt32BE(1)}: ${messageOf(error)}`);
+    }
+    return binding.validate(decoded);
+  };
+  // Encoded behind the wire header in a scratch buffer, then copied once: toBuffer plus a concat
+  // allocated and copied every record twice (the aggregator encodes about one output per five events).
+  let scratch = Buffer.alloc(64 * 1024);
+  scratch.writeInt32BE(schemaId, 1);
+  const encodeSync = (value: T): Buffer => {
+    let end = reader.encode(value, scratch, 5);
+    while (end < 0) {
+      // Negative: the bytes missing. Grow, keeping the header.
+      const grown = Buffer.alloc(Math.max(scratch.length * 2, scratch.length - end));
+      scratch.copy(grown, 0, 0, 5);
+      scratch = grown;
+      end = reader.encode(value, scratch, 5);
+    }
+    const encoded = Buffer.allocUnsafe(end);
+    scratch.copy(encoded, 0, 0, end);
+    return encoded;
+  };
   return {
     subject: binding.subject,
     schemaId,
     encodeSync,
     encode: async (value) => encodeSync(value),
-    decode: async (buffer) => {
-      if (buffer.length < 5 || buffer[0] !== 0) throw new AvroDecodeError(binding.subject, 'not in the Confluent wire format (magic byte 0 + schema id)');
-      const writerId = buffer.readInt32BE(1);
-      const { resolver } = await resolutionFor(writerId);
-      let decoded: unknown;
-      try {
-        decoded = resolver ? reader.fromBuffer(buffer.subarray(5), resolver) : reader.fromBuffer(buffer.subarray(5));
-      } catch (error) {
-        throw new AvroDecodeError(binding.subject, `the body does not match writer schema ${writerId}: ${messageOf(error)}`);
-      }
-      return binding.validate(decoded);
+    decode: async (buffer) => decodeWith(buffer, await resolutionFor(writerIdOf(buffer))),
+    decodeResolved: (buffer) => {
+      const resolution = resolved.get(writerIdOf(buffer));
+      return resolution ? decodeWith(buffer, resolution) : undefined;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { CompressionTypes, type Kafka, type Producer, type ProducerConfig } from 'kafkajs';
+import { fastDefaultPartitioner } from './partitioner';
 
 /**
  * Producer defaults of the pipeline: idempotent (no duplicates on retry), retrying with
@@ -10,6 +11,7 @@ export function createReliableProducer(kafka: Kafka, overrides: Partial<Producer
     idempotent: true,
     maxInFlightRequests: 5,
     allowAutoTopicCreation: false,
+    createPartitioner: fastDefaultPartitioner,
     retry: { initialRetryTime: 300, maxRetryTime: 30000, retries: Number.MAX_SAFE_INTEGER },
     ...overrides,
   });

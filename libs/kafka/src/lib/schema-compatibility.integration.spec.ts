@@ -50,4 +50,20 @@ describe('schema registration (real registry)', () => {
     });
     expect(await reader.decode(bytes)).toEqual({ sensorId: 's1', temperature: 20.5, humidity: null });
   });
+
+  it('encodes behind the wire header, values of any size, and decodes them back without a promise once resolved', async () => {
+    const registry = createSchemaRegistry(registryUrl());
+    const codec = await createAvroCodec(registry, { subject: `compat-${randomUUID()}-value`, schema: readingV1, validate: (value) => value });
+    const small = codec.encodeSync({ sensorId: 's1', temperature: 1 });
+    expect(small[0]).toBe(0);
+    expect(small.readInt32BE(1)).toBe(codec.schemaId);
+    expect(codec.decodeResolved(small)).toBeUndefined(); // the writer schema is not resolved yet
+    expect(await codec.decode(small)).toEqual({ sensorId: 's1', temperature: 1 });
+    const large = { sensorId: 'x'.repeat(200_000), temperature: 2 };
+    const bytes = codec.encodeSync(large);
+    expect(codec.decodeResolved(bytes)).toEqual(large);
+    // The scratch buffer grew: smaller values still encode to exactly their own bytes.
+    expect(codec.encodeSync({ sensorId: 's1', temperature: 1 })).toEqual(small);
+    expect(() => codec.decodeResolved(Buffer.from([1, 2, 3]))).toThrow(/wire format/);
+  });
 });

@@ -1,44 +1,10 @@
 import { END_OF_INPUT, watermarkHeartbeat, type HeartbeatMessage } from '@pipeline/contracts';
 
 /**
- * murmur2 of the key bytes as Kafka's Java client (and kafkajs' default partitioner)
- * computes it: 32-bit multiplications, so Math.imul gives the same bits.
+ * The source sets the partition of every record itself (the default partitioner's), so it knows
+ * for sure which partition each event went to (what a heartbeat to that partition may claim depends on it).
  */
-export function murmur2(data: Uint8Array): number {
-  const m = 0x5bd1e995;
-  const length = data.length;
-  let h = 0x9747b28c ^ length;
-  const whole = length & ~3;
-  for (let index = 0; index < whole; index += 4) {
-    let k = data[index] | (data[index + 1] << 8) | (data[index + 2] << 16) | (data[index + 3] << 24);
-    k = Math.imul(k, m);
-    k ^= k >>> 24;
-    k = Math.imul(k, m);
-    h = Math.imul(h, m) ^ k;
-  }
-  // The last 1–3 bytes (Java's fall-through switch).
-  const tail = length & 3;
-  if (tail === 3) h ^= data[whole + 2] << 16;
-  if (tail >= 2) h ^= data[whole + 1] << 8;
-  if (tail >= 1) {
-    h ^= data[whole];
-    h = Math.imul(h, m);
-  }
-  h ^= h >>> 13;
-  h = Math.imul(h, m);
-  h ^= h >>> 15;
-  return h | 0;
-}
-
-/**
- * The partition Kafka's default partitioner gives a keyed record. The source sets it on
- * every record itself, so it knows for sure which partition each event went to (what a
- * heartbeat to that partition may claim depends on it).
- */
-export function partitionOfKey(key: string | Uint8Array, partitions: number): number {
-  const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-  return (murmur2(bytes) & 0x7fffffff) % partitions;
-}
+export { murmur2, partitionOfKey } from '@pipeline/kafka';
 
 /** Highest event time per partition among some records (one send). */
 export class PartitionMaxima {
