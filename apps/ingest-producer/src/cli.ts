@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { parseEnv as parseDotEnv, parseArgs } from 'node:util';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigValidationError, kafkaEnv, parseEnv, schemaRegistryEnv } from '@pipeline/config';
+import { ConfigValidationError, kafkaEnv, loadEnvironment, parseEnv, schemaRegistryEnv } from '@pipeline/config';
 import { deadLetterTopic, DOMAINS } from '@pipeline/contracts';
 import {
   BATCHING_DEFAULTS,
@@ -16,7 +15,6 @@ import {
   type ProgressSnapshot,
 } from '@pipeline/ingest';
 import { checkKafkaConnection, kafkaClusterFrom, schemaRegistryFrom, SecureConnectionError } from '@pipeline/kafka';
-import { ENV_FILES } from '@pipeline/service-kit';
 import { runJob, type JobPlan } from './job-plan';
 import { setting } from './settings';
 
@@ -166,8 +164,7 @@ function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': num
 
 /** Broker and registry as the service would see them: process env, then .env, then the local stack's endpoints. */
 function connectionFromEnv(): JobOptions['connection'] {
-  const fromFiles = ENV_FILES.filter((file) => existsSync(file)).map((file) => parseDotEnv(readFileSync(file, 'utf8')));
-  const env = parseEnv('ingest-producer', { ...kafkaEnv, ...schemaRegistryEnv }, Object.assign({}, ...fromFiles.reverse(), process.env));
+  const env = parseEnv('ingest-producer', { ...kafkaEnv, ...schemaRegistryEnv }, loadEnvironment());
   return { kafka: kafkaClusterFrom(env), registry: schemaRegistryFrom(env), clientId: 'ingest-producer-cli' };
 }
 

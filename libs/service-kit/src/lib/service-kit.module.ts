@@ -1,10 +1,9 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { register } from 'prom-client';
 import type { z } from 'zod';
-import { parseEnv } from '@pipeline/config';
+import { loadEnvironment, parseEnv } from '@pipeline/config';
 import { DEPENDENCY_CHECKS, type DependencyCheck } from './dependency-check';
 import { HealthContributors } from './health-contributors';
 import { HealthController } from './health.controller';
@@ -13,9 +12,6 @@ import { HttpMetricsMiddleware } from './http-metrics';
 import { MetricsController } from './metrics.controller';
 
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
-
-/** Env files read after the process env (which always wins): a user's .env, then the local stack's endpoints. */
-export const ENV_FILES = ['.env', '.stack/stack.env'];
 
 /** What makes one deployable service: its name, its env schema and the dependencies its health reports. */
 export interface ServiceDefinition<Shape extends z.ZodRawShape> {
@@ -28,6 +24,22 @@ export interface ServiceDefinition<Shape extends z.ZodRawShape> {
 export type ServiceConfig<Shape extends z.ZodRawShape> = z.infer<z.ZodObject<Shape>>;
 
 /**
+ * The validated settings of a service, as SERVICE_CONFIG: read once, when Nest builds the
+ * module (not at import), by the one loader (libs/config loadEnvironment).
+ */
+@Module({})
+class ServiceConfigModule {
+  static forService<Shape extends z.ZodRawShape>(definition: ServiceDefinition<Shape>): DynamicModule {
+    return {
+      module: ServiceConfigModule,
+      global: true,
+      providers: [{ provide: SERVICE_CONFIG, useFactory: (): ServiceConfig<Shape> => parseEnv(definition.name, definition.env, loadEnvironment()) }],
+      exports: [SERVICE_CONFIG],
+    };
+  }
+}
+
+/**
  * Everything the three services share: validated env (process env first, then
  * .env and the local stack's .stack/stack.env), structured logs, /health, /metrics (every
  * metric labelled with the service's name) and HTTP request metrics.
@@ -37,21 +49,19 @@ export class ServiceKitModule implements NestModule {
   static forService<Shape extends z.ZodRawShape>(definition: ServiceDefinition<Shape>): DynamicModule {
     // One registry per process: every series says which service it comes from.
     register.setDefaultLabels({ service: definition.name });
+    const config = ServiceConfigModule.forService(definition);
     return {
       module: ServiceKitModule,
       global: true,
       imports: [
-        ConfigModule.forRoot({
-          isGlobal: true,
-          envFilePath: ENV_FILES,
-          validate: (raw) => parseEnv(definition.name, definition.env, raw),
-        }),
+        config,
         LoggerModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService) => ({
+          imports: [config],
+          inject: [SERVICE_CONFIG],
+          useFactory: (settings: { LOG_LEVEL?: string }) => ({
             pinoHttp: {
               name: definition.name,
-              level: config.get<string>('LOG_LEVEL') ?? 'info',
+              level: settings.LOG_LEVEL ?? 'info',
               autoLogging: false,
               // Log lines of a request (a 5xx's error among them) carry its headers: never its credentials.
               redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
@@ -64,18 +74,12 @@ export class ServiceKitModule implements NestModule {
       providers: [
         HealthContributors,
         {
-          provide: SERVICE_CONFIG,
-          inject: [ConfigService],
-          useFactory: (config: ConfigService): ServiceConfig<Shape> =>
-            Object.fromEntries(Object.keys(definition.env).map((key) => [key, config.get(key)])) as ServiceConfig<Shape>,
-        },
-        {
           provide: DEPENDENCY_CHECKS,
           inject: [SERVICE_CONFIG],
           useFactory: (config: ServiceConfig<Shape>) => definition.dependencies(config),
         },
       ],
-      exports: [SERVICE_CONFIG, DEPENDENCY_CHECKS, HealthContributors],
+      exports: [config, DEPENDENCY_CHECKS, HealthContributors],
     };
   }
 
