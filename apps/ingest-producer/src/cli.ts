@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigValidationError, kafkaEnv, loadEnvironment, parseEnv, schemaRegistryEnv } from '@pipeline/config';
-import { deadLetterTopic, DOMAINS } from '@pipeline/contracts';
+import { destination, pino } from 'pino';
+import { ConfigValidationError, kafkaEnv, loadEnvironment, parseEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
+import { deadLetterTopic, DOMAINS, TopicNamespace } from '@pipeline/contracts';
 import {
   BATCHING_DEFAULTS,
   DEFAULT_LATE_BY_MS,
@@ -14,7 +15,7 @@ import {
   type JobOptions,
   type ProgressSnapshot,
 } from '@pipeline/ingest';
-import { checkKafkaConnection, kafkaClusterFrom, schemaRegistryFrom, SecureConnectionError } from '@pipeline/kafka';
+import { checkKafkaConnection, kafkaClusterFrom, pinoKafkaLogSink, schemaRegistryFrom, SecureConnectionError } from '@pipeline/kafka';
 import { runJob, type JobPlan } from './job-plan';
 import { setting } from './settings';
 
@@ -42,7 +43,7 @@ export function isCliCommand(argv: readonly string[]): boolean {
 }
 
 export type CliCommand =
-  | { kind: 'run'; job: JobPlan; options: Omit<JobOptions, 'connection' | 'signal' | 'onProgress' | 'log'>; dependencyDeadlineMs?: number }
+  | { kind: 'run'; job: JobPlan; options: Omit<JobOptions, 'connection' | 'topics' | 'signal' | 'onProgress' | 'log'>; topics: TopicNamespace; dependencyDeadlineMs?: number }
   | { kind: 'sample'; out: string; rows: number; invalidEvery: number; seed: number }
   | { kind: 'help' };
 
@@ -98,8 +99,8 @@ const flagSchemas = {
 
 const BOOLEAN_FLAGS = new Set(['loop', 'help', 'restart']);
 
-/** Parses a command line into what to run; throws ConfigValidationError naming each bad flag. */
-export function parseCommand(argv: readonly string[]): CliCommand {
+/** Parses a command line into what to run, its topics in `topics`; throws ConfigValidationError naming each bad flag. */
+export function parseCommand(argv: readonly string[], topics: TopicNamespace = TopicNamespace.none): CliCommand {
   const [command, ...rest] = argv as [CommandName, ...string[]];
   if (command === 'help') return { kind: 'help' };
   const names = Object.keys(flagSchemas[command]).map((flag) => flag.slice(2));
@@ -120,7 +121,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
       const eventTime = flags['--inject-time'] ? parseInjectedTime(flags['--inject-time']) : { kind: 'column' as const, column: flags['--timestamp-column'] };
       const loop = flags['--loop'] ? true : (flags['--passes'] ?? 1);
       const job: JobPlan = { kind: 'csv', name: flags['--file'], domain: flags['--domain'], file: flags['--file'], eventTime, pace: parsePace(flags['--pace'] ?? 'asap'), loop, topic: flags['--topic'] };
-      return { kind: 'run', job, options: jobOptions(flags), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
+      return { kind: 'run', job, options: jobOptions(flags, topics), topics, dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'generate': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.generate, raw);
@@ -135,13 +136,13 @@ export function parseCommand(argv: readonly string[]): CliCommand {
       };
       const pace = flags['--pace'] ? parsePace(flags['--pace']) : undefined;
       const job: JobPlan = { kind: 'generator', name: `generator:${flags['--domain']}`, domain: flags['--domain'], options, count: flags['--count'], pace, topic: flags['--topic'] };
-      return { kind: 'run', job, options: jobOptions(flags), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
+      return { kind: 'run', job, options: jobOptions(flags, topics), topics, dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'poll': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.poll, raw);
       const config = flags['--config'];
       const job: JobPlan = { kind: 'poll', name: `poll:${config.url}`, domain: config.domain, config, polls: flags['--polls'], topic: flags['--topic'] };
-      return { kind: 'run', job, options: jobOptions(flags), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
+      return { kind: 'run', job, options: jobOptions(flags, topics), topics, dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'sample': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.sample, raw);
@@ -150,11 +151,12 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   }
 }
 
-function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': number; '--linger-ms': number; '--heartbeat-ms': number; '--max-disorder-ms'?: number; '--job-id'?: string; '--restart': boolean }): Omit<JobOptions, 'connection'> {
+function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': number; '--linger-ms': number; '--heartbeat-ms': number; '--max-disorder-ms'?: number; '--job-id'?: string; '--restart': boolean }, topics: TopicNamespace): Omit<JobOptions, 'connection' | 'topics'> {
+  const deadLetter = topics.bind(deadLetterTopic);
   return {
     jobId: flags['--job-id'],
     restart: flags['--restart'],
-    deadLetterTopic: flags['--dead-letter-topic'] ? { ...deadLetterTopic, topic: flags['--dead-letter-topic'] } : deadLetterTopic,
+    deadLetterTopic: flags['--dead-letter-topic'] ? { ...deadLetter, topic: flags['--dead-letter-topic'] } : deadLetter,
     batchSize: flags['--batch-size'],
     lingerMs: flags['--linger-ms'],
     heartbeatIntervalMs: flags['--heartbeat-ms'],
@@ -162,17 +164,24 @@ function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': num
   };
 }
 
+/** The topic namespace as the service would see it (PIPELINE_TOPIC_NAMESPACE: process env, then .env, then the local stack's endpoints). */
+function topicsFromEnv(): TopicNamespace {
+  return TopicNamespace.of(parseEnv('ingest-producer', topicNamespaceEnv, loadEnvironment()).PIPELINE_TOPIC_NAMESPACE);
+}
+
 /** Broker and registry as the service would see them: process env, then .env, then the local stack's endpoints. */
 function connectionFromEnv(): JobOptions['connection'] {
-  const env = parseEnv('ingest-producer', { ...kafkaEnv, ...schemaRegistryEnv }, loadEnvironment());
-  return { kafka: kafkaClusterFrom(env), registry: schemaRegistryFrom(env), clientId: 'ingest-producer-cli' };
+  const env = parseEnv('ingest-producer', { ...kafkaEnv, ...schemaRegistryEnv, LOG_LEVEL: serviceEnv.LOG_LEVEL }, loadEnvironment());
+  // The client's own lines as the service logs them (pino JSON, LOG_LEVEL), on stderr beside the progress; synchronous, so none is lost at exit.
+  const logger = pino({ name: 'ingest-producer-cli', level: env.LOG_LEVEL }, destination({ fd: 2, sync: true }));
+  return { kafka: kafkaClusterFrom(env), registry: schemaRegistryFrom(env), clientId: 'ingest-producer-cli', log: pinoKafkaLogSink(logger) };
 }
 
 /** Runs a command line to its end; resolves with the process exit code. Ctrl-C stops a job gracefully (a second one exits at once). */
 export async function runCli(argv: readonly string[], output: { out: NodeJS.WriteStream; err: NodeJS.WriteStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
   let command: CliCommand;
   try {
-    command = parseCommand(argv);
+    command = parseCommand(argv, topicsFromEnv());
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     output.err.write(`${error.message}\n\n${USAGE}\n`);
@@ -200,7 +209,7 @@ export async function runCli(argv: readonly string[], output: { out: NodeJS.Writ
       await checkKafkaConnection(connection.kafka, 'ingest-producer-cli').catch((error: unknown) => {
         if (error instanceof SecureConnectionError) throw error;
       });
-      const options = { ...command.options, connection, signal: stop.signal, onProgress: (snapshot: ProgressSnapshot) => reporter.update(snapshot), log };
+      const options = { ...command.options, connection, topics: command.topics, signal: stop.signal, onProgress: (snapshot: ProgressSnapshot) => reporter.update(snapshot), log };
       // An outage is waited out; each retry resumes from the job's committed position.
       const retrying = { deadlineMs: command.dependencyDeadlineMs, signal: stop.signal, onWaiting: (waitingFor: string, retryInMs: number) => log(`${waitingFor}; retrying in ${Math.round(retryInMs)} ms`) };
       const summary = await runRetrying(() => runJob(command.job, options), retrying);

@@ -1,9 +1,11 @@
-import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { type DynamicModule, Logger, type MiddlewareConsumer, Module, type NestModule, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
+import { destination } from 'pino';
 import { register } from 'prom-client';
 import type { z } from 'zod';
 import { loadEnvironment, parseEnv } from '@pipeline/config';
+import { TopicNamespace } from '@pipeline/contracts';
 import { DEPENDENCY_CHECKS, type DependencyCheck } from './dependency-check';
 import { HealthContributors } from './health-contributors';
 import { HealthController } from './health.controller';
@@ -23,6 +25,17 @@ export interface ServiceDefinition<Shape extends z.ZodRawShape> {
 /** Typed, validated configuration of a service, injectable with @Inject(SERVICE_CONFIG). */
 export type ServiceConfig<Shape extends z.ZodRawShape> = z.infer<z.ZodObject<Shape>>;
 
+/** The service's last line: it stopped, and on which signal (written synchronously, see the logger's destination). */
+class ShutdownLog implements OnApplicationShutdown {
+  private readonly logger = new Logger('service-kit');
+
+  constructor(private readonly service: string) {}
+
+  onApplicationShutdown(signal?: string): void {
+    this.logger.log(`${this.service} stopped${signal ? ` (${signal})` : ''}`);
+  }
+}
+
 /**
  * The validated settings of a service, as SERVICE_CONFIG: read once, when Nest builds the
  * module (not at import), by the one loader (libs/config loadEnvironment).
@@ -33,8 +46,16 @@ class ServiceConfigModule {
     return {
       module: ServiceConfigModule,
       global: true,
-      providers: [{ provide: SERVICE_CONFIG, useFactory: (): ServiceConfig<Shape> => parseEnv(definition.name, definition.env, loadEnvironment()) }],
-      exports: [SERVICE_CONFIG],
+      providers: [
+        { provide: SERVICE_CONFIG, useFactory: (): ServiceConfig<Shape> => parseEnv(definition.name, definition.env, loadEnvironment()) },
+        // The service's topic namespace (PIPELINE_TOPIC_NAMESPACE, topicNamespaceEnv): inject TopicNamespace, bind topics with it.
+        {
+          provide: TopicNamespace,
+          inject: [SERVICE_CONFIG],
+          useFactory: (config: { PIPELINE_TOPIC_NAMESPACE?: string }) => TopicNamespace.of(config.PIPELINE_TOPIC_NAMESPACE ?? ''),
+        },
+      ],
+      exports: [SERVICE_CONFIG, TopicNamespace],
     };
   }
 }
@@ -59,13 +80,18 @@ export class ServiceKitModule implements NestModule {
           imports: [config],
           inject: [SERVICE_CONFIG],
           useFactory: (settings: { LOG_LEVEL?: string }) => ({
-            pinoHttp: {
-              name: definition.name,
-              level: settings.LOG_LEVEL ?? 'info',
-              autoLogging: false,
-              // Log lines of a request (a 5xx's error among them) carry its headers: never its credentials.
-              redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-            },
+            // Synchronous writes: a stopping service's last lines reach stdout before it exits, even when
+            // Nest re-raises SIGTERM after its shutdown hooks (a signal skips pino's exit-time flush).
+            pinoHttp: [
+              {
+                name: definition.name,
+                level: settings.LOG_LEVEL ?? 'info',
+                autoLogging: false,
+                // Log lines of a request (a 5xx's error among them) carry its headers: never its credentials.
+                redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+              },
+              destination({ dest: 1, sync: true }),
+            ],
           }),
         }),
         TerminusModule.forRoot({ logger: false }),
@@ -73,6 +99,7 @@ export class ServiceKitModule implements NestModule {
       controllers: [HealthController, MetricsController],
       providers: [
         HealthContributors,
+        { provide: ShutdownLog, useFactory: () => new ShutdownLog(definition.name) },
         {
           provide: DEPENDENCY_CHECKS,
           inject: [SERVICE_CONFIG],
