@@ -67,7 +67,7 @@ describe('start-up with a dependency unreachable', () => {
   const prepared: Prepared[] = [];
 
   beforeAll(async () => {
-    // One after the other: the namespace is fixed when a copy of the contracts loads.
+    // Each case in a namespace of its own (contractsFor binds its topics).
     for (const testCase of CASES) {
       const run = isolatedRun(`startup-${testCase.dependency.replace(' ', '-')}`);
       const contracts = contractsFor(run.namespace);
