@@ -43,7 +43,7 @@ export function isCliCommand(argv: readonly string[]): boolean {
 }
 
 export type CliCommand =
-  | { kind: 'run'; job: JobPlan; options: Omit<JobOptions, 'connection' | 'topics' | 'signal' | 'onProgress' | 'log'>; topics: TopicNamespace; dependencyDeadlineMs?: number }
+  | { kind: 'run'; job: JobPlan; options: Omit<JobOptions, 'connection' | 'topics' | 'signal' | 'onProgress' | 'log'>; dependencyDeadlineMs?: number }
   | { kind: 'sample'; out: string; rows: number; invalidEvery: number; seed: number }
   | { kind: 'help' };
 
@@ -121,7 +121,7 @@ export function parseCommand(argv: readonly string[], topics: TopicNamespace = T
       const eventTime = flags['--inject-time'] ? parseInjectedTime(flags['--inject-time']) : { kind: 'column' as const, column: flags['--timestamp-column'] };
       const loop = flags['--loop'] ? true : (flags['--passes'] ?? 1);
       const job: JobPlan = { kind: 'csv', name: flags['--file'], domain: flags['--domain'], file: flags['--file'], eventTime, pace: parsePace(flags['--pace'] ?? 'asap'), loop, topic: flags['--topic'] };
-      return { kind: 'run', job, options: jobOptions(flags, topics), topics, dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
+      return { kind: 'run', job, options: jobOptions(flags, topics), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'generate': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.generate, raw);
@@ -136,13 +136,13 @@ export function parseCommand(argv: readonly string[], topics: TopicNamespace = T
       };
       const pace = flags['--pace'] ? parsePace(flags['--pace']) : undefined;
       const job: JobPlan = { kind: 'generator', name: `generator:${flags['--domain']}`, domain: flags['--domain'], options, count: flags['--count'], pace, topic: flags['--topic'] };
-      return { kind: 'run', job, options: jobOptions(flags, topics), topics, dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
+      return { kind: 'run', job, options: jobOptions(flags, topics), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'poll': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.poll, raw);
       const config = flags['--config'];
       const job: JobPlan = { kind: 'poll', name: `poll:${config.url}`, domain: config.domain, config, polls: flags['--polls'], topic: flags['--topic'] };
-      return { kind: 'run', job, options: jobOptions(flags, topics), topics, dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
+      return { kind: 'run', job, options: jobOptions(flags, topics), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'sample': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.sample, raw);
@@ -180,8 +180,10 @@ function connectionFromEnv(): JobOptions['connection'] {
 /** Runs a command line to its end; resolves with the process exit code. Ctrl-C stops a job gracefully (a second one exits at once). */
 export async function runCli(argv: readonly string[], output: { out: NodeJS.WriteStream; err: NodeJS.WriteStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
   let command: CliCommand;
+  let topics: TopicNamespace;
   try {
-    command = parseCommand(argv, topicsFromEnv());
+    topics = topicsFromEnv();
+    command = parseCommand(argv, topics);
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     output.err.write(`${error.message}\n\n${USAGE}\n`);
@@ -209,7 +211,7 @@ export async function runCli(argv: readonly string[], output: { out: NodeJS.Writ
       await checkKafkaConnection(connection.kafka, 'ingest-producer-cli').catch((error: unknown) => {
         if (error instanceof SecureConnectionError) throw error;
       });
-      const options = { ...command.options, connection, topics: command.topics, signal: stop.signal, onProgress: (snapshot: ProgressSnapshot) => reporter.update(snapshot), log };
+      const options = { ...command.options, connection, topics, signal: stop.signal, onProgress: (snapshot: ProgressSnapshot) => reporter.update(snapshot), log };
       // An outage is waited out; each retry resumes from the job's committed position.
       const retrying = { deadlineMs: command.dependencyDeadlineMs, signal: stop.signal, onWaiting: (waitingFor: string, retryInMs: number) => log(`${waitingFor}; retrying in ${Math.round(retryInMs)} ms`) };
       const summary = await runRetrying(() => runJob(command.job, options), retrying);
