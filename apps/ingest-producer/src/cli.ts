@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseEnv as parseDotEnv, parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigValidationError, kafkaEnv, parseEnv, schemaRegistryEnv } from '@pipeline/config';
-import { deadLetterTopic, DOMAINS } from '@pipeline/contracts';
+import { destination, pino } from 'pino';
+import { ConfigValidationError, kafkaEnv, loadEnvironment, parseEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
+import { deadLetterTopic, DOMAINS, TopicNamespace } from '@pipeline/contracts';
 import {
   BATCHING_DEFAULTS,
   DEFAULT_LATE_BY_MS,
@@ -26,8 +27,7 @@ import {
   type JobOptions,
   type ProgressSnapshot,
 } from '@pipeline/ingest';
-import { checkKafkaConnection, kafkaClusterFrom, schemaRegistryFrom, SecureConnectionError } from '@pipeline/kafka';
-import { ENV_FILES } from '@pipeline/service-kit';
+import { checkKafkaConnection, kafkaClusterFrom, pinoKafkaLogSink, schemaRegistryFrom, SecureConnectionError } from '@pipeline/kafka';
 import { runJob, type JobPlan } from './job-plan';
 import { setting } from './settings';
 
@@ -65,7 +65,7 @@ export function isCliCommand(argv: readonly string[]): boolean {
 }
 
 export type CliCommand =
-  | { kind: 'run'; job: JobPlan; options: Omit<JobOptions, 'connection' | 'signal' | 'onProgress' | 'log'>; dependencyDeadlineMs?: number }
+  | { kind: 'run'; job: JobPlan; options: Omit<JobOptions, 'connection' | 'topics' | 'signal' | 'onProgress' | 'log'>; dependencyDeadlineMs?: number }
   | { kind: 'sample'; out: string; rows: number; invalidEvery: number; seed: number }
   | { kind: 'dlq'; deadLetterTopic: string; action: DlqAction }
   | { kind: 'help' };
@@ -158,7 +158,7 @@ function flagValues(label: string, args: readonly string[], names: readonly stri
   }
 }
 
-function parseDlqCommand([verb, ...rest]: readonly string[]): CliCommand {
+function parseDlqCommand([verb, ...rest]: readonly string[], topics: TopicNamespace): CliCommand {
   const label = `ingest-producer dlq ${verb ?? ''}`.trim();
   if (!(DLQ_VERBS as readonly (string | undefined)[]).includes(verb)) throw new ConfigValidationError(label, [`say what to do: dlq ${DLQ_VERBS.join('|')}`]);
   const schema = dlqFlagSchemas[verb as DlqVerb];
@@ -173,7 +173,7 @@ function parseDlqCommand([verb, ...rest]: readonly string[]): CliCommand {
   if (verb === 'show') {
     const flags = parseEnv(label, dlqFlagSchemas.show, raw);
     if (positions.length !== 1) throw new ConfigValidationError(label, ['name exactly one dead letter: dlq show <partition>:<offset>']);
-    return { kind: 'dlq', deadLetterTopic: flags['--dead-letter-topic'] ?? deadLetterTopic.topic, action: { verb: 'show', position: positions[0] as { partition: number; offset: string }, json: flags['--json'] } };
+    return { kind: 'dlq', deadLetterTopic: flags['--dead-letter-topic'] ?? topics.bind(deadLetterTopic).topic, action: { verb: 'show', position: positions[0] as { partition: number; offset: string }, json: flags['--json'] } };
   }
   const flags = parseEnv(label, dlqFlagSchemas.replay, raw);
   const filter: DeadLetterFilter = {
@@ -183,7 +183,7 @@ function parseDlqCommand([verb, ...rest]: readonly string[]): CliCommand {
     ...(flags['--until'] !== undefined && { until: flags['--until'] }),
   };
   const query: DeadLetterQuery = { filter, ...(flags['--limit'] !== undefined && { limit: flags['--limit'] }), ...(positions.length > 0 && { positions }) };
-  const deadLetters = flags['--dead-letter-topic'] ?? deadLetterTopic.topic;
+  const deadLetters = flags['--dead-letter-topic'] ?? topics.bind(deadLetterTopic).topic;
   if (verb === 'list') return { kind: 'dlq', deadLetterTopic: deadLetters, action: { verb: 'list', query } };
   const selectors = [positions.length > 0, Object.keys(filter).length > 0, flags['--fixed'] !== undefined].filter(Boolean).length;
   // Replaying a whole dead-letter topic by accident would flood the pipeline with what it refused once already.
@@ -192,11 +192,11 @@ function parseDlqCommand([verb, ...rest]: readonly string[]): CliCommand {
   return { kind: 'dlq', deadLetterTopic: deadLetters, action: { verb: 'replay', query, dryRun: flags['--dry-run'], ...(flags['--fixed'] !== undefined && { fixedFile: flags['--fixed'] }) } };
 }
 
-/** Parses a command line into what to run; throws ConfigValidationError naming each bad flag. */
-export function parseCommand(argv: readonly string[]): CliCommand {
+/** Parses a command line into what to run, its topics in `topics`; throws ConfigValidationError naming each bad flag. */
+export function parseCommand(argv: readonly string[], topics: TopicNamespace = TopicNamespace.none): CliCommand {
   const [command, ...rest] = argv as [CommandName, ...string[]];
   if (command === 'help') return { kind: 'help' };
-  if (command === 'dlq') return parseDlqCommand(rest);
+  if (command === 'dlq') return parseDlqCommand(rest, topics);
   const { raw } = flagValues(`ingest-producer ${command}`, rest, Object.keys(flagSchemas[command]).map((flag) => flag.slice(2)));
   switch (command) {
     case 'replay': {
@@ -204,7 +204,7 @@ export function parseCommand(argv: readonly string[]): CliCommand {
       const eventTime = flags['--inject-time'] ? parseInjectedTime(flags['--inject-time']) : { kind: 'column' as const, column: flags['--timestamp-column'] };
       const loop = flags['--loop'] ? true : (flags['--passes'] ?? 1);
       const job: JobPlan = { kind: 'csv', name: flags['--file'], domain: flags['--domain'], file: flags['--file'], eventTime, pace: parsePace(flags['--pace'] ?? 'asap'), loop, topic: flags['--topic'] };
-      return { kind: 'run', job, options: jobOptions(flags), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
+      return { kind: 'run', job, options: jobOptions(flags, topics), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'generate': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.generate, raw);
@@ -219,13 +219,13 @@ export function parseCommand(argv: readonly string[]): CliCommand {
       };
       const pace = flags['--pace'] ? parsePace(flags['--pace']) : undefined;
       const job: JobPlan = { kind: 'generator', name: `generator:${flags['--domain']}`, domain: flags['--domain'], options, count: flags['--count'], pace, topic: flags['--topic'] };
-      return { kind: 'run', job, options: jobOptions(flags), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
+      return { kind: 'run', job, options: jobOptions(flags, topics), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'poll': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.poll, raw);
       const config = flags['--config'];
       const job: JobPlan = { kind: 'poll', name: `poll:${config.url}`, domain: config.domain, config, polls: flags['--polls'], topic: flags['--topic'] };
-      return { kind: 'run', job, options: jobOptions(flags), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
+      return { kind: 'run', job, options: jobOptions(flags, topics), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'sample': {
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.sample, raw);
@@ -234,11 +234,12 @@ export function parseCommand(argv: readonly string[]): CliCommand {
   }
 }
 
-function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': number; '--linger-ms': number; '--heartbeat-ms': number; '--max-disorder-ms'?: number; '--job-id'?: string; '--restart': boolean }): Omit<JobOptions, 'connection'> {
+function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': number; '--linger-ms': number; '--heartbeat-ms': number; '--max-disorder-ms'?: number; '--job-id'?: string; '--restart': boolean }, topics: TopicNamespace): Omit<JobOptions, 'connection' | 'topics'> {
+  const deadLetter = topics.bind(deadLetterTopic);
   return {
     jobId: flags['--job-id'],
     restart: flags['--restart'],
-    deadLetterTopic: flags['--dead-letter-topic'] ? { ...deadLetterTopic, topic: flags['--dead-letter-topic'] } : deadLetterTopic,
+    deadLetterTopic: flags['--dead-letter-topic'] ? { ...deadLetter, topic: flags['--dead-letter-topic'] } : deadLetter,
     batchSize: flags['--batch-size'],
     lingerMs: flags['--linger-ms'],
     heartbeatIntervalMs: flags['--heartbeat-ms'],
@@ -246,21 +247,27 @@ function jobOptions(flags: { '--dead-letter-topic'?: string; '--batch-size': num
   };
 }
 
+/** The topic namespace as the service would see it (PIPELINE_TOPIC_NAMESPACE: process env, then .env, then the local stack's endpoints). */
+function topicsFromEnv(): TopicNamespace {
+  return TopicNamespace.of(parseEnv('ingest-producer', topicNamespaceEnv, loadEnvironment()).PIPELINE_TOPIC_NAMESPACE);
+}
+
 /** Broker and registry as the service would see them: process env, then .env, then the local stack's endpoints. */
 function connectionFromEnv(): JobOptions['connection'] {
-  const fromFiles = ENV_FILES.filter((file) => existsSync(file)).map((file) => parseDotEnv(readFileSync(file, 'utf8')));
-  const env = parseEnv('ingest-producer', { ...kafkaEnv, ...schemaRegistryEnv }, Object.assign({}, ...fromFiles.reverse(), process.env));
-  return { kafka: kafkaClusterFrom(env), registry: schemaRegistryFrom(env), clientId: 'ingest-producer-cli' };
+  const env = parseEnv('ingest-producer', { ...kafkaEnv, ...schemaRegistryEnv, LOG_LEVEL: serviceEnv.LOG_LEVEL }, loadEnvironment());
+  // The client's own lines as the service logs them (pino JSON, LOG_LEVEL), on stderr beside the progress; synchronous, so none is lost at exit.
+  const logger = pino({ name: 'ingest-producer-cli', level: env.LOG_LEVEL }, destination({ fd: 2, sync: true }));
+  return { kafka: kafkaClusterFrom(env), registry: schemaRegistryFrom(env), clientId: 'ingest-producer-cli', log: pinoKafkaLogSink(logger) };
 }
 
 /** Runs a `dlq` command against the configured cluster; resolves with what it prints. */
-async function runDlq(deadLetters: string, action: DlqAction): Promise<string> {
+async function runDlq(deadLetters: string, action: DlqAction, topics: TopicNamespace): Promise<string> {
   const connection = connectionFromEnv();
   // One attempt first, so a wrong password is one line instead of the client's retries.
   await checkKafkaConnection(connection.kafka, 'ingest-producer-dlq').catch((error: unknown) => {
     if (error instanceof SecureConnectionError) throw error;
   });
-  const tool = new DeadLetterTool({ ...connection, clientId: 'ingest-producer-dlq' }, deadLetters);
+  const tool = new DeadLetterTool({ ...connection, clientId: 'ingest-producer-dlq' }, deadLetters, topics);
   switch (action.verb) {
     case 'list':
       return formatListing(await tool.list(action.query));
@@ -286,8 +293,10 @@ async function readFixesFile(file: string): Promise<string> {
 /** Runs a command line to its end; resolves with the process exit code. Ctrl-C stops a job gracefully (a second one exits at once). */
 export async function runCli(argv: readonly string[], output: { out: NodeJS.WriteStream; err: NodeJS.WriteStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
   let command: CliCommand;
+  let topics: TopicNamespace;
   try {
-    command = parseCommand(argv);
+    topics = topicsFromEnv();
+    command = parseCommand(argv, topics);
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     output.err.write(`${error.message}\n\n${USAGE}\n`);
@@ -304,7 +313,7 @@ export async function runCli(argv: readonly string[], output: { out: NodeJS.Writ
       return 0;
     }
     if (command.kind === 'dlq') {
-      output.out.write(`${await runDlq(command.deadLetterTopic, command.action)}\n`);
+      output.out.write(`${await runDlq(command.deadLetterTopic, command.action, topics)}\n`);
       return 0;
     }
     const stop = new AbortController();
@@ -319,7 +328,7 @@ export async function runCli(argv: readonly string[], output: { out: NodeJS.Writ
       await checkKafkaConnection(connection.kafka, 'ingest-producer-cli').catch((error: unknown) => {
         if (error instanceof SecureConnectionError) throw error;
       });
-      const options = { ...command.options, connection, signal: stop.signal, onProgress: (snapshot: ProgressSnapshot) => reporter.update(snapshot), log };
+      const options = { ...command.options, connection, topics, signal: stop.signal, onProgress: (snapshot: ProgressSnapshot) => reporter.update(snapshot), log };
       // An outage is waited out; each retry resumes from the job's committed position.
       const retrying = { deadlineMs: command.dependencyDeadlineMs, signal: stop.signal, onWaiting: (waitingFor: string, retryInMs: number) => log(`${waitingFor}; retrying in ${Math.round(retryInMs)} ms`) };
       const summary = await runRetrying(() => runJob(command.job, options), retrying);

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { deadLetterTopic } from '@pipeline/contracts';
+import { deadLetterTopic, TopicNamespace } from '@pipeline/contracts';
 import { formatProgress, IngestClient, ProgressReporter, runRetrying, WebhookIngestor, type ProgressSnapshot, type WebhookDelivery, type WebhookOutcome } from '@pipeline/ingest';
 import { createReliableProducer, kafkaClusterFrom, schemaRegistryFrom, type Producer } from '@pipeline/kafka';
-import { SERVICE_CONFIG } from '@pipeline/service-kit';
+import { kafkaLogSink, SERVICE_CONFIG } from '@pipeline/service-kit';
 import { jobBoard } from './job-board';
 import { planJobs, runJob } from './job-plan';
 import type { IngestProducerConfig } from './service';
@@ -21,13 +21,17 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
   private readonly webhook: WebhookIngestor;
   private connected: Promise<void> | undefined;
 
-  constructor(@Inject(SERVICE_CONFIG) private readonly config: IngestProducerConfig) {
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: IngestProducerConfig,
+    private readonly topics: TopicNamespace,
+  ) {
     this.client = new IngestClient(this.connection().connection);
     this.producer = createReliableProducer(this.client.kafka);
     this.webhook = new WebhookIngestor({
       client: this.client,
       producer: this.producer,
-      deadLetterTopic,
+      topics,
+      deadLetterTopic: topics.bind(deadLetterTopic),
       heartbeatIntervalMs: config.INGEST_HEARTBEAT_MS,
       maxDisorderMs: config.INGEST_MAX_DISORDER_MS,
       maxDepth: config.WEBHOOK_MAX_DEPTH,
@@ -41,7 +45,7 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
       const reporter = new ProgressReporter({ log: (line) => this.logger.log(line), intervalMs: this.config.INGEST_PROGRESS_MS });
       const onProgress = (snapshot: ProgressSnapshot) => reporter.update(snapshot);
       const log = (line: string) => this.logger.log(line);
-      const options = { ...this.connection(), ...plan.batching, restart: this.config.INGEST_RESTART, signal: this.stop.signal, log };
+      const options = { ...this.connection(), topics: this.topics, ...plan.batching, restart: this.config.INGEST_RESTART, signal: this.stop.signal, log };
       // An outage (broker, registry) is waited out with backoff, /health saying what for; the job then resumes from its committed position.
       const retrying = { deadlineMs: this.config.INGEST_DEPENDENCY_DEADLINE_MS, signal: this.stop.signal, onWaiting: (waitingFor: string, retryInMs: number) => this.waiting(job.name, waitingFor, retryInMs) };
       const done = jobBoard
@@ -76,6 +80,6 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private connection() {
-    return { connection: { kafka: kafkaClusterFrom(this.config), registry: schemaRegistryFrom(this.config), clientId: 'ingest-producer' } };
+    return { connection: { kafka: kafkaClusterFrom(this.config), registry: schemaRegistryFrom(this.config), clientId: 'ingest-producer', log: kafkaLogSink() } };
   }
 }

@@ -88,7 +88,7 @@ export function planJobs(config: IngestProducerConfig, now: number): IngestPlan 
 
 /** Runs one planned job to its end (or until `options.signal` aborts) and resolves with its summary. */
 export function runJob(job: JobPlan, options: JobOptions): Promise<IngestSummary> {
-  return forDomain(job.domain, (domainTopic, generator) => {
+  return forDomain(job.domain, options.topics, (domainTopic, generator) => {
     const topic = job.topic ? renamedTopic(domainTopic, job.topic) : domainTopic;
     if (job.kind === 'csv') return replayCsvFile({ ...options, topic, file: job.file, eventTime: job.eventTime, pace: job.pace, loop: job.loop });
     if (job.kind === 'poll') {

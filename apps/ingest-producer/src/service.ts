@@ -1,4 +1,4 @@
-import { httpServerEnv, kafkaEnv, schemaRegistryEnv, serviceEnv, webhookEnv } from '@pipeline/config';
+import { httpServerEnv, kafkaEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv, webhookEnv } from '@pipeline/config';
 import { BATCHING_DEFAULTS, DEFAULT_LATE_BY_MS } from '@pipeline/ingest';
 import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
@@ -8,6 +8,7 @@ import { setting } from './settings';
 const env = {
   ...kafkaEnv,
   ...schemaRegistryEnv,
+  ...topicNamespaceEnv,
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3001),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
   ...httpServerEnv,

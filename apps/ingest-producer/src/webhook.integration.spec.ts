@@ -1,13 +1,13 @@
 /**
  * The service over HTTP against the real broker and registry: POST /ingest/:domain
  * authenticated, rate limited and idempotent, its counters on /metrics (served on OPS_PORT).
- * Topics get a namespace of their own (PIPELINE_TOPIC_NAMESPACE), set by the first import,
- * before the contracts load.
+ * Topics get a namespace of their own (PIPELINE_TOPIC_NAMESPACE), set in the service's
+ * environment by the first import.
  */
 import { API_KEY, BURST_API_KEY, HMAC_SECRET, HTTP_PORT, OPS_PORT, RATE_LIMIT_PER_MIN, TOPIC_NAMESPACE } from './testing/isolated-service-env';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { deadLetterTopic, HEADERS, sensorReadingsTopic } from '@pipeline/contracts';
+import { deadLetterTopic, HEADERS, sensorReadingsTopic, TopicNamespace } from '@pipeline/contracts';
 import { webhookSignature } from '@pipeline/ingest';
 import { createKafkaClient, parseBrokerList, readTopicToEnd } from '@pipeline/kafka';
 import { runService } from '@pipeline/service-kit';
@@ -15,6 +15,8 @@ import { AppModule } from './app.module';
 import { ingestProducer } from './service';
 
 jest.setTimeout(120_000);
+
+const topics = TopicNamespace.of(TOPIC_NAMESPACE);
 
 const kafka = () => createKafkaClient({ brokers: parseBrokerList(process.env['KAFKA_BROKERS'] ?? ''), clientId: 'webhook-it' });
 
@@ -148,7 +150,7 @@ describe('ingest-producer webhook (real broker and registry)', () => {
     expect(await again.json()).toMatchObject({ accepted: 2, replayed: true });
     expect((await post('/ingest/iot', batch.slice(1), { 'idempotency-key': key })).status).toBe(422);
 
-    const published = (await recordsOf(sensorReadingsTopic.topic)).filter((record) => record.key === `idem-${key}` && record.value !== '');
+    const published = (await recordsOf(topics.bind(sensorReadingsTopic).topic)).filter((record) => record.key === `idem-${key}` && record.value !== '');
     expect(published).toHaveLength(2);
   });
 
@@ -171,7 +173,7 @@ describe('ingest-producer webhook (real broker and registry)', () => {
     const after = await metrics();
     expect(total(after, 'pipeline_ingest_dead_letters_total', 'source="webhook:iot"')).toBe(deadLetteredBefore + 1);
     expect(total(after, 'webhook_requests_rejected_total', 'reason="too-deep"')).toBe(1);
-    const letters = await recordsOf(deadLetterTopic.topic);
+    const letters = await recordsOf(topics.bind(deadLetterTopic).topic);
     const letter = letters.find((record) => record.headers[HEADERS.reasonClass] === 'too-deep');
     expect(letter?.headers[HEADERS.source]).toBe('webhook:iot');
     expect(letter?.value).toContain(deep.slice(0, 100).replaceAll('"', '\\"'));

@@ -9,7 +9,7 @@
 import { Type, type Schema } from 'avsc';
 import { createSchemaRegistry, registerAvroSchema } from '@pipeline/kafka';
 import { isolatedRun, requiredEnv, runEnvironment } from './support/run-environment';
-import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { publishEvents, publishHeartbeats, readAll, readEach, testKafka } from './support/kafka-io';
 import { waitForCaughtUp, waitForServiceGroup } from './support/consumer-group';
@@ -67,7 +67,7 @@ describe('stream-aggregator with 120,000 distinct sensor keys', () => {
   beforeAll(async () => {
     run = isolatedRun('many-keys');
     services = new PipelineServices(runEnvironment(run, 'iot'));
-    contracts = await loadContracts();
+    contracts = contractsFor(run.namespace);
   });
   afterAll(() => services.stopAll());
 

@@ -5,10 +5,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IngestSummary } from '@pipeline/ingest';
+import { replayCsvFile, type IngestSummary } from '@pipeline/ingest';
 import { parseBrokerList } from '@pipeline/kafka';
 import { isolatedRun, requiredEnv, runEnvironment } from './support/run-environment';
-import { loadRunModules, type ContractsModule, type IngestModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { header, readAll, testKafka } from './support/kafka-io';
 import { waitForRowCount } from './support/warehouse-rows';
@@ -72,12 +72,11 @@ describe.each(SCENARIOS)('clickstream pipeline end to end (CSV replay) %s', (_ti
   let run: ReturnType<typeof isolatedRun>;
   let services: PipelineServices;
   let contracts: ContractsModule;
-  let ingest: IngestModule;
 
   beforeAll(async () => {
     run = isolatedRun('clickstream');
     services = new PipelineServices(runEnvironment(run, 'clickstream'));
-    ({ contracts, ingest } = await loadRunModules());
+    contracts = contractsFor(run.namespace);
   });
   afterAll(() => services.stopAll());
 
@@ -92,8 +91,9 @@ describe.each(SCENARIOS)('clickstream pipeline end to end (CSV replay) %s', (_ti
       progressTable: 'clickstream_category_window_stats',
       // Paced so the replay is still running while the services are interrupted.
       firstPart: async () => {
-        replay = ingest.replayCsvFile({
+        replay = replayCsvFile({
           connection: { kafka: { brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')) }, registry: requiredEnv('SCHEMA_REGISTRY_URL') },
+          topics: contracts.topics,
           topic: contracts.clickEventsTopic,
           deadLetterTopic: contracts.deadLetterTopic,
           file,

@@ -4,7 +4,7 @@
  * real broker, registry and database, with out-of-order and late readings.
  */
 import { isolatedRun, runEnvironment } from './support/run-environment';
-import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { header, publishEvents, publishHeartbeats, readAll, testKafka } from './support/kafka-io';
 import { queryRows, waitForRowCount } from './support/warehouse-rows';
@@ -99,7 +99,7 @@ describe.each(SCENARIOS)('IoT pipeline end to end %s', (_title, interrupted) => 
   beforeAll(async () => {
     run = isolatedRun('iot');
     services = new PipelineServices(runEnvironment(run, 'iot'));
-    contracts = await loadContracts();
+    contracts = contractsFor(run.namespace);
   });
   afterAll(() => services.stopAll());
 

@@ -14,7 +14,7 @@ import { Client } from 'pg';
 import { LOCAL_WEBHOOK_API_KEY } from '@pipeline/config';
 import { stackSettings } from '@pipeline/stack';
 import { isolatedRun, requiredEnv, runEnvironment } from './support/run-environment';
-import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { freePort, PipelineServices } from './support/pipeline-services';
 import { publishEncoded, publishHeartbeats, testKafka } from './support/kafka-io';
 import { sensorReadings } from './support/iot-workload';
@@ -109,7 +109,7 @@ describe('metrics, Prometheus and the dashboards on the local stack', () => {
   beforeAll(async () => {
     runInfo = isolatedRun('observability');
     services = new PipelineServices(runEnvironment(runInfo, 'iot,clickstream,transit'));
-    contracts = await loadContracts();
+    contracts = contractsFor(runInfo.namespace);
   });
   afterAll(async () => {
     prometheus?.kill('SIGTERM');

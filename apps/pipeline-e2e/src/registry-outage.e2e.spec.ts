@@ -15,7 +15,7 @@
 import { Type, type Schema } from 'avsc';
 import { createSchemaRegistry, registerAvroSchema } from '@pipeline/kafka';
 import { isolatedRun, requiredEnv, runEnvironment } from './support/run-environment';
-import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { header, publishEncoded, publishEvents, publishHeartbeats, readAll, testKafka } from './support/kafka-io';
 import { waitForRowCount } from './support/warehouse-rows';
@@ -78,7 +78,7 @@ describe.each(CASES)('IoT pipeline with the schema registry %s', (_title, outage
   beforeAll(async () => {
     run = isolatedRun(`registry-${outage}`);
     services = new PipelineServices(runEnvironment(run, 'iot'));
-    contracts = await loadContracts();
+    contracts = contractsFor(run.namespace);
   });
   afterAll(async () => {
     await restoreRegistry();

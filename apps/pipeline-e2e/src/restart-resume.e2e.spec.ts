@@ -7,7 +7,7 @@
  * until its session timeout ends (kafkajs has no static membership), which bounds the figure.
  */
 import { isolatedRun, runEnvironment } from './support/run-environment';
-import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { openPublisher, testKafka } from './support/kafka-io';
 import { tableCount } from './support/scenario';
@@ -44,7 +44,7 @@ describe('a killed warehouse-sink or stream-aggregator restarted mid-stream', ()
   beforeAll(async () => {
     run = isolatedRun('restart');
     services = new PipelineServices(runEnvironment(run, 'iot'));
-    contracts = await loadContracts();
+    contracts = contractsFor(run.namespace);
   });
   afterAll(async () => {
     feeding = false;

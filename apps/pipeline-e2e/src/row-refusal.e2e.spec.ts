@@ -8,7 +8,7 @@
  * and the sink keeps moving: later windows on the same partitions of the aggregate topic land too.
  */
 import { isolatedRun, runEnvironment } from './support/run-environment';
-import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { header, publishEvents, publishHeartbeats, readAll, readEach, testKafka } from './support/kafka-io';
 import { queryRows, waitForRowCount } from './support/warehouse-rows';
@@ -31,7 +31,7 @@ describe('IoT pipeline with an aggregate row the database refuses', () => {
   beforeAll(async () => {
     run = isolatedRun('refusal');
     services = new PipelineServices(runEnvironment(run, 'iot'));
-    contracts = await loadContracts();
+    contracts = contractsFor(run.namespace);
   });
   afterAll(() => services.stopAll());
 

@@ -7,7 +7,7 @@
  * warehouse must end up with exactly the windows and alerts recomputed from the readings.
  */
 import { isolatedRun, runEnvironment } from './support/run-environment';
-import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { publishEvents, publishHeartbeats, readAll, testKafka } from './support/kafka-io';
 import { waitForRowCount } from './support/warehouse-rows';
@@ -27,7 +27,7 @@ describe.each([2, 3])('IoT pipeline scaled out to %i stream-aggregator replicas,
   beforeAll(async () => {
     run = isolatedRun(`scale${replicas}`);
     services = new PipelineServices(runEnvironment(run, 'iot'));
-    contracts = await loadContracts();
+    contracts = contractsFor(run.namespace);
   });
   afterAll(() => services.stopAll());
 

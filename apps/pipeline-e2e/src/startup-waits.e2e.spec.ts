@@ -9,7 +9,7 @@
  */
 import { startTcpProxy, type TcpProxy, type ServiceName } from '@pipeline/stack';
 import { isolatedRun, requiredEnv, runEnvironment } from './support/run-environment';
-import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { publishEvents, publishHeartbeats, testKafka } from './support/kafka-io';
 import { tableCount } from './support/scenario';
@@ -67,10 +67,10 @@ describe('start-up with a dependency unreachable', () => {
   const prepared: Prepared[] = [];
 
   beforeAll(async () => {
-    // One after the other: the namespace is fixed when a copy of the contracts loads.
+    // Each case in a namespace of its own (contractsFor binds its topics).
     for (const testCase of CASES) {
       const run = isolatedRun(`startup-${testCase.dependency.replace(' ', '-')}`);
-      const contracts = await loadContracts();
+      const contracts = contractsFor(run.namespace);
       const proxy = await startTcpProxy({ target: targetOf(testCase.dependency), blocked: 'refuse' });
       prepared.push({ testCase, run, contracts, services: new PipelineServices(runEnvironment(run, 'iot')), proxy });
     }

@@ -3,7 +3,7 @@
  * (the seed's job) and 15-minute windows (live view), with out-of-order and late reports.
  */
 import { isolatedRun, runEnvironment } from './support/run-environment';
-import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { header, publishEvents, publishHeartbeats, readAll, testKafka } from './support/kafka-io';
 import { waitForRowCount } from './support/warehouse-rows';
@@ -49,7 +49,7 @@ describe.each(SCENARIOS)('transit pipeline end to end %s', (_title, interrupted)
   beforeAll(async () => {
     run = isolatedRun('transit');
     services = new PipelineServices(runEnvironment(run, 'transit'));
-    contracts = await loadContracts();
+    contracts = contractsFor(run.namespace);
   });
   afterAll(() => services.stopAll());
 

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isolatedRun, runEnvironment } from './support/run-environment';
-import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { readAll, testKafka } from './support/kafka-io';
 import { waitForRowCount } from './support/warehouse-rows';
@@ -76,7 +76,7 @@ describe('watermarks never make on-time data late (category-ordered 60,000-row r
     beforeAll(async () => {
       run = isolatedRun('watermarks');
       services = new PipelineServices(runEnvironment(run, 'clickstream'));
-      contracts = await loadContracts();
+      contracts = contractsFor(run.namespace);
     });
     afterAll(() => services.stopAll());
 

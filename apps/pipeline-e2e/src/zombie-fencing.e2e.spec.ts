@@ -9,7 +9,7 @@
  * recomputed from the readings.
  */
 import { isolatedRun, runEnvironment } from './support/run-environment';
-import { loadContracts, type ContractsModule } from './support/contracts-module';
+import { contractsFor, type ContractsModule } from './support/contracts-module';
 import { PipelineServices } from './support/pipeline-services';
 import { publishEvents, publishHeartbeats, readAll, testKafka } from './support/kafka-io';
 import { waitForCaughtUp, waitForServiceGroup, waitForStableSplit } from './support/consumer-group';
@@ -26,7 +26,7 @@ describe('IoT pipeline with a stream-aggregator replica frozen past its session 
   beforeAll(async () => {
     run = isolatedRun('zombie');
     services = new PipelineServices(runEnvironment(run, 'iot'));
-    contracts = await loadContracts();
+    contracts = contractsFor(run.namespace);
   });
   afterAll(() => services.stopAll());
 

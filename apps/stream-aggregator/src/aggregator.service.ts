@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createPipelineServer, type RunnerCounters } from '@pipeline/aggregator';
 import { createKafkaClient, createSchemaRegistry, kafkaClusterFrom, schemaRegistryFrom } from '@pipeline/kafka';
+import { TopicNamespace } from '@pipeline/contracts';
 import { pipelines } from '@pipeline/pipelines';
 import { HealthContributors, kafkaLogSink, SERVICE_CONFIG } from '@pipeline/service-kit';
 import type { KafkaStreamServer } from '@pipeline/streaming';
@@ -21,7 +22,7 @@ export class AggregatorService implements OnApplicationShutdown {
   private readonly logger = new Logger('stream-aggregator');
   readonly pipelines: PipelineServer[];
 
-  constructor(@Inject(SERVICE_CONFIG) config: AggregatorConfig, health: HealthContributors) {
+  constructor(@Inject(SERVICE_CONFIG) config: AggregatorConfig, health: HealthContributors, topics: TopicNamespace) {
     const kafka = createKafkaClient({ ...kafkaClusterFrom(config), clientId: `stream-aggregator.${config.AGGREGATOR_INSTANCE_ID}`, log: kafkaLogSink() });
     const registry = createSchemaRegistry(schemaRegistryFrom(config));
     const logger = {
@@ -30,7 +31,7 @@ export class AggregatorService implements OnApplicationShutdown {
       error: (message: string, context?: Record<string, unknown>) => this.logger.error({ msg: message, ...context }),
     };
     this.pipelines = config.AGGREGATOR_PIPELINES.map((domain) =>
-      pipelines[domain].use((definition) => {
+      pipelines[domain].use(topics, (definition) => {
         const { server, handler } = createPipelineServer(kafka, registry, definition, {
           groupId: config.AGGREGATOR_GROUP_ID,
           logger,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DOMAINS, type Domain } from '@pipeline/contracts';
-import { kafkaEnv, schemaRegistryEnv, serviceEnv } from '@pipeline/config';
+import { kafkaEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
 import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
 
@@ -13,6 +13,7 @@ const domainList = z
 const env = {
   ...kafkaEnv,
   ...schemaRegistryEnv,
+  ...topicNamespaceEnv,
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3002),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
   STARTUP_DEADLINE_MS: serviceEnv.STARTUP_DEADLINE_MS,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpointEnv, kafkaSecurityEnv, schemaRegistrySecurityEnv, serviceEnv } from '@pipeline/config';
+import { endpointEnv, kafkaSecurityEnv, schemaRegistrySecurityEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
 import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
 import { postgresDependency, warehouseEnv, warehouseSettingsFrom, type WarehouseSinkSettings } from '@pipeline/warehouse';
@@ -10,6 +10,7 @@ const env = {
   ...schemaRegistrySecurityEnv,
   // WAREHOUSE_SCHEMA and WAREHOUSE_BI_READER_PASSWORD, shared with `npm run warehouse:migrate`.
   ...warehouseEnv,
+  ...topicNamespaceEnv,
   WAREHOUSE_SINK_GROUP_ID: z
     .string()
     .trim()

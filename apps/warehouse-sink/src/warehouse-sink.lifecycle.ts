@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { TopicNamespace } from '@pipeline/contracts';
 import { HealthContributors, kafkaLogSink, SERVICE_CONFIG } from '@pipeline/service-kit';
 import { warehouseSinkService, type WarehouseSinkService } from '@pipeline/warehouse';
 import { sinkSettingsFrom, type WarehouseSinkConfig } from './service';
@@ -15,9 +16,10 @@ export class WarehouseSinkLifecycle implements OnApplicationShutdown {
   readonly sink: WarehouseSinkService;
   private readonly totalsTimer: NodeJS.Timeout;
 
-  constructor(@Inject(SERVICE_CONFIG) config: WarehouseSinkConfig, health: HealthContributors) {
+  constructor(@Inject(SERVICE_CONFIG) config: WarehouseSinkConfig, health: HealthContributors, topics: TopicNamespace) {
     const settings = sinkSettingsFrom(config);
     this.sink = warehouseSinkService(settings, {
+      topics,
       stallAfterMs: config.WAREHOUSE_STALL_AFTER_MS,
       kafkaLog: kafkaLogSink(),
       logger: {

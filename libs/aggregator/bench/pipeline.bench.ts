@@ -21,9 +21,10 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { avroBindingOf, sensorReadingsTopic, topicNamespace } from '@pipeline/contracts';
+import { loadEnvironment, parseEnv, topicNamespaceEnv } from '@pipeline/config';
+import { avroBindingOf, sensorReadingsTopic as readingsDefinition, TopicNamespace } from '@pipeline/contracts';
 import * as kafkaLib from '@pipeline/kafka';
-import { iotPipeline } from '@pipeline/pipelines';
+import { iotPipeline as iotTemplate } from '@pipeline/pipelines';
 import { bringUpStack } from '@pipeline/stack';
 import { createPipelineServer } from '../src/index';
 
@@ -31,6 +32,10 @@ const { values } = parseArgs({ options: { keys: { type: 'string', default: '100'
 const KEYS = Number(values.keys);
 const EVENTS = Number(values.events);
 const EVENT_TIME_SPAN_MS = 8 * 60_000;
+// The run's namespace (the Nx target sets PIPELINE_TOPIC_NAMESPACE=bench-<time>.), read by the one loader.
+const topics = TopicNamespace.of(parseEnv('aggregator bench', topicNamespaceEnv, loadEnvironment()).PIPELINE_TOPIC_NAMESPACE);
+const sensorReadingsTopic = topics.bind(readingsDefinition);
+const iotPipeline = iotTemplate.resolve(topics);
 const quiet = { log: () => undefined, warn: (message: string, context?: Record<string, unknown>) => console.error(message, context ?? ''), error: (message: string, context?: Record<string, unknown>) => console.error(message, context ?? '') };
 
 async function produce(kafka: kafkaLib.Kafka, registry: kafkaLib.SchemaRegistry): Promise<void> {
@@ -66,7 +71,7 @@ async function produce(kafka: kafkaLib.Kafka, registry: kafkaLib.SchemaRegistry)
 }
 
 async function main(): Promise<void> {
-  if (!topicNamespace().startsWith('bench-')) throw new Error('run through `npx nx run aggregator:bench`: it gives the benchmark its own topic namespace');
+  if (!topics.prefix.startsWith('bench-')) throw new Error('run through `npx nx run aggregator:bench`: it gives the benchmark its own topic namespace');
   if (!(KEYS > 0 && EVENTS >= KEYS)) throw new Error('--keys must be > 0 and --events >= --keys');
   const { endpoints } = await bringUpStack();
   const kafka = kafkaLib.createKafkaClient({ brokers: kafkaLib.parseBrokerList(endpoints.KAFKA_BROKERS), clientId: 'aggregator-bench', log: () => undefined });

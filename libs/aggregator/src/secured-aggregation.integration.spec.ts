@@ -5,20 +5,24 @@
  */
 import { randomUUID } from 'node:crypto';
 import { kafkaEnv, parseEnv, requiredEnv } from '@pipeline/config';
+import * as contracts from '@pipeline/contracts';
+import * as kafkaLib from '@pipeline/kafka';
 import type { Kafka, SchemaRegistry } from '@pipeline/kafka';
+import { iotPipeline as iotTemplate } from '@pipeline/pipelines';
+import { createPipelineServer } from './index';
 
-// Topics and subjects of this run only: the contracts read the namespace when first loaded.
+// Topics and subjects of this run only.
 const run = randomUUID().slice(0, 8);
-process.env['PIPELINE_TOPIC_NAMESPACE'] = `secured-agg-${run}.`;
+const topics = contracts.TopicNamespace.of(`secured-agg-${run}.`);
 
 const quiet = { log: () => undefined, warn: () => undefined, error: (message: string) => process.stderr.write(`${message}\n`) };
 
 describe('aggregating through the SASL_SSL listener', () => {
   it('consumes readings and commits window aggregates with SCRAM-SHA-512 over TLS', async () => {
-    const kafkaLib = await import('@pipeline/kafka');
-    const { avroBindingOf, sensorReadingsTopic, sensorWindowStatsTopic } = await import('@pipeline/contracts');
-    const { iotPipeline } = await import('@pipeline/pipelines');
-    const { createPipelineServer } = await import('./index');
+    const { avroBindingOf } = contracts;
+    const sensorReadingsTopic = topics.bind(contracts.sensorReadingsTopic);
+    const sensorWindowStatsTopic = topics.bind(contracts.sensorWindowStatsTopic);
+    const iotPipeline = iotTemplate.resolve(topics);
     const cluster = kafkaLib.kafkaClusterFrom(
       parseEnv('secured-aggregation-it', kafkaEnv, {
         KAFKA_BROKERS: requiredEnv('KAFKA_SASL_SSL_BROKERS'),

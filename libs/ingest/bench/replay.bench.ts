@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { endpointEnv, parseEnv } from '@pipeline/config';
-import { clickEventsTopic } from '@pipeline/contracts';
+import { clickEventsTopic, TopicNamespace } from '@pipeline/contracts';
 import { COMPRESSION_CODECS, createKafkaClient, ensureTopics, parseBrokerList, type CompressionName } from '@pipeline/kafka';
 import { BATCHING_DEFAULTS, BULK_COMMIT_INTERVAL_MS, formatSummary, INGEST_COMPRESSION, ProgressReporter, renamedTopic, replayCsvFile, runRetrying, writeClickstreamCsv } from '../src';
 import { kafkaToolsClasspath, runProducerPerformance } from './producer-performance';
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const env = parseEnv('ingest bench', { KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL }, process.env);
   const runId = randomUUID().slice(0, 8);
   const file = join(tmpdir(), `clickstream-bench-${runId}.csv`);
-  const topic = renamedTopic(clickEventsTopic, `${clickEventsTopic.topic}-bench-${runId}`);
+  const topic = renamedTopic(TopicNamespace.none.bind(clickEventsTopic), `${clickEventsTopic.name}-bench-${runId}`);
   const deadLetterTopic = { topic: `pipeline.dead-letter-bench-${runId}`, partitions: 3 };
   const perfTopic = { topic: `producer-perf-bench-${runId}`, partitions: topic.partitions };
   const brokers = parseBrokerList(env.KAFKA_BROKERS);
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     // As the service runs jobs: a fresh topic's metadata may lag its creation on a loaded broker; the retry resumes the job.
     const replay = () => replayCsvFile({
       connection: { kafka: { brokers }, registry: env.SCHEMA_REGISTRY_URL, clientId: `ingest-bench-${runId}` },
+      topics: TopicNamespace.none,
       topic,
       file,
       deadLetterTopic,

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clickEventsTopic, defineTopic, END_OF_INPUT, HEADERS, heartbeatEventTime, sensorReadingsTopic } from '@pipeline/contracts';
+import { clickEventsTopic, defineTopic, END_OF_INPUT, HEADERS, heartbeatEventTime, sensorReadingsTopic, TopicNamespace, type FieldShape, type TopicDefinition } from '@pipeline/contracts';
 import { createAvroCodec, createKafkaClient, createReliableProducer, createSchemaRegistry, parseBrokerList, type IHeaders, type Kafka } from '@pipeline/kafka';
 import {
   CLICKSTREAM_CSV_DEFAULTS,
@@ -107,8 +107,12 @@ async function expectSafeHeartbeats(records: Received[], topic: { topic: string;
   }
 }
 
+/** A contract's topic of this test's own (its base name with a suffix), bound with no namespace. */
+const ownTopic = <S extends FieldShape>(definition: TopicDefinition<S>, suffix: string) => TopicNamespace.none.bind(defineTopic({ ...definition, name: `${definition.name}${suffix}` }));
+
 describe('ingestion against the real broker and registry', () => {
   const runId = randomUUID().slice(0, 8);
+  const topics = TopicNamespace.none;
   const connection = { kafka: { brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')) }, registry: requiredEnv('SCHEMA_REGISTRY_URL'), clientId: `ingest-it-${runId}` };
   const kafka = createKafkaClient({ ...connection.kafka, clientId: `ingest-it-reader-${runId}` });
   const registry = createSchemaRegistry(connection.registry);
@@ -123,12 +127,12 @@ describe('ingestion against the real broker and registry', () => {
   });
 
   it('replays a CSV: every valid row once on the topic, keyed and decodable; every invalid row dead-lettered with reason and line; heartbeats close every partition', async () => {
-    const topic = defineTopic({ ...clickEventsTopic, topic: `${clickEventsTopic.topic}-${runId}` });
+    const topic = ownTopic(clickEventsTopic, `-${runId}`);
     const rows = 1_200;
     const invalidEvery = 40;
     const { file } = await writeClickstreamCsv(join(directory, 'clicks.csv'), { rows, invalidEvery });
 
-    const summary = await replayCsvFile({ connection, topic, file, deadLetterTopic, pace: { kind: 'asap' }, batchSize: 100, heartbeatIntervalMs: 100 });
+    const summary = await replayCsvFile({ connection, topics, topic, file, deadLetterTopic, pace: { kind: 'asap' }, batchSize: 100, heartbeatIntervalMs: 100 });
 
     const generated = [...take(clickstreamSessions(CLICKSTREAM_CSV_DEFAULTS), rows)];
     const valid = generated.filter((_, index) => !isBrokenClickstreamRow(index + 1, invalidEvery));
@@ -158,9 +162,9 @@ describe('ingestion against the real broker and registry', () => {
   });
 
   it('runs a seeded generator for N events: the topic holds exactly that stream, keyed by sensor, closed by END_OF_INPUT', async () => {
-    const topic = defineTopic({ ...sensorReadingsTopic, topic: `${sensorReadingsTopic.topic}-${runId}` });
+    const topic = ownTopic(sensorReadingsTopic, `-${runId}`);
     const options = { seed: 99, ratePerSecond: 50, keys: 8, startTime: Date.parse('2024-03-01T00:00:00Z'), jitterMs: 500, lateFraction: 0.05 };
-    const summary = await runGenerator({ connection, topic, generator: sensorReadings, options, count: 400, pace: { kind: 'asap' }, deadLetterTopic, heartbeatIntervalMs: 100 });
+    const summary = await runGenerator({ connection, topics, topic, generator: sensorReadings, options, count: 400, pace: { kind: 'asap' }, deadLetterTopic, heartbeatIntervalMs: 100 });
     expect(summary).toMatchObject({ read: 400, produced: 400, deadLettered: 0, reconciled: true, endOfInput: true });
 
     const records = await readUntil(kafka, [topic.topic], (received) => endedEveryPartition(received, topic.topic, topic.partitions));
@@ -177,7 +181,7 @@ describe('ingestion against the real broker and registry', () => {
   });
 
   it('with a declared disorder bound, dead-letters events beyond it at the source (out-of-order) and sends every partition heartbeats that are safe for it', async () => {
-    const topic = defineTopic({ ...sensorReadingsTopic, topic: `${sensorReadingsTopic.topic}-bounded-${runId}` });
+    const topic = ownTopic(sensorReadingsTopic, `-bounded-${runId}`);
     const options = { seed: 7, ratePerSecond: 50, keys: 3, startTime: Date.parse('2024-03-01T00:00:00Z'), jitterMs: 500, lateFraction: 0.05, lateByMs: 120_000 };
     const maxDisorderMs = 60_000;
     const generated = [...take(sensorReadings(options), 400)];
@@ -189,7 +193,7 @@ describe('ingestion against the real broker and registry', () => {
       return false;
     });
     expect(refused.length).toBeGreaterThan(0);
-    const summary = await runGenerator({ connection, topic, generator: sensorReadings, options, count: 400, pace: { kind: 'asap' }, deadLetterTopic, heartbeatIntervalMs: 20, batchSize: 20, maxDisorderMs });
+    const summary = await runGenerator({ connection, topics, topic, generator: sensorReadings, options, count: 400, pace: { kind: 'asap' }, deadLetterTopic, heartbeatIntervalMs: 20, batchSize: 20, maxDisorderMs });
     expect(summary).toMatchObject({ read: 400, produced: 400 - refused.length, deadLettered: refused.length, reconciled: true, endOfInput: true });
 
     const source = `generator:${topic.contract.name}`;
@@ -212,7 +216,7 @@ describe('ingestion against the real broker and registry', () => {
     const producer = createReliableProducer(client.kafka);
     await producer.connect();
     const renameTopic = (name: string) => `${name}-webhook-${runId}`;
-    const webhook = new WebhookIngestor({ client, producer, deadLetterTopic, heartbeatIntervalMs: 100, renameTopic });
+    const webhook = new WebhookIngestor({ client, producer, topics, deadLetterTopic, heartbeatIntervalMs: 100, renameTopic });
     const json = (body: unknown) => Buffer.from(JSON.stringify(body));
     const post = (domain: string, body: unknown) => webhook.ingest(domain, json(body), 'application/json');
     try {
@@ -227,7 +231,7 @@ describe('ingestion against the real broker and registry', () => {
       await expect(post('weather', click)).rejects.toThrow('unknown domain "weather"');
       await expect(post('clickstream', 'hello')).rejects.toThrow('must be a JSON object or an array of objects');
 
-      const topic = renameTopic(clickEventsTopic.topic);
+      const topic = renameTopic(clickEventsTopic.name);
       const records = await readUntil(
         kafka,
         [topic, deadLetterTopic.topic],

@@ -4,7 +4,7 @@
  * violations, and resuming where the last run committed. Each test has topics and a job id of its own.
  */
 import { randomUUID } from 'node:crypto';
-import { HEADERS, heartbeatEventTime, sensorReading, sensorReadingsTopic } from '@pipeline/contracts';
+import { HEADERS, heartbeatEventTime, sensorReading, sensorReadingsTopic, TopicNamespace } from '@pipeline/contracts';
 import { createAvroCodec, createKafkaClient, createSchemaRegistry, parseBrokerList, readTopicToEnd, type Kafka } from '@pipeline/kafka';
 import { requiredEnv } from '@pipeline/config';
 import { FIXTURE_MAPPING, FixtureApi, fixtureReading, renamedTopic, runPollJob, type Pagination, type PollJob } from './index';
@@ -38,12 +38,13 @@ async function dataRecords(topic: string): Promise<Array<{ value: Buffer; header
 
 /** A job against its own topics: the fixture's path, pagination and a few options. */
 function jobFor(name: string, api: FixtureApi, path: string, pagination: Pagination, options: Partial<PollJob<SensorReading>> = {}): PollJob<SensorReading> {
-  const topic = renamedTopic(sensorReadingsTopic, `it-poll-${runId}-${name}`);
+  const topic = renamedTopic(TopicNamespace.none.bind(sensorReadingsTopic), `it-poll-${runId}-${name}`);
   const deadLetterTopic = { topic: `it-poll-${runId}-${name}-dlq`, partitions: 1 };
   created.push(topic.topic, deadLetterTopic.topic);
   const lines: string[] = [];
   return {
     connection,
+    topics: TopicNamespace.none,
     topic,
     deadLetterTopic,
     jobId: `it-poll-${runId}-${name}`,

@@ -1,20 +1,21 @@
-import type { Domain } from '@pipeline/contracts';
+import type { Domain, TopicNamespace } from '@pipeline/contracts';
 import { clickstreamPipeline } from './domains/clickstream';
 import { iotPipeline } from './domains/iot';
 import { transitPipeline } from './domains/transit';
-import type { PipelineDefinition } from './lib/stages';
+import type { PipelineDefinition, PipelineTemplate } from './lib/stages';
 
 /**
  * A pipeline whose event type is hidden behind a callback, so pipelines of different
- * domains sit in one registry without casts: `pipeline.use((definition) => run(definition))`.
+ * domains sit in one registry without casts: `pipeline.use(topics, (definition) => run(definition))`,
+ * the definition resolved in the given topic namespace.
  */
 export interface RegisteredPipeline {
   readonly name: string;
-  use<R>(consumer: <TEvent>(definition: PipelineDefinition<TEvent>) => R): R;
+  use<R>(topics: TopicNamespace, consumer: <TEvent>(definition: PipelineDefinition<TEvent>) => R): R;
 }
 
-function register<TEvent>(definition: PipelineDefinition<TEvent>): RegisteredPipeline {
-  return { name: definition.name, use: (consumer) => consumer(definition) };
+function register<TEvent>(template: PipelineTemplate<TEvent>): RegisteredPipeline {
+  return { name: template.name, use: (topics, consumer) => consumer(template.resolve(topics)) };
 }
 
 /** Every pipeline the stream-aggregator can run, by domain. A new domain is one more line here. */

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { loadEnvironment, type RawEnvironment } from '@pipeline/config';
 import { bringUpStack } from './lib/resolve-stack';
 import { stackSettings } from './lib/stack-settings';
 import { SERVICES, fetchHealth, startService, stopService, waitHealthy, type RunningService } from './lib/services';
@@ -30,9 +31,9 @@ function healthLines(rows: { name: string; httpPort: number; status: string; dep
  * own topic namespace: a fresh event-time clock, nothing late because of an earlier run.
  * Warehouse rows land in the default schema, keyed so a replay overwrites.
  */
-function demoEnvironment(repoRoot: string): NodeJS.ProcessEnv {
+function demoEnvironment(repoRoot: string, env: RawEnvironment): NodeJS.ProcessEnv {
   const launch = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-  const namespace = process.env['PIPELINE_TOPIC_NAMESPACE'] ?? `demo-${launch}.`;
+  const namespace = env['PIPELINE_TOPIC_NAMESPACE'] ?? `demo-${launch}.`;
   return {
     PIPELINE_TOPIC_NAMESPACE: namespace,
     WAREHOUSE_SINK_GROUP_ID: `${namespace}warehouse-sink`,
@@ -45,6 +46,8 @@ function demoEnvironment(repoRoot: string): NodeJS.ProcessEnv {
 
 async function main(): Promise<void> {
   const once = process.argv.includes('--once');
+  // What the services will see too (process env, .env, the stack's endpoints): the one loader of libs/config.
+  const env = loadEnvironment();
   const settings = stackSettings();
   const stack = await bringUpStack();
   console.log(`stack ready: ${Object.entries(stack.endpoints).map(([name, value]) => `${name}=${value}`).join('  ')}`);
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
   });
   if (build.status !== 0) throw new Error(`building the services failed:\n${build.stdout}${build.stderr}`);
 
-  const demo = demoEnvironment(settings.repoRoot);
+  const demo = demoEnvironment(settings.repoRoot, env);
   console.log(`topic namespace of this run: ${demo['PIPELINE_TOPIC_NAMESPACE']}`);
   // Sink first (it creates the tables), the aggregator next, the sources last.
   const order = ['warehouse-sink', 'stream-aggregator', 'ingest-producer'] as const;
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
 
   for (;;) {
     const health = await Promise.all(running.map((service) => fetchHealth(service.httpPort)));
-    const view = await renderLiveView(stack.endpoints.DATABASE_URL, process.env['WAREHOUSE_SCHEMA'] ?? 'public');
+    const view = await renderLiveView(stack.endpoints.DATABASE_URL, env['WAREHOUSE_SCHEMA'] ?? 'public');
     const elapsed = ((Date.now() - startedAt) / 1000).toFixed(0);
     const screen = `${new Date().toISOString()}  (${elapsed} s since the services started)\n${healthLines(running.map((service, index) => ({ ...service, ...(health[index] ?? { status: 'unreachable', dependencies: {} }) })))}\n\n${view.text}\n`;
     // Redraw in place on a terminal; plain appended snapshots in a log.

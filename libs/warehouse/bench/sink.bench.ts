@@ -18,12 +18,11 @@
  *   warehouse-bench rows=N upsert_rows_per_s=X copy_rows_per_s=Y ratio=Z
  * where X is the update figure (the slower of the sink's two; see the README) and Z = X / Y.
  */
-import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { DataSource, EntityManager } from 'typeorm';
 import { sensorWindowStatsTable, toSqlValue, type ContractValue, type sensorWindowStats } from '@pipeline/contracts';
-import { parseEnv } from '@pipeline/config';
+import { loadEnvironment, parseEnv } from '@pipeline/config';
 import { DEFAULT_BATCH_LIMITS } from '@pipeline/streaming';
 import { copyRows, createWarehouseSchemaDataSource, landBatch, lastPerKey, migrateWarehouse, quoteIdentifier, upsertStatements, warehouseEnv, warehouseSettingsFrom, type LandingItem, type LandingRow } from '../src/index';
 
@@ -131,8 +130,7 @@ async function main(): Promise<void> {
     throw new Error('--rows, --batch and --rounds must be positive integers');
   }
   // The sink's settings, read as `npm run warehouse:migrate` reads them (environment, .env, .stack/stack.env), in a schema of its own.
-  for (const file of ['.env', '.stack/stack.env']) if (existsSync(file)) process.loadEnvFile(file);
-  const settings = { ...warehouseSettingsFrom(parseEnv('warehouse:bench', warehouseEnv, process.env)), schema: `warehouse_bench_${Date.now()}` };
+  const settings = { ...warehouseSettingsFrom(parseEnv('warehouse:bench', warehouseEnv, loadEnvironment())), schema: `warehouse_bench_${Date.now()}` };
   await migrateWarehouse(settings);
   // The sink's own data source (pool size and all); only the schema is the bench's.
   const dataSource = createWarehouseSchemaDataSource(settings);

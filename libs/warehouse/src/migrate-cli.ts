@@ -3,15 +3,12 @@
  * sets the BI login's password. Reads DATABASE_URL, WAREHOUSE_SCHEMA and WAREHOUSE_BI_READER_PASSWORD
  * from the environment, then .env, then .stack/stack.env (the services' order).
  */
-import { existsSync } from 'node:fs';
-import { parseEnv } from '@pipeline/config';
+import { loadEnvironment, parseEnv } from '@pipeline/config';
 import { migrateWarehouse } from './lib/migrate';
 import { warehouseEnv, warehouseSettingsFrom } from './lib/warehouse-settings';
 
 async function main(): Promise<void> {
-  // loadEnvFile never overrides a variable that is already set.
-  for (const file of ['.env', '.stack/stack.env']) if (existsSync(file)) process.loadEnvFile(file);
-  const settings = warehouseSettingsFrom(parseEnv('warehouse:migrate', warehouseEnv, process.env));
+  const settings = warehouseSettingsFrom(parseEnv('warehouse:migrate', warehouseEnv, loadEnvironment()));
   const applied = await migrateWarehouse(settings);
   console.log(applied.length > 0 ? `schema "${settings.schema}": applied ${applied.join(', ')}` : `schema "${settings.schema}": up to date`);
 }

@@ -17,7 +17,8 @@ import {
   warehouseTables,
   type ContractValue,
   type FieldShape,
-  type TopicBinding,
+  type TopicDefinition,
+  TopicNamespace,
   type categoryWindowStats,
   type sensorAlert,
   type sensorWindowStats,
@@ -213,7 +214,7 @@ describe('warehouse migrations (real PostgreSQL, schema of its own)', () => {
 describe('warehouse sink (real Kafka, registry and PostgreSQL)', () => {
   const kafka = createKafkaClient({ brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')), clientId: `warehouse-it-${runId}` });
   const registry = createSchemaRegistry(requiredEnv('SCHEMA_REGISTRY_URL'));
-  const topicOfThisRun = (topic: TopicBinding<FieldShape>) => defineTopic({ ...topic, topic: `${topic.topic}-${runId}` });
+  const topicOfThisRun = (topic: TopicDefinition<FieldShape>) => TopicNamespace.none.bind(defineTopic({ ...topic, name: `${topic.name}-${runId}` }));
   const routes = sinkRoutes.map((route) => ({ topic: topicOfThisRun(route.topic), table: route.table }));
   const deadLetter = { topic: `pipeline.dead-letter-${runId}`, partitions: 1 };
   const groupId = `warehouse-sink-it-${runId}`;
@@ -245,7 +246,7 @@ describe('warehouse sink (real Kafka, registry and PostgreSQL)', () => {
         groupId,
         clientId: `warehouse-sink-it-${runId}`,
       },
-      { routes, deadLetter, listener: { recordDeadLettered: (record) => deadLetterEvents.push(record) } },
+      { topics: TopicNamespace.none, routes, deadLetter, listener: { recordDeadLettered: (record) => deadLetterEvents.push(record) } },
     );
     db = createWarehouseSchemaDataSource(settings);
     await db.initialize();

@@ -1,7 +1,6 @@
 /**
- * Imported first by the webhook test: the service's environment and a topic namespace of the
- * test run's own must be in place before the contracts (topic names) and the app module
- * (validated config) load.
+ * Imported first by the webhook test: the service's environment, with a topic namespace of the
+ * test run's own, in place before the service starts (its config is read when Nest builds it).
  */
 import { randomUUID } from 'node:crypto';
 

@@ -18,6 +18,7 @@ import { expectedClickStats, warehouseClickStats } from '../support/clickstream-
 import { expectedStationStats, warehouseTotals } from '../support/transit-reference';
 import { tableCount } from '../support/scenario';
 import { sleep } from '../support/wait';
+import { contractsFor, type ContractsModule } from '../support/contracts-module';
 import { CHAOS_DOMAINS, seededRandom, writeChaosInputs, type ChaosDomain, type ChaosInputs } from './chaos-inputs';
 import { IngestJob } from './ingest-jobs';
 import { checkOneRecordPerKey, countRecords, diffRows, type KeyCheck, type RowDiff } from './verify';
@@ -111,8 +112,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (!existsSync(join(repoRoot, 'dist', 'apps', app, 'main.js'))) throw new Error(`dist/apps/${app}/main.js is missing: build the services first (npx nx run-many -t build -p ingest-producer,stream-aggregator,warehouse-sink)`);
   }
   log(`chaos: bringing up the suite's own stack in ${settings.stackDir} (Kafka ${settings.kafkaPort}, registry ${settings.registryPort}, PostgreSQL ${settings.postgresPort})`);
-  // The run's namespace comes first: bringing the stack up loads the contracts (for the database
-  // roles), and the contracts fix their topic names when they are loaded.
   const run = isolatedRun('chaos');
   const stack = await bringUpStack(process.env);
   try {
@@ -131,8 +130,7 @@ async function runOnStack(options: ChaosOptions, run: ReturnType<typeof isolated
   const settings = stackSettings();
   const repoRoot = settings.repoRoot;
   Object.assign(process.env, endpoints);
-  const contracts = await import('@pipeline/contracts');
-  if (!contracts.sensorReadingsTopic.topic.startsWith(run.namespace)) throw new Error('@pipeline/contracts was loaded before the run set its topic namespace');
+  const contracts = contractsFor(run.namespace);
   const inputDir = join(settings.stackDir, 'inputs', run.runId);
   mkdirSync(inputDir, { recursive: true });
   const inputs = await writeChaosInputs(inputDir, options.events, options.seed);
@@ -309,7 +307,7 @@ function referenceOf(inputs: ChaosInputs) {
   };
 }
 
-type Contracts = typeof import('@pipeline/contracts');
+type Contracts = ContractsModule;
 
 /** The output key of a window record, as the contracts define it (domain key | window start | size). */
 const windowKey = (key: string, windowStart: string, minutes: number) => `${key}|${windowStart}|${minutes}m`;

@@ -13,6 +13,10 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { bringUpStack, stackSettings } from '@pipeline/stack';
 import { createAvroCodec, createSchemaRegistry, readPartitionsToEnd, type AvroBinding, type Kafka, type KafkaMessage } from '@pipeline/kafka';
+import { ingestPositionsTopic } from '@pipeline/ingest';
+import { clickstreamPipeline, iotPipeline, transitPipeline } from '@pipeline/pipelines';
+import type { TopicNamespace } from '@pipeline/contracts';
+import { contractsFor, type ContractsModule } from '../support/contracts-module';
 import { isolatedRun, requiredEnv, runEnvironment } from '../support/run-environment';
 import { PipelineServices } from '../support/pipeline-services';
 import { testKafka } from '../support/kafka-io';
@@ -46,8 +50,13 @@ const DRAIN_QUIET_MS = 5_000;
 const DRAIN_LIMIT_MS = 180_000;
 const START_SECOND_OF_MINUTE = 40;
 
-type Contracts = typeof import('@pipeline/contracts');
-type Pipelines = typeof import('@pipeline/pipelines');
+type Contracts = ContractsModule;
+type Pipelines = ReturnType<typeof resolvedPipelines>;
+
+/** The three pipelines as the run's services resolve them, in its topic namespace. */
+function resolvedPipelines(topics: TopicNamespace) {
+  return { iotPipeline: iotPipeline.resolve(topics), clickstreamPipeline: clickstreamPipeline.resolve(topics), transitPipeline: transitPipeline.resolve(topics) };
+}
 
 /** One row as the bench's trigger stamped it: the table, the row (jsonb) and the commit moment. */
 interface LandedRow {
@@ -67,7 +76,6 @@ interface InputRecord {
 
 export async function runLatencyBench(options: LatencyOptions): Promise<LatencyReport> {
   const { log } = options;
-  // The namespace first: the contracts fix their topic names when they load.
   const run = isolatedRun('latency');
   const stack = await bringUpStack(process.env);
   Object.assign(process.env, stack.endpoints);
@@ -75,9 +83,8 @@ export async function runLatencyBench(options: LatencyOptions): Promise<LatencyR
   for (const app of ['ingest-producer', 'stream-aggregator', 'warehouse-sink']) {
     if (!existsSync(join(repoRoot, 'dist', 'apps', app, 'main.js'))) throw new Error(`dist/apps/${app}/main.js is missing: build the services first (npx nx run-many -t build -p ingest-producer,stream-aggregator,warehouse-sink)`);
   }
-  const contracts = await import('@pipeline/contracts');
-  const pipelines = await import('@pipeline/pipelines');
-  if (!contracts.sensorReadingsTopic.topic.startsWith(run.namespace)) throw new Error('@pipeline/contracts was loaded before the run set its topic namespace');
+  const contracts = contractsFor(run.namespace);
+  const pipelines = resolvedPipelines(contracts.topics);
 
   const kafka = testKafka();
   const services = new PipelineServices({ ...runEnvironment(run, DOMAINS.join(',')), ...options.serviceEnv });
@@ -308,8 +315,7 @@ async function measure(kafka: Kafka, db: Client, schema: string, contracts: Cont
   ];
   const registry = createSchemaRegistry(requiredEnv('SCHEMA_REGISTRY_URL'));
   const lines: string[] = [];
-  const { ingestPositionsTopic } = await import('@pipeline/ingest');
-  const commits = await ingestCommits(kafka, ingestPositionsTopic.topic);
+  const commits = await ingestCommits(kafka, contracts.topics.bind(ingestPositionsTopic).topic);
 
   // Input: per partition the watermark's steps, each key's partition, each reading's append time; and the rate.
   const timelines = new Map<string, WatermarkTimeline>();

@@ -18,7 +18,7 @@ export function testKafka(): Kafka {
   return createKafkaClient({ brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')), clientId: 'pipeline-e2e' });
 }
 
-type EventBinding = ContractsModule['eventTopics'][keyof ContractsModule['eventTopics']];
+type EventBinding = Pick<TopicBinding<FieldShape>, 'topic' | 'partitions'>;
 
 /**
  * A publisher of events exactly as the ingest-producer sends them: Avro through the registry,

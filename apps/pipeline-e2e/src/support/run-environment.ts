@@ -3,13 +3,12 @@ import { randomBytes } from 'node:crypto';
 /**
  * Every e2e run gets its own topic namespace (so its own watermarks, schemas and
  * late/dead-letter topics) and its own warehouse schema, so runs never see each
- * other's data on the shared stack. Call before the contracts are first imported:
- * topic names are fixed when @pipeline/contracts loads.
+ * other's data on the shared stack. Bind its topics with contractsFor(run.namespace);
+ * the services get the namespace in their environment (runEnvironment).
  */
 export function isolatedRun(domain: string): { runId: string; namespace: string; warehouseSchema: string } {
   const runId = `${domain}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const namespace = `e2e-${runId}.`;
-  process.env['PIPELINE_TOPIC_NAMESPACE'] = namespace;
   return { runId, namespace, warehouseSchema: `e2e_${runId.replace(/-/g, '_')}` };
 }
 

@@ -1,4 +1,4 @@
-import { deadLetterTopic, heartbeatEventTime, HEADERS, lateEventsTopic, topicNamespace } from '@pipeline/contracts';
+import { deadLetterTopic, heartbeatEventTime, HEADERS, lateEventsTopic } from '@pipeline/contracts';
 import { createAvroCodec, readPartitionsToEnd, type AvroCodec, type Kafka, type Message, type SchemaRegistry } from '@pipeline/kafka';
 import type { OutputRecord, PipelineDefinition, StageOutput, WindowStageEngine } from '@pipeline/pipelines';
 import { aggregatorMetrics, classifyFailure, exposeWatermarks, KafkaStreamServer, streamMetrics, type HandlerResult, type RejectedRecord, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition, type BatchLimits } from '@pipeline/streaming';
@@ -53,7 +53,7 @@ export class PipelineHandler<TEvent> implements StreamHandler {
     private readonly options: RunnerOptions,
   ) {
     this.engines = new Map(pipeline.windows.map((stage) => [stage.name, stage.createEngine()]));
-    this.changelog = changelogTopic(`${options.groupId}.${pipeline.name}`, pipeline.input.partitions);
+    this.changelog = changelogTopic(pipeline.topics, `${options.groupId}.${pipeline.name}`, pipeline.input.partitions);
   }
 
   async close(): Promise<void> {
@@ -62,7 +62,7 @@ export class PipelineHandler<TEvent> implements StreamHandler {
 
   /** Namespaced like the topics, so runs in different namespaces never share a group. */
   get consumerGroupId(): string {
-    return `${topicNamespace()}${this.options.groupId}.${this.pipeline.name}`;
+    return this.pipeline.topics.name(`${this.options.groupId}.${this.pipeline.name}`);
   }
 
   get outputTopics() {
@@ -141,7 +141,7 @@ export class PipelineHandler<TEvent> implements StreamHandler {
       outgoing.push({ topic: record.topic, message: { key: record.key, value: codec.encodeSync(record.value) } });
     }
     const lateEvents = this.lateEventMessages(partition.partition, late, inputs);
-    for (const message of lateEvents) outgoing.push({ topic: lateEventsTopic.topic, message });
+    for (const message of lateEvents) outgoing.push({ topic: this.pipeline.topics.bind(lateEventsTopic).topic, message });
     for (const [stage, engine] of this.engines) {
       const changes = engine.takeChanges(partition.partition);
       for (const { key, state } of changes.keys) {
@@ -280,6 +280,7 @@ export function createPipelineServer<TEvent>(
   options: RunnerOptions,
 ): { server: KafkaStreamServer; handler: PipelineHandler<TEvent> } {
   const handler = new PipelineHandler(kafka, registry, pipeline, options);
+  const deadLetter = pipeline.topics.bind(deadLetterTopic);
   const server = new KafkaStreamServer({
     name: `stream-aggregator/${pipeline.name}`,
     kafka,
@@ -290,11 +291,11 @@ export function createPipelineServer<TEvent>(
     ensureTopics: [
       { topic: pipeline.input.topic, partitions: pipeline.input.partitions },
       ...handler.outputTopics.map((output) => ({ topic: output.topic, partitions: output.partitions })),
-      lateEventsTopic,
-      deadLetterTopic,
+      pipeline.topics.bind(lateEventsTopic),
+      deadLetter,
       handler.changelog,
     ],
-    deadLetterTopic: deadLetterTopic.topic,
+    deadLetterTopic: deadLetter.topic,
     limits: options.limits,
     stallAfterMs: options.stallAfterMs,
     sessionTimeoutMs: options.sessionTimeoutMs,

@@ -1,8 +1,9 @@
+import { TopicNamespace } from '@pipeline/contracts';
 import { changelogTopic, clockKey, keyStateKey, parseChangelogKey, PartitionStateImage, POSITION_KEY } from './state-changelog';
 
 describe('state changelog', () => {
   it('is a compacted topic with one partition per input partition', () => {
-    const topic = changelogTopic('stream-aggregator', 6);
+    const topic = changelogTopic(TopicNamespace.none, 'stream-aggregator', 6);
     expect(topic).toMatchObject({ topic: 'stream-aggregator.state-changelog', partitions: 6 });
     expect(topic.config?.['cleanup.policy']).toBe('compact');
   });

@@ -1,4 +1,4 @@
-import { namespacedTopic } from '@pipeline/contracts';
+import type { TopicNamespace } from '@pipeline/contracts';
 import type { TopicSpec } from '@pipeline/kafka';
 
 /**
@@ -9,10 +9,10 @@ import type { TopicSpec } from '@pipeline/kafka';
  * clock record (watermark, counters); all with the outputs and the consumer offset.
  * Compaction keeps the newest record per key, so the topic holds the live state, not its history.
  */
-export function changelogTopic(groupId: string, inputPartitions: number): TopicSpec {
+export function changelogTopic(topics: TopicNamespace, groupId: string, inputPartitions: number): TopicSpec {
   return {
     // Namespaced like the input: a run in another namespace must never restore this one's state.
-    topic: namespacedTopic(`${groupId}.state-changelog`),
+    topic: topics.name(`${groupId}.state-changelog`),
     partitions: inputPartitions,
     config: {
       'cleanup.policy': 'compact',

@@ -38,6 +38,20 @@ export const kafkaEnv = { KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS, ...kafkaSecu
 /** The registry and its credentials and TLS (schemaRegistryFrom). */
 export const schemaRegistryEnv = { SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL, ...schemaRegistrySecurityEnv };
 
+/**
+ * Prefix of every topic name, registry subject and derived id of a service, CLI or test run, e.g.
+ * `staging.`: environments sharing one cluster never see each other's records. Turned into a
+ * TopicNamespace (libs/contracts) at start-up and injected; nothing reads it at import.
+ */
+export const topicNamespaceEnv = {
+  PIPELINE_TOPIC_NAMESPACE: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/, 'may hold only letters, digits, ".", "_" and "-"')
+    .max(200)
+    .default('')
+    .describe('prefix of every topic name and registry subject (default: none)'),
+};
+
 export const serviceEnv = {
   HTTP_PORT: z.coerce.number().int().min(1).max(65535).describe('port of the health and metrics endpoints'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('log level'),

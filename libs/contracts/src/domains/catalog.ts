@@ -1,5 +1,5 @@
 import type { FieldShape } from '../lib/fields';
-import type { TopicBinding } from '../lib/topic';
+import type { TopicDefinition } from '../lib/topic';
 import type { WarehouseTable } from '../lib/warehouse-table';
 import { categoryWindowStatsTable, categoryWindowStatsTopic, clickEventsTopic } from './clickstream';
 import { sensorAlertsTable, sensorAlertsTopic, sensorReadingsTopic, sensorWindowStatsTable, sensorWindowStatsTopic } from './iot';
@@ -7,12 +7,12 @@ import { stationWindowStatsTable, stationWindowStatsTopic, turnstileEventsTopic 
 
 /** A topic whose records the warehouse-sink upserts into a table. */
 export interface SinkRoute<S extends FieldShape> {
-  readonly topic: TopicBinding<S>;
+  readonly topic: TopicDefinition<S>;
   readonly table: WarehouseTable<S>;
 }
 
-function route<S extends FieldShape>(topic: TopicBinding<S>, table: WarehouseTable<S>): SinkRoute<S> {
-  if (topic.contract !== table.contract) throw new Error(`${topic.topic} and ${table.name} carry different contracts`);
+function route<S extends FieldShape>(topic: TopicDefinition<S>, table: WarehouseTable<S>): SinkRoute<S> {
+  if (topic.contract !== table.contract) throw new Error(`${topic.name} and ${table.name} carry different contracts`);
   return { topic, table };
 }
 

@@ -42,9 +42,9 @@ export const categoryWindowStats = defineContract({
 });
 
 // Keyed by category: the aggregation groups by category, so one category's events must share a partition.
-export const clickEventsTopic = defineTopic({ topic: 'clickstream.events', partitions: 6, contract: clickEvent, key: (event) => event.category });
+export const clickEventsTopic = defineTopic({ name: 'clickstream.events', partitions: 6, contract: clickEvent, key: (event) => event.category });
 export const categoryWindowStatsTopic = defineTopic({
-  topic: 'clickstream.category-window-stats',
+  name: 'clickstream.category-window-stats',
   partitions: 3,
   contract: categoryWindowStats,
   key: (stats) => windowRecordKey(stats.category, stats),

@@ -69,14 +69,14 @@ export const sensorAlert = defineContract({
   },
 });
 
-export const sensorReadingsTopic = defineTopic({ topic: 'iot.sensor-readings', partitions: 6, contract: sensorReading, key: (reading) => reading.sensorId });
+export const sensorReadingsTopic = defineTopic({ name: 'iot.sensor-readings', partitions: 6, contract: sensorReading, key: (reading) => reading.sensorId });
 export const sensorWindowStatsTopic = defineTopic({
-  topic: 'iot.sensor-window-stats',
+  name: 'iot.sensor-window-stats',
   partitions: 3,
   contract: sensorWindowStats,
   key: (stats) => windowRecordKey(stats.sensorId, stats),
 });
-export const sensorAlertsTopic = defineTopic({ topic: 'iot.sensor-alerts', partitions: 3, contract: sensorAlert, key: (alert) => alert.alertId });
+export const sensorAlertsTopic = defineTopic({ name: 'iot.sensor-alerts', partitions: 3, contract: sensorAlert, key: (alert) => alert.alertId });
 
 export const sensorWindowStatsTable = defineWarehouseTable({
   name: 'iot_sensor_window_stats',

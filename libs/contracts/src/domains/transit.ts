@@ -31,9 +31,9 @@ export const stationWindowStats = defineContract({
   },
 });
 
-export const turnstileEventsTopic = defineTopic({ topic: 'transit.turnstile-events', partitions: 3, contract: turnstileEvent, key: (event) => event.station });
+export const turnstileEventsTopic = defineTopic({ name: 'transit.turnstile-events', partitions: 3, contract: turnstileEvent, key: (event) => event.station });
 export const stationWindowStatsTopic = defineTopic({
-  topic: 'transit.station-window-stats',
+  name: 'transit.station-window-stats',
   partitions: 3,
   contract: stationWindowStats,
   key: (stats) => windowRecordKey(stats.station, stats),

@@ -1,5 +1,8 @@
 import { Type } from 'avsc';
 import {
+  TopicNamespace,
+  deadLetterTopic,
+  sensorReadingsTopic,
   categoryWindowStatsTable,
   clickEvent,
   ContractViolationError,
@@ -137,21 +140,22 @@ describe('contracts', () => {
 
 describe('topic namespace', () => {
   it('prefixes topic names and subjects from PIPELINE_TOPIC_NAMESPACE', () => {
-    jest.isolateModules(() => {
-      process.env['PIPELINE_TOPIC_NAMESPACE'] = 'staging.';
-      try {
-          const isolated = require('../index') as typeof import('../index');
-        expect(isolated.sensorReadingsTopic.topic).toBe('staging.iot.sensor-readings');
-        expect(isolated.sensorReadingsTopic.subject).toBe('staging.iot.sensor-readings-value');
-        expect(isolated.deadLetterTopic.topic).toBe('staging.pipeline.dead-letter');
-      } finally {
-        delete process.env['PIPELINE_TOPIC_NAMESPACE'];
-      }
-    });
+    const topics = TopicNamespace.of('staging.');
+    expect(topics.bind(sensorReadingsTopic).topic).toBe('staging.iot.sensor-readings');
+    expect(topics.bind(sensorReadingsTopic).subject).toBe('staging.iot.sensor-readings-value');
+    expect(topics.bind(deadLetterTopic).topic).toBe('staging.pipeline.dead-letter');
+  });
+
+  it('keeps two namespaces apart in one process, the definitions namespace-free', () => {
+    expect(TopicNamespace.of('a.').bind(sensorReadingsTopic).topic).toBe('a.iot.sensor-readings');
+    expect(TopicNamespace.of('b.').bind(sensorReadingsTopic).topic).toBe('b.iot.sensor-readings');
+    expect(TopicNamespace.none.bind(sensorReadingsTopic).topic).toBe('iot.sensor-readings');
+    expect(sensorReadingsTopic.name).toBe('iot.sensor-readings');
+    const topics = TopicNamespace.of('a.');
+    expect(topics.bind(sensorReadingsTopic)).toBe(topics.bind(sensorReadingsTopic));
   });
 
   it('rejects characters Kafka does not allow', () => {
-    const { topicNamespace } = require('./topic') as typeof import('./topic');
-    expect(() => topicNamespace({ PIPELINE_TOPIC_NAMESPACE: 'a b' })).toThrow(/PIPELINE_TOPIC_NAMESPACE/);
+    expect(() => TopicNamespace.of('a b')).toThrow(/PIPELINE_TOPIC_NAMESPACE/);
   });
 });

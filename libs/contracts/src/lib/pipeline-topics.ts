@@ -1,13 +1,12 @@
-import type { TopicSpec } from '@pipeline/kafka';
-import { namespacedTopic } from './topic';
+import type { PlainTopicDefinition } from './topic';
 
 /**
  * Topics that carry no contract of their own: invalid input (the raw row, with the
  * reason and source position in headers) and late events (the original record bytes,
  * with window and watermark in headers). Nothing the pipeline rejects is lost.
  */
-export const deadLetterTopic: TopicSpec = { topic: namespacedTopic('pipeline.dead-letter'), partitions: 3 };
-export const lateEventsTopic: TopicSpec = { topic: namespacedTopic('pipeline.late-events'), partitions: 3 };
+export const deadLetterTopic: PlainTopicDefinition = { name: 'pipeline.dead-letter', partitions: 3 };
+export const lateEventsTopic: PlainTopicDefinition = { name: 'pipeline.late-events', partitions: 3 };
 
 /** Header names used on dead-letter and late-event records. */
 export const HEADERS = {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { eventTopics, type Domain } from '@pipeline/contracts';
+import { eventTopics, type Domain, type TopicNamespace } from '@pipeline/contracts';
 import { csvReplayItems } from './csv/csv-replay-source';
 import { describeEventTime, EVENT_TIME_FIELD, type EventTimeSource } from './event-time';
 import { GENERATORS, take } from './generators';
@@ -127,14 +127,14 @@ export async function runGenerator<T extends EventValue>(job: GeneratorJob<T>): 
   );
 }
 
-/** Runs `work` with a domain's event topic and generator, each typed by its own contract. */
-export function forDomain<R>(domain: Domain, work: <T extends EventValue>(topic: EventTopic<T>, generator: (options: GeneratorOptions) => Iterable<T>) => R): R {
+/** Runs `work` with a domain's event topic (in the run's namespace) and generator, each typed by its own contract. */
+export function forDomain<R>(domain: Domain, topics: TopicNamespace, work: <T extends EventValue>(topic: EventTopic<T>, generator: (options: GeneratorOptions) => Iterable<T>) => R): R {
   switch (domain) {
     case 'iot':
-      return work(eventTopics.iot, GENERATORS.iot);
+      return work(topics.bind(eventTopics.iot), GENERATORS.iot);
     case 'clickstream':
-      return work(eventTopics.clickstream, GENERATORS.clickstream);
+      return work(topics.bind(eventTopics.clickstream), GENERATORS.clickstream);
     case 'transit':
-      return work(eventTopics.transit, GENERATORS.transit);
+      return work(topics.bind(eventTopics.transit), GENERATORS.transit);
   }
 }

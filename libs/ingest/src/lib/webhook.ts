@@ -1,4 +1,4 @@
-import { DOMAINS, type Domain } from '@pipeline/contracts';
+import { DOMAINS, type Domain, type TopicNamespace } from '@pipeline/contracts';
 import { SEND_DEFAULTS, type Producer, type TopicSpec } from '@pipeline/kafka';
 import { ingestMetrics, observeIngestSend } from '@pipeline/streaming';
 import { IdempotencyStore } from './idempotency';
@@ -59,6 +59,8 @@ export interface WebhookIngestorOptions {
   client: IngestClient;
   producer: Producer;
   deadLetterTopic: TopicSpec;
+  /** The service's topic namespace: the domains' event topics are bound in it. */
+  topics: TopicNamespace;
   /** Watermark heartbeats per domain that received events, every this many ms. Default 1000. */
   heartbeatIntervalMs?: number;
   /**
@@ -160,7 +162,7 @@ export class WebhookIngestor {
     let channel = this.channels.get(domain);
     if (!channel) {
       const rename = this.options.renameTopic;
-      channel = forDomain(domain, async (topic) => {
+      channel = forDomain(domain, this.options.topics, async (topic) => {
         const named = rename ? renamedTopic(topic, rename(topic.topic)) : topic;
         return this.openChannel(domain, await this.options.client.prepare(named, this.options.deadLetterTopic));
       });

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import { destination, pino, type Logger } from 'pino';
 import { explainKafkaError } from './connection-errors';
 import { kafkajsSecurity, type KafkaCluster } from './security';
 
@@ -9,7 +10,7 @@ process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
 /** A cluster (brokers and security, see kafkaClusterFrom) and who connects to it. */
 export interface KafkaConnection extends KafkaCluster {
   clientId: string;
-  /** The service's logger for the client's own lines; default JSON lines on stderr. */
+  /** The service's logger for the client's own lines; default: pino JSON lines on stderr (the services' shape). */
   log?: KafkaLogSink;
 }
 
@@ -33,7 +34,7 @@ export function parseBrokerList(value: string): string[] {
 /**
  * Conditions kafkajs logs as errors although it retries them and they pass on their own
  * (a coordinator loading after start, a rebalance, the previous transaction still
- * completing). They stay out of the logs unless LOG_LEVEL=debug.
+ * completing). They go to the logger at debug level, so they show only with LOG_LEVEL=debug.
  */
 const RETRIED_CONDITIONS = [
   'coordinator is loading',
@@ -49,7 +50,18 @@ const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = { [logL
 /** Where the client's own log lines go: the service's logger (one log shape per service). */
 export type KafkaLogSink = (level: 'error' | 'warn' | 'info' | 'debug', message: string, context: Record<string, unknown>) => void;
 
-const stderrSink: KafkaLogSink = (level, message, context) => process.stderr.write(`${JSON.stringify({ level: level.toUpperCase(), logger: 'kafkajs', msg: message, ...context })}\n`);
+let stderrLogger: Logger | undefined;
+
+/** Lines of a client made without a logger (tools, tests): pino's JSON on stderr, info and up, synchronous so none is lost at exit. */
+const stderrSink: KafkaLogSink = (level, message, context) => {
+  stderrLogger ??= pino({ name: 'kafkajs', level: 'info' }, destination({ fd: 2, sync: true }));
+  stderrLogger[level]({ ...context }, message);
+};
+
+/** A sink writing to a pino logger (a CLI's, a script's), at the line's own level. */
+export function pinoKafkaLogSink(logger: Logger): KafkaLogSink {
+  return (level, message, context) => logger[level]({ ...context }, message);
+}
 
 /** A settings problem (wrong password, untrusted certificate) is logged once a minute per client, as one line. */
 const SECURITY_LINE_EVERY_MS = 60_000;
@@ -75,7 +87,6 @@ function quietRetries(sink: KafkaLogSink, cluster: KafkaCluster): logCreator {
         }
       }
       const retried = RETRIED_CONDITIONS.some((condition) => text.includes(condition));
-      if (retried && process.env['LOG_LEVEL'] !== 'debug') return;
       const name = retried ? 'debug' : (LEVEL_NAMES[level] ?? 'info');
       sink(name, message, extra);
     };

@@ -1,4 +1,5 @@
-import { DOMAINS, type ContractValue, type sensorReading } from '@pipeline/contracts';
+import { DOMAINS, TopicNamespace } from '@pipeline/contracts';
+import type { ContractValue, sensorReading } from '@pipeline/contracts';
 import { clickstreamPipeline, iotPipeline, pipelines, sensorAlerts, transitPipeline } from '../index';
 
 type Reading = ContractValue<typeof sensorReading>;
@@ -49,28 +50,28 @@ describe('pipeline definitions', () => {
     // DOMAINS, not a list: a domain added by `nx g @pipeline/nx-plugin:domain` must not break this spec.
     expect(Object.keys(pipelines).sort()).toEqual([...DOMAINS].sort());
     expect(DOMAINS).toEqual(expect.arrayContaining(['clickstream', 'iot', 'transit']));
-    expect(pipelines.iot.use((definition) => definition.windows.map((stage) => stage.name))).toEqual(['iot-sensor-1m', 'iot-sensor-5m-hopping']);
+    expect(pipelines.iot.use(TopicNamespace.none, (definition) => definition.windows.map((stage) => stage.name))).toEqual(['iot-sensor-1m', 'iot-sensor-5m-hopping']);
   });
 
   it('says how long after its end a window closes (grace + maxOutOfOrderness)', () => {
-    expect(iotPipeline.windows.map((stage) => stage.closeDelayMs)).toEqual([15_000, 15_000]);
-    expect(clickstreamPipeline.windows.map((stage) => stage.closeDelayMs)).toEqual([15_000]);
-    expect(transitPipeline.windows.map((stage) => stage.closeDelayMs)).toEqual([90_000, 90_000]);
+    expect(iotPipeline.resolve(TopicNamespace.none).windows.map((stage) => stage.closeDelayMs)).toEqual([15_000, 15_000]);
+    expect(clickstreamPipeline.resolve(TopicNamespace.none).windows.map((stage) => stage.closeDelayMs)).toEqual([15_000]);
+    expect(transitPipeline.resolve(TopicNamespace.none).windows.map((stage) => stage.closeDelayMs)).toEqual([90_000, 90_000]);
   });
 
   it('turns closed IoT windows into contract records keyed by sensor, window start and size', () => {
-    const engine = iotPipeline.windows[0]?.createEngine();
+    const engine = iotPipeline.resolve(TopicNamespace.none).windows[0]?.createEngine();
     if (!engine) throw new Error('no 1-minute stage');
     engine.process(0, [reading({ timestamp: 60_000, temperature: 20 }), reading({ timestamp: 70_000, temperature: 22 })]);
     const { records } = engine.advance(0, 200_000);
     expect(records).toHaveLength(1);
     expect(records[0]?.key).toBe('s-1|1970-01-01T00:01:00.000Z|1m');
     expect(records[0]?.value).toMatchObject({ sensorId: 's-1', windowStart: 60_000, windowEnd: 120_000, windowMinutes: 1, readingCount: 2, avgTemperature: 21, temperatureTrend: 'increasing' });
-    expect(() => iotPipeline.windows[0]?.output.binding.validate(records[0]?.value)).not.toThrow();
+    expect(() => iotPipeline.resolve(TopicNamespace.none).windows[0]?.output.binding.validate(records[0]?.value)).not.toThrow();
   });
 
   it('computes clickstream revenue in cents, distinct sessions and conversion', () => {
-    const engine = clickstreamPipeline.windows[0]?.createEngine();
+    const engine = clickstreamPipeline.resolve(TopicNamespace.none).windows[0]?.createEngine();
     if (!engine) throw new Error('no clickstream stage');
     const click = (eventType: 'add_to_cart' | 'purchase' | 'page_view', sessionId: string, price: number) => ({
       eventId: `${eventType}-${sessionId}-${price}`,
@@ -88,6 +89,6 @@ describe('pipeline definitions', () => {
   });
 
   it('closes transit windows of 4 hours and 15 minutes', () => {
-    expect(transitPipeline.windows.map((stage) => stage.name)).toEqual(['transit-station-4h', 'transit-station-15m']);
+    expect(transitPipeline.resolve(TopicNamespace.none).windows.map((stage) => stage.name)).toEqual(['transit-station-4h', 'transit-station-15m']);
   });
 });

@@ -1,4 +1,4 @@
-import type { ContractValue, sensorReading } from '@pipeline/contracts';
+import { TopicNamespace, type ContractValue, type sensorReading } from '@pipeline/contracts';
 import { SnapshotMismatchError, SnapshotUnreadableError } from '@pipeline/windowing';
 import { clickstreamPipeline, iotPipeline } from '../index';
 import type { WindowStageEngine } from './stages';
@@ -16,7 +16,7 @@ const reading = (sensorId: string, timestamp: number, temperature = 20): Reading
 });
 
 function stageEngine(index: number): WindowStageEngine<Reading> {
-  const engine = iotPipeline.windows[index]?.createEngine();
+  const engine = iotPipeline.resolve(TopicNamespace.none).windows[index]?.createEngine();
   if (!engine) throw new Error(`no IoT window stage ${index}`);
   return engine;
 }
@@ -89,7 +89,7 @@ describe('window stage state (per-key changelog)', () => {
     if (!state) throw new Error('expected a state');
     const hopping = stageEngine(1);
     expect(() => hopping.restore(0, clock, [state])).toThrow(SnapshotMismatchError);
-    const clicks = clickstreamPipeline.windows[0]?.createEngine();
+    const clicks = clickstreamPipeline.resolve(TopicNamespace.none).windows[0]?.createEngine();
     expect(() => clicks?.restore(0, undefined, [state])).toThrow(SnapshotMismatchError);
     expect(() => stageEngine(0).restore(0, clock, [new Uint8Array([1, 2, 3])])).toThrow(SnapshotUnreadableError);
   });

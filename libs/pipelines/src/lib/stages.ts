@@ -3,6 +3,8 @@ import {
   type FieldShape,
   type ShapeValue,
   type TopicBinding,
+  type TopicDefinition,
+  type TopicNamespace,
 } from '@pipeline/contracts';
 import type { AvroBinding } from '@pipeline/kafka';
 import {
@@ -84,6 +86,9 @@ export interface WindowStageEngine<TEvent> {
   watermark(partition: PartitionId): number;
 }
 
+/** A stage as defined (namespace-free): resolved with the running service's topic namespace. */
+export type StageOf<T> = (topics: TopicNamespace) => T;
+
 export interface WindowStage<TEvent> {
   readonly name: string;
   readonly output: OutputTopic;
@@ -116,52 +121,54 @@ export function windowedStage<TEvent, const A extends AggregateSpecs<TEvent>, S 
   eventTime: (event: TEvent) => number;
   aggregates: A;
   watermark: WatermarkOptions;
-  output: TopicBinding<S>;
+  output: TopicDefinition<S>;
   toRecord: (key: string, window: WindowInfo, values: AggregateValues<A>) => ShapeValue<S>;
-}): WindowStage<TEvent> {
-  const output = outputTopicOf(definition.output);
-  return {
-    name: definition.name,
-    output,
-    window: definition.window,
-    closeDelayMs: definition.window.graceMs + toMillis(definition.watermark.maxOutOfOrderness ?? 0, 'maxOutOfOrderness'),
-    createEngine() {
-      const engine = createWindowingEngine({
-        eventTime: definition.eventTime,
-        key: definition.key,
-        window: definition.window,
-        aggregates: definition.aggregates,
-        watermark: definition.watermark,
-        emit: 'final',
-      });
-      const toOutput = ({ results, late }: ReturnType<typeof engine.process>): StageOutput<TEvent> => ({
-        records: results.map((result) => {
-          const window = { windowStart: result.windowStart, windowEnd: result.windowEnd, windowMinutes: Math.round((result.windowEnd - result.windowStart) / 60000) };
-          const value = definition.toRecord(result.key, window, result.values);
-          return { topic: output.topic, key: definition.output.key(value), value };
-        }),
-        late,
-      });
-      const identity = engine.stateIdentity();
-      function* decodeAll(keyStates: Iterable<Uint8Array>): Generator<KeyState<string>> {
-        for (const bytes of keyStates) yield decodeKeyState<string>(identity, bytes);
-      }
-      return {
-        process: (partition, events) => toOutput(engine.process(partition, events)),
-        advance: (partition, eventTime) => toOutput(engine.advanceEventTime(partition, eventTime)),
-        takeChanges: (partition) => {
-          const changes = engine.takeChanges(partition);
-          return {
-            clock: encodePartitionClock(identity, changes.clock, Buffer.allocUnsafe),
-            keys: changes.keys.map(({ key, state }) => ({ key, state: state === null ? null : encodeKeyState(identity, state, Buffer.allocUnsafe) })),
-          };
-        },
-        restore: (partition, clock, keyStates) =>
-          engine.restoreKeys(partition, clock === undefined ? undefined : decodePartitionClock(identity, clock), decodeAll(keyStates)),
-        revoke: (partition) => engine.revoke(partition),
-        watermark: (partition) => engine.watermark(partition),
-      };
-    },
+}): StageOf<WindowStage<TEvent>> {
+  return (topics) => {
+    const output = outputTopicOf(topics.bind(definition.output));
+    return {
+      name: definition.name,
+      output,
+      window: definition.window,
+      closeDelayMs: definition.window.graceMs + toMillis(definition.watermark.maxOutOfOrderness ?? 0, 'maxOutOfOrderness'),
+      createEngine() {
+        const engine = createWindowingEngine({
+          eventTime: definition.eventTime,
+          key: definition.key,
+          window: definition.window,
+          aggregates: definition.aggregates,
+          watermark: definition.watermark,
+          emit: 'final',
+        });
+        const toOutput = ({ results, late }: ReturnType<typeof engine.process>): StageOutput<TEvent> => ({
+          records: results.map((result) => {
+            const window = { windowStart: result.windowStart, windowEnd: result.windowEnd, windowMinutes: Math.round((result.windowEnd - result.windowStart) / 60000) };
+            const value = definition.toRecord(result.key, window, result.values);
+            return { topic: output.topic, key: definition.output.key(value), value };
+          }),
+          late,
+        });
+        const identity = engine.stateIdentity();
+        function* decodeAll(keyStates: Iterable<Uint8Array>): Generator<KeyState<string>> {
+          for (const bytes of keyStates) yield decodeKeyState<string>(identity, bytes);
+        }
+        return {
+          process: (partition, events) => toOutput(engine.process(partition, events)),
+          advance: (partition, eventTime) => toOutput(engine.advanceEventTime(partition, eventTime)),
+          takeChanges: (partition) => {
+            const changes = engine.takeChanges(partition);
+            return {
+              clock: encodePartitionClock(identity, changes.clock, Buffer.allocUnsafe),
+              keys: changes.keys.map(({ key, state }) => ({ key, state: state === null ? null : encodeKeyState(identity, state, Buffer.allocUnsafe) })),
+            };
+          },
+          restore: (partition, clock, keyStates) =>
+            engine.restoreKeys(partition, clock === undefined ? undefined : decodePartitionClock(identity, clock), decodeAll(keyStates)),
+          revoke: (partition) => engine.revoke(partition),
+          watermark: (partition) => engine.watermark(partition),
+        };
+      },
+    };
   };
 }
 
@@ -174,36 +181,56 @@ export interface EventStage<TEvent> {
 
 export function eventStage<TEvent, S extends FieldShape>(definition: {
   name: string;
-  output: TopicBinding<S>;
+  output: TopicDefinition<S>;
   derive: (event: TEvent) => ShapeValue<S>[];
-}): EventStage<TEvent> {
-  const output = outputTopicOf(definition.output);
-  return {
-    name: definition.name,
-    output,
-    apply: (event) => definition.derive(event).map((value) => ({ topic: output.topic, key: definition.output.key(value), value })),
+}): StageOf<EventStage<TEvent>> {
+  return (topics) => {
+    const output = outputTopicOf(topics.bind(definition.output));
+    return {
+      name: definition.name,
+      output,
+      apply: (event) => definition.derive(event).map((value) => ({ topic: output.topic, key: definition.output.key(value), value })),
+    };
   };
 }
 
 /** One domain's processing: an input event topic, its windowed aggregations and its per-event stages. */
 export interface PipelineDefinition<TEvent> {
   readonly name: string;
+  /** The namespace its topics were resolved in; the runtime names its own topics and ids in it too. */
+  readonly topics: TopicNamespace;
   readonly input: { readonly topic: string; readonly partitions: number; readonly binding: AvroBinding<TEvent> };
   readonly windows: readonly WindowStage<TEvent>[];
   readonly events: readonly EventStage<TEvent>[];
 }
 
+/**
+ * A pipeline as defined once, namespace-free: `resolve(topics)` at start-up gives the definition
+ * the runtime runs, its topics in the service's namespace (two namespaces can run in one process).
+ */
+export interface PipelineTemplate<TEvent> {
+  readonly name: string;
+  resolve(topics: TopicNamespace): PipelineDefinition<TEvent>;
+}
+
 export function definePipeline<S extends FieldShape>(definition: {
   name: string;
-  input: TopicBinding<S>;
-  windows: readonly WindowStage<ShapeValue<S>>[];
-  events?: readonly EventStage<ShapeValue<S>>[];
-}): PipelineDefinition<ShapeValue<S>> {
+  input: TopicDefinition<S>;
+  windows: readonly StageOf<WindowStage<ShapeValue<S>>>[];
+  events?: readonly StageOf<EventStage<ShapeValue<S>>>[];
+}): PipelineTemplate<ShapeValue<S>> {
   return {
     name: definition.name,
-    input: { topic: definition.input.topic, partitions: definition.input.partitions, binding: avroBindingOf(definition.input) },
-    windows: definition.windows,
-    events: definition.events ?? [],
+    resolve: (topics) => {
+      const input = topics.bind(definition.input);
+      return {
+        name: definition.name,
+        topics,
+        input: { topic: input.topic, partitions: input.partitions, binding: avroBindingOf(input) },
+        windows: definition.windows.map((stage) => stage(topics)),
+        events: (definition.events ?? []).map((stage) => stage(topics)),
+      };
+    },
   };
 }
 

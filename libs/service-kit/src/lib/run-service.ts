@@ -1,20 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { parseEnv as parseDotEnv } from 'node:util';
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import type { z } from 'zod';
-import { ConfigValidationError, parseEnv } from '@pipeline/config';
+import { ConfigValidationError, loadEnvironment, parseEnv } from '@pipeline/config';
 import { HealthContributors } from './health-contributors';
 import { hardenHttp, listenHttp, type HttpServerSettings } from './http-hardening';
-import { ENV_FILES, SERVICE_CONFIG, type ServiceDefinition } from './service-kit.module';
-
-/** The environment as the service will see it: process env wins over the env files. */
-function effectiveEnv(): Record<string, string | undefined> {
-  const fromFiles = ENV_FILES.filter((file) => existsSync(file)).map((file) => parseDotEnv(readFileSync(file, 'utf8')));
-  return Object.assign({}, ...fromFiles.reverse(), process.env);
-}
+import { SERVICE_CONFIG, type ServiceDefinition } from './service-kit.module';
 
 /** Ends a service that cannot start, with one line on stderr (no stack): what failed or what it still waits for. */
 function exitUnstarted(service: string, line: string): never {
@@ -49,7 +41,7 @@ export async function runService<Shape extends z.ZodRawShape>(
   transports: (app: INestApplication) => CustomTransportStrategy[] = () => [],
 ): Promise<INestApplication> {
   try {
-    parseEnv(definition.name, definition.env, effectiveEnv());
+    parseEnv(definition.name, definition.env, loadEnvironment());
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     process.stderr.write(`${error.message}\n`);

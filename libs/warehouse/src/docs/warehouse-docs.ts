@@ -1,5 +1,5 @@
-import { sinkRoutes, withBoundDoc, type TableColumn } from '@pipeline/contracts';
-import type { LandingRoute } from '../lib/landing-route';
+import { TopicNamespace, withBoundDoc, type TableColumn } from '@pipeline/contracts';
+import { landingRoutesIn, type LandingRoute } from '../lib/landing-route';
 import { BI_READER_LOGIN, BI_READER_STATEMENT_TIMEOUT, DEFAULT_BI_READER_PASSWORD, WAREHOUSE_READER_ROLE } from '../lib/warehouse-settings';
 
 /**
@@ -42,6 +42,9 @@ function enumSymbols(route: LandingRoute, column: TableColumn): readonly string[
   return typeof inner === 'object' && inner !== null && 'symbols' in inner ? inner.symbols : undefined;
 }
 
+// The docs name the topics' base names (no namespace): what every deployment has.
+const CATALOG_ROUTES = landingRoutesIn(TopicNamespace.none);
+
 function meaningOf(route: LandingRoute, column: TableColumn): string | undefined {
   const meaning = column.doc ?? COLUMN_MEANINGS[column.column];
   const symbols = enumSymbols(route, column);
@@ -51,12 +54,12 @@ function meaningOf(route: LandingRoute, column: TableColumn): string | undefined
 }
 
 /** Columns with no meaning anywhere (contract doc or COLUMN_MEANINGS), as table.column. */
-export function undocumentedColumns(routes: readonly LandingRoute[] = sinkRoutes): string[] {
+export function undocumentedColumns(routes: readonly LandingRoute[] = CATALOG_ROUTES): string[] {
   return routes.flatMap((route) => route.table.columns.filter((column) => meaningOf(route, column) === undefined).map((column) => `${route.table.name}.${column.column}`));
 }
 
 /** COLUMN_MEANINGS entries that no undocumented column uses. */
-export function unusedMeanings(routes: readonly LandingRoute[] = sinkRoutes): string[] {
+export function unusedMeanings(routes: readonly LandingRoute[] = CATALOG_ROUTES): string[] {
   const used = new Set(routes.flatMap((route) => route.table.columns.filter((column) => column.doc === undefined).map((column) => column.column)));
   return Object.keys(COLUMN_MEANINGS).filter((column) => !used.has(column));
 }
@@ -95,7 +98,7 @@ function tableSection(route: LandingRoute): string {
 }
 
 /** docs/warehouse.md, generated from the sink routes so the tables documented are the tables landed. */
-export function renderWarehouseDocs(routes: readonly LandingRoute[] = sinkRoutes): string {
+export function renderWarehouseDocs(routes: readonly LandingRoute[] = CATALOG_ROUTES): string {
   const tables = routes.map((route) => `- ${code(route.table.name)}: ${route.table.doc}`);
   return `# Warehouse tables
 

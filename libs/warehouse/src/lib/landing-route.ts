@@ -1,4 +1,4 @@
-import type { Contract, FieldShape, ShapeValue, SqlStatement, TableColumn, TopicBinding } from '@pipeline/contracts';
+import { sinkRoutes, type Contract, type FieldShape, type ShapeValue, type SqlStatement, type TableColumn, type TopicBinding, type TopicDefinition, type TopicNamespace } from '@pipeline/contracts';
 
 /** A row of any contract, as the sink handles it (its type erased). */
 export type LandingRow = ShapeValue<FieldShape>;
@@ -25,4 +25,9 @@ export interface LandingTable {
 export interface LandingRoute {
   readonly topic: TopicBinding<FieldShape>;
   readonly table: LandingTable;
+}
+
+/** The catalog's sink routes (or others) with their topics resolved in a namespace: what the sink consumes. */
+export function landingRoutesIn(topics: TopicNamespace, routes: readonly { topic: TopicDefinition<FieldShape>; table: LandingTable }[] = sinkRoutes): LandingRoute[] {
+  return routes.map((route) => ({ topic: topics.bind(route.topic), table: route.table }));
 }

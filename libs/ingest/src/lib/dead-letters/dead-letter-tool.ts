@@ -1,4 +1,4 @@
-import { HEADERS } from '@pipeline/contracts';
+import { HEADERS, TopicNamespace } from '@pipeline/contracts';
 import { createAvroCodec, readPartitionsToEnd, SEND_DEFAULTS, type AvroCodec, type IHeaders, type Kafka, type Message, type Producer } from '@pipeline/kafka';
 import { classifyFailure } from '@pipeline/streaming';
 import { IngestClient, type IngestConnection } from '../publish/ingest-client';
@@ -85,6 +85,8 @@ export class DeadLetterTool {
   constructor(
     connection: IngestConnection,
     readonly deadLetterTopic: string,
+    /** The namespace of the topics dead letters go back to (fixed raw rows find their contract's topic in it). */
+    private readonly topics: TopicNamespace = TopicNamespace.none,
   ) {
     this.client = new IngestClient({ ...connection, clientId: connection.clientId ?? 'ingest-producer-dlq' });
   }
@@ -182,7 +184,7 @@ export class DeadLetterTool {
       alreadyReplayed: plan.alreadyReplayed.map((item) => ({ position: positionOf(item.entry), target: item.target })),
     });
     if (request.dryRun) {
-      const plan = planReplay(entries, await this.replayed(ledger.topic), request.fixes);
+      const plan = planReplay(entries, await this.replayed(ledger.topic), request.fixes, this.topics);
       await this.messagesFor(plan.send, false);
       return report(plan, true);
     }
@@ -193,7 +195,7 @@ export class DeadLetterTool {
       // it; read before, two replays starting together both found it empty and both sent (seen in the spec).
       let transaction = await producer.transaction();
       try {
-        const plan = planReplay(entries, await this.replayed(ledger.topic), request.fixes);
+        const plan = planReplay(entries, await this.replayed(ledger.topic), request.fixes, this.topics);
         const messages = await this.messagesFor(plan.send, true);
         for (let start = 0; start < plan.send.length; start += REPLAY_CHUNK) {
           if (start > 0) transaction = await producer.transaction();
@@ -258,7 +260,7 @@ export class DeadLetterTool {
     const fixed = items.flatMap((item) => (item.fix ? [{ item, fix: item.fix }] : []));
     const validated = new Map<PlannedReplay, { value: unknown; key: string }>();
     for (const { item, fix } of fixed) {
-      const binding = bindingFor(item.target, item.entry.contract);
+      const binding = bindingFor(item.target, item.entry.contract, this.topics);
       if (!binding) {
         problems.push(`line ${fix.line} (${positionOf(fix)}): no contract known for topic ${item.target}${item.entry.contract ? ` or contract ${item.entry.contract}` : ''}`);
         continue;
@@ -278,7 +280,7 @@ export class DeadLetterTool {
     const codecFor = (item: PlannedReplay) => {
       let codec = codecs.get(item.target);
       if (!codec) {
-        const binding = bindingFor(item.target, item.entry.contract);
+        const binding = bindingFor(item.target, item.entry.contract, this.topics);
         if (!binding) throw new DeadLetterSelectionError(`no contract known for topic ${item.target}`);
         codec = createAvroCodec<unknown>(this.client.registry, { subject: `${item.target}-value`, schema: binding.contract.avroSchema, validate: binding.contract.parse });
         codecs.set(item.target, codec);

@@ -1,4 +1,4 @@
-import { eventTopics, sinkRoutes, type FieldShape, type TopicBinding } from '@pipeline/contracts';
+import { eventTopics, sinkRoutes, TopicNamespace, type FieldShape, type TopicBinding } from '@pipeline/contracts';
 import type { Message, TopicSpec } from '@pipeline/kafka';
 import { DeadLetterSelectionError, parsePosition, positionOf, type DeadLetterEntry } from './dead-letter-entry';
 
@@ -86,13 +86,16 @@ export function parseFixes(text: string, file = 'fixes'): DeadLetterFix[] {
 }
 
 /** Every topic binding of the catalog: event topics first (raw input belongs to those), then what the sink lands. */
-function catalogBindings(): TopicBinding<FieldShape>[] {
-  return [...Object.values(eventTopics), ...sinkRoutes.map((route) => route.topic)] as TopicBinding<FieldShape>[];
+function catalogBindings(topics: TopicNamespace): TopicBinding<FieldShape>[] {
+  const bindings: TopicBinding<FieldShape>[] = [];
+  for (const definition of Object.values(eventTopics)) bindings.push(topics.bind(definition) as TopicBinding<FieldShape>);
+  for (const route of sinkRoutes) bindings.push(topics.bind(route.topic) as TopicBinding<FieldShape>);
+  return bindings;
 }
 
 /** The contract binding of a target topic: the catalog's binding of that topic, else the first one of the named contract. */
-export function bindingFor(topic: string, contract: string | undefined): TopicBinding<FieldShape> | undefined {
-  const bindings = catalogBindings();
+export function bindingFor(topic: string, contract: string | undefined, topics: TopicNamespace = TopicNamespace.none): TopicBinding<FieldShape> | undefined {
+  const bindings = catalogBindings(topics);
   return bindings.find((binding) => binding.topic === topic) ?? bindings.find((binding) => binding.contract.name === contract);
 }
 
@@ -120,13 +123,13 @@ function describe(entry: DeadLetterEntry): string {
  * selection (nothing is sent) when a record has no target: raw input sent back as it is
  * would be a JSON row on an Avro topic.
  */
-export function planReplay(entries: readonly DeadLetterEntry[], replayed: ReadonlySet<string>, fixes?: readonly DeadLetterFix[]): ReplayPlan {
+export function planReplay(entries: readonly DeadLetterEntry[], replayed: ReadonlySet<string>, fixes?: readonly DeadLetterFix[], topics: TopicNamespace = TopicNamespace.none): ReplayPlan {
   const fixByPosition = new Map(fixes?.map((fix) => [positionOf(fix), fix]));
   const plan: ReplayPlan = { send: [], alreadyReplayed: [] };
   const refused: string[] = [];
   for (const entry of entries) {
     const fix = fixByPosition.get(positionOf(entry));
-    const target = fix ? (entry.sourceTopic ?? fix.topic ?? (entry.contract ? bindingFor('', entry.contract)?.topic : undefined)) : entry.sourceTopic;
+    const target = fix ? (entry.sourceTopic ?? fix.topic ?? (entry.contract ? bindingFor('', entry.contract, topics)?.topic : undefined)) : entry.sourceTopic;
     if (target === undefined) {
       refused.push(describe(entry));
       continue;

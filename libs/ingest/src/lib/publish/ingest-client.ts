@@ -1,4 +1,3 @@
-import { deadLetterTopic as defaultDeadLetterTopic } from '@pipeline/contracts';
 import {
   createAvroCodec,
   createKafkaClient,
@@ -7,6 +6,7 @@ import {
   ensureTopics,
   type Kafka,
   type KafkaCluster,
+  type KafkaLogSink,
   type Producer,
   type SchemaRegistry,
   type SchemaRegistryConnection,
@@ -21,6 +21,8 @@ export interface IngestConnection {
   /** A plain URL (tests, the local stack) or a connection with credentials. */
   registry: string | SchemaRegistryConnection;
   clientId?: string;
+  /** Where the client's own lines go: the service's (pino) logger. */
+  log?: KafkaLogSink;
 }
 
 /**
@@ -39,12 +41,12 @@ export class IngestClient {
     this.brokers = connection.kafka.brokers.join(',');
     // Connection attempts give up after seconds, not the default minute: jobs retry as a whole, and
     // /health says what they wait for, so a broker that comes back is used within seconds.
-    this.kafka = createKafkaClient({ ...connection.kafka, clientId: connection.clientId ?? 'ingest-producer' }, { retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 5 } });
+    this.kafka = createKafkaClient({ ...connection.kafka, clientId: connection.clientId ?? 'ingest-producer', log: connection.log }, { retry: { initialRetryTime: 200, maxRetryTime: 2000, retries: 5 } });
     this.registry = createSchemaRegistry(connection.registry);
   }
 
   /** Creates the event topic (with the binding's partition count) and the dead-letter topic if missing, registers the schema, returns the sink. */
-  async prepare<T extends EventValue>(topic: EventTopic<T>, deadLetterTopic: TopicSpec = defaultDeadLetterTopic): Promise<EventSink<T>> {
+  async prepare<T extends EventValue>(topic: EventTopic<T>, deadLetterTopic: TopicSpec): Promise<EventSink<T>> {
     await this.ensureTopics([{ topic: topic.topic, partitions: topic.partitions }, deadLetterTopic]);
     return this.sinkFor(topic);
   }

@@ -1,13 +1,13 @@
-import { namespacedTopic, topicNamespace } from '@pipeline/contracts';
-import { readPartitionsToEnd, type Kafka, type Message, type TopicSpec } from '@pipeline/kafka';
+import type { PlainTopicDefinition, TopicNamespace } from '@pipeline/contracts';
+import { readPartitionsToEnd, type Kafka, type Message } from '@pipeline/kafka';
 
 /**
  * Where every resumable ingest job of a namespace keeps its position: compacted, keyed by
  * job id, written only inside the job's transactions (so read_committed it is always the
  * position of what is on the event topic). One partition: it holds one small record per job.
  */
-export const ingestPositionsTopic: TopicSpec = {
-  topic: namespacedTopic('pipeline.ingest-positions'),
+export const ingestPositionsTopic: PlainTopicDefinition = {
+  name: 'pipeline.ingest-positions',
   partitions: 1,
   config: { 'cleanup.policy': 'compact', 'segment.ms': '600000', 'min.cleanable.dirty.ratio': '0.1' },
 };
@@ -43,8 +43,8 @@ export interface JobPosition {
  * The transactional id of a job: derived from its id (and the namespace, since transactional
  * ids are cluster-wide), so a restarted job fences the run it replaces and aborts its open transaction.
  */
-export function jobTransactionalId(jobId: string): string {
-  return `${topicNamespace()}ingest-job:${jobId}`;
+export function jobTransactionalId(topics: TopicNamespace, jobId: string): string {
+  return `${topics.prefix}ingest-job:${jobId}`;
 }
 
 export function positionMessage(position: JobPosition): Message {
@@ -83,7 +83,7 @@ function parsePosition(jobId: string, value: Buffer): JobPosition {
  * job's transactional producer is initialised: that aborts a killed run's open transaction,
  * which would otherwise hold the read back.
  */
-export async function readJobPosition(kafka: Kafka, jobId: string, topic: string = ingestPositionsTopic.topic): Promise<JobPosition | undefined> {
+export async function readJobPosition(kafka: Kafka, jobId: string, topic: string): Promise<JobPosition | undefined> {
   let latest: Buffer | null | undefined;
   await readPartitionsToEnd(kafka, topic, [0], (record) => {
     if (record.key?.toString('utf8') === jobId) latest = record.value;

@@ -1,4 +1,4 @@
-import { deadLetterTopic as defaultDeadLetterTopic } from '@pipeline/contracts';
+import { deadLetterTopic as defaultDeadLetterTopic, type TopicNamespace } from '@pipeline/contracts';
 import type { CompressionName, TopicSpec } from '@pipeline/kafka';
 import { classifyFailure } from '@pipeline/streaming';
 import type { Pace } from '../pacing';
@@ -12,7 +12,9 @@ import { BULK_COMMIT_INTERVAL_MS, DEFAULT_COMMIT_INTERVAL_MS, TransactionalWrite
 /** What every ingestion job takes besides its source. */
 export interface JobOptions extends BatchingOptions, ByteBudgetOptions, DisorderOptions {
   connection: IngestConnection;
-  /** Default: `pipeline.dead-letter` (3 partitions). */
+  /** The run's topic namespace: names the positions topic, the default dead-letter topic and the transactional id. */
+  topics: TopicNamespace;
+  /** Default: `pipeline.dead-letter` (3 partitions) in `topics`. */
   deadLetterTopic?: TopicSpec;
   /** Names the job's position; a re-run with the same id resumes after what it committed. Default: derived from the job (see README). */
   jobId?: string;
@@ -141,13 +143,14 @@ export interface JobSession<T extends EventValue> {
  */
 export async function runJobSession<T extends EventValue>(spec: RunSpec<T>, identity: JobIdentity, work: (session: JobSession<T>) => Promise<IngestSummary>): Promise<IngestSummary> {
   const client = new IngestClient(spec.connection);
-  const deadLetterTopic = spec.deadLetterTopic ?? defaultDeadLetterTopic;
-  await talkingTo('kafka', () => client.ensureTopics([{ topic: spec.topic.topic, partitions: spec.topic.partitions }, deadLetterTopic, ingestPositionsTopic]));
+  const deadLetterTopic = spec.deadLetterTopic ?? spec.topics.bind(defaultDeadLetterTopic);
+  const positionsTopic = spec.topics.bind(ingestPositionsTopic);
+  await talkingTo('kafka', () => client.ensureTopics([{ topic: spec.topic.topic, partitions: spec.topic.partitions }, deadLetterTopic, positionsTopic]));
   const sink = await talkingTo('schema-registry', () => client.sinkFor(spec.topic));
   return talkingTo('kafka', () =>
-    client.withTransactionalProducer(jobTransactionalId(identity.jobId), async (producer) => {
+    client.withTransactionalProducer(jobTransactionalId(spec.topics, identity.jobId), async (producer) => {
       // After the producer's initialisation: a killed run's open transaction is aborted, so the read ends.
-      const stored = spec.restart ? undefined : await readJobPosition(client.kafka, identity.jobId);
+      const stored = spec.restart ? undefined : await readJobPosition(client.kafka, identity.jobId, positionsTopic.topic);
       const start = startingPoint(identity, stored);
       if (start.finished) {
         spec.log?.(`job ${identity.jobId} already finished (${start.items} inputs, last ${start.lastPosition ?? '-'}): nothing to do; restart it to send everything again`);
@@ -158,7 +161,7 @@ export async function runJobSession<T extends EventValue>(spec: RunSpec<T>, iden
       spec.log?.(`${spec.source} → ${spec.topic.topic} (dead letters: ${deadLetterTopic.topic}), job ${identity.jobId}`);
       let latest: TransactionalWriter | undefined;
       const writer = (from: JobPosition = start, stateAt?: (read: number) => Record<string, unknown> | undefined) => {
-        latest = new TransactionalWriter({ producer, positionsTopic: ingestPositionsTopic.topic, eventTopic: spec.topic.topic, start: from, commitIntervalMs: spec.commitIntervalMs ?? (spec.pace.kind === 'asap' ? BULK_COMMIT_INTERVAL_MS : DEFAULT_COMMIT_INTERVAL_MS), compression: spec.compression, stateAt });
+        latest = new TransactionalWriter({ producer, positionsTopic: positionsTopic.topic, eventTopic: spec.topic.topic, start: from, commitIntervalMs: spec.commitIntervalMs ?? (spec.pace.kind === 'asap' ? BULK_COMMIT_INTERVAL_MS : DEFAULT_COMMIT_INTERVAL_MS), compression: spec.compression, stateAt });
         return latest;
       };
       try {

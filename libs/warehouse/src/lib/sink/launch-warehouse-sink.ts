@@ -21,7 +21,7 @@ export interface WarehouseSinkService {
   appliedMigrations(): readonly string[];
 }
 
-type SinkOverrides = Pick<WarehouseSinkOptions, 'routes' | 'deadLetter' | 'fromBeginning' | 'listener' | 'stallAfterMs'> & { logger?: StreamLogger; kafkaLog?: KafkaLogSink };
+type SinkOverrides = Pick<WarehouseSinkOptions, 'topics' | 'routes' | 'deadLetter' | 'fromBeginning' | 'listener' | 'stallAfterMs'> & { logger?: StreamLogger; kafkaLog?: KafkaLogSink };
 
 /**
  * The warehouse-sink service as a stream server: before consuming, it opens the warehouse
@@ -30,7 +30,7 @@ type SinkOverrides = Pick<WarehouseSinkOptions, 'routes' | 'deadLetter' | 'fromB
  * WAREHOUSE_WRITER_ROLE (DML on this schema's tables only). After its last commit on close,
  * it closes the landing pool.
  */
-export function warehouseSinkService(settings: WarehouseSinkSettings, overrides: SinkOverrides = {}): WarehouseSinkService {
+export function warehouseSinkService(settings: WarehouseSinkSettings, overrides: SinkOverrides): WarehouseSinkService {
   const dataSource = createWarehouseSchemaDataSource(settings, {}, WAREHOUSE_WRITER_ROLE);
   let applied: readonly string[] = [];
   const { server, handler } = createWarehouseSinkServer({
@@ -63,7 +63,7 @@ export interface LaunchedWarehouseSink extends RunningWarehouseSink {
 }
 
 /** Starts the sink outside Nest (tests, scripts); stop() finishes the in-flight batch, then closes the pool. */
-export async function launchWarehouseSink(settings: WarehouseSinkSettings, overrides: SinkOverrides = {}): Promise<LaunchedWarehouseSink> {
+export async function launchWarehouseSink(settings: WarehouseSinkSettings, overrides: SinkOverrides): Promise<LaunchedWarehouseSink> {
   const service = warehouseSinkService(settings, overrides);
   await new Promise<void>((resolve, reject) => void service.server.listen((error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
   let stopping: Promise<void> | undefined;

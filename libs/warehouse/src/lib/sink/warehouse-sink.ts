@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { avroBindingOf, deadLetterTopic, sinkRoutes } from '@pipeline/contracts';
+import { avroBindingOf, deadLetterTopic, type TopicNamespace } from '@pipeline/contracts';
 import { createAvroCodec, type AvroCodec, type Kafka, type SchemaRegistry, type TopicSpec } from '@pipeline/kafka';
 import { classifyFailure, exposeSinkTables, KafkaStreamServer, observeSinkBatch, type HandlerResult, type RejectedRecord, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition } from '@pipeline/streaming';
-import type { LandingRoute, LandingRow, LandingTable } from '../landing-route';
+import { landingRoutesIn, type LandingRoute, type LandingRow, type LandingTable } from '../landing-route';
 import { landBatch } from './land-batch';
 import { addBatch, emptyCounters, type CommittedBatch, type SinkCounters } from './sink-records';
 
@@ -18,6 +18,8 @@ export interface WarehouseSinkOptions {
   /** Data source bound to the warehouse schema; initialised and migrated by `prepare` when given. */
   dataSource: DataSource;
   groupId: string;
+  /** The service's topic namespace: the catalog's aggregate topics and the dead-letter topic are bound in it. */
+  topics: TopicNamespace;
   /** Runs before consuming (connect and migrate); retried while the database is unreachable. */
   prepare?: () => Promise<void>;
   /** Runs when the sink stops, after its last commit (close the pool). */
@@ -83,7 +85,7 @@ export class WarehouseSinkHandler implements StreamHandler {
   private routesByTopic = new Map<string, TopicRoute>();
 
   constructor(private readonly options: WarehouseSinkOptions) {
-    this.routes = options.routes ?? sinkRoutes;
+    this.routes = options.routes ?? landingRoutesIn(options.topics);
     this.counters = emptyCounters(this.routes.map((route) => route.table.name));
     exposeSinkTables(this.routes.map((route) => route.table.name));
   }
@@ -148,7 +150,7 @@ const silentLogger: StreamLogger = { log: () => undefined, warn: () => undefined
 /** The sink's stream server (a Nest transport); `after-handler` delivery: the database transaction is the commit point. */
 export function createWarehouseSinkServer(options: WarehouseSinkOptions): { server: KafkaStreamServer; handler: WarehouseSinkHandler } {
   const handler = new WarehouseSinkHandler(options);
-  const deadLetter = options.deadLetter ?? deadLetterTopic;
+  const deadLetter = options.deadLetter ?? options.topics.bind(deadLetterTopic);
   const server = new KafkaStreamServer({
     name: 'warehouse-sink',
     kafka: options.kafka,

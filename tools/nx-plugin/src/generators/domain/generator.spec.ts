@@ -88,7 +88,7 @@ describe('domainGenerator', () => {
     );
 
     const contract = text(tree, 'libs/contracts/src/domains/parking.ts');
-    expect(contract).toContain(`defineTopic({ topic: 'parking.events', partitions: 3, contract: parkingEvent, key: (event) => event.lotId })`);
+    expect(contract).toContain(`defineTopic({ name: 'parking.events', partitions: 3, contract: parkingEvent, key: (event) => event.lotId })`);
     expect(contract).toContain(`naturalKey: ['lotId', 'windowStart', 'windowMinutes']`);
     expect(text(tree, 'libs/pipelines/src/domains/parking.ts')).toContain(`window: tumbling('15m').grace('1m')`);
 
@@ -102,7 +102,7 @@ describe('domainGenerator', () => {
     const generators = text(tree, 'libs/ingest/src/lib/generators/index.ts');
     expect(generators).toContain('  parking: ParkingEventValue;\n}');
     expect(generators).toContain('  parking: parkingEvents,\n};');
-    expect(text(tree, 'libs/ingest/src/lib/jobs.ts')).toContain(`    case 'parking':\n      return work(eventTopics.parking, GENERATORS.parking);\n  }\n}`);
+    expect(text(tree, 'libs/ingest/src/lib/jobs.ts')).toContain(`    case 'parking':\n      return work(topics.bind(eventTopics.parking), GENERATORS.parking);\n  }\n}`);
     expect(text(tree, 'libs/warehouse/src/lib/migrations/index.ts')).toMatch(/BoundColumnsAndWriterRole1767225600002, CreateParkingTables\d+\];/);
     expect(text(tree, 'README.md')).toMatch(/\| Transit turnstiles .*\|\n\| Parking \(generated; describe it here\) \| `parking\.events`, by lotId \|/);
   });
@@ -111,7 +111,7 @@ describe('domainGenerator', () => {
     const tree = workspaceTree();
     await domainGenerator(tree, { name: 'air-quality' });
     expect(text(tree, 'libs/contracts/src/domains/catalog.ts')).toContain(`  'air-quality': airQualityEventsTopic,`);
-    expect(text(tree, 'libs/ingest/src/lib/jobs.ts')).toContain(`return work(eventTopics['air-quality'], GENERATORS['air-quality']);`);
+    expect(text(tree, 'libs/ingest/src/lib/jobs.ts')).toContain(`return work(topics.bind(eventTopics['air-quality']), GENERATORS['air-quality']);`);
     expect(text(tree, 'libs/contracts/src/domains/air-quality.ts')).toContain(`namespace: 'pipeline.air_quality'`);
   });
 

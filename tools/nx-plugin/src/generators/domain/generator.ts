@@ -224,7 +224,7 @@ export async function domainGenerator(tree: Tree, options: DomainGeneratorSchema
     return insertInBlock(next, PATHS.generatorsIndex, 'export const GENERATORS', '\n};', `  ${domain.objectKey}: ${p}Events,`);
   });
   edit(tree, PATHS.jobs, (text) =>
-    insertInBlock(text, PATHS.jobs, 'export function forDomain', '\n  }\n}', `    case '${domain.name}':\n      return work(eventTopics${domain.accessor}, GENERATORS${domain.accessor});`),
+    insertInBlock(text, PATHS.jobs, 'export function forDomain', '\n  }\n}', `    case '${domain.name}':\n      return work(topics.bind(eventTopics${domain.accessor}), GENERATORS${domain.accessor});`),
   );
   // Warehouse: the migration that creates the table on databases migrated before the domain existed.
   edit(tree, PATHS.migrationsIndex, (text) => {
