@@ -60,6 +60,12 @@ export interface StreamHandler {
    * from there would redo that transaction against state that already holds it.
    */
   resumeOffset?(partition: TopicPartition): Promise<string | undefined>;
+  /**
+   * Transactional delivery: records written in every transaction of the partition, whatever else
+   * it holds (a dead letter alone included), e.g. the handler's own record of `nextOffset`, which
+   * `resumeOffset` later reads back.
+   */
+  checkpoint?(partition: TopicPartition, nextOffset: string): ReadonlyArray<{ readonly topic: string; readonly message: Message }>;
   /** Called last when the server closes (release pools). */
   close?(): Promise<void>;
 }
@@ -141,18 +147,26 @@ class PartitionLostError extends Error {
 }
 
 /**
- * Thrown out of a batch when its transaction could neither commit nor abort (the broker went away
- * during the commit): whether it committed is unknown, and kafkajs leaves that producer stuck in
- * COMMITTING for good. The producer is dropped; the next batch of the partition makes a new one
- * (InitProducerId completes or aborts the open transaction on the broker) and starts again from the
- * committed offset with state restored from the changelog, instead of retrying records whose
- * outputs may already be committed.
+ * A transaction that could neither commit nor abort (the broker went away during the commit):
+ * whether it committed is unknown, and kafkajs leaves that producer stuck in COMMITTING for good.
+ * Like every failed batch, the partition's producer and state are dropped; the retry owns the
+ * partition anew (InitProducerId completes or aborts the open transaction on the broker), restores
+ * the state with its position, and skips the records that turn out to be committed.
  */
 class TransactionOutcomeUnknownError extends Error {
   readonly retriable = true;
   constructor(partition: TopicPartition, cause: unknown) {
-    super(`${key(partition)}: transaction neither committed nor aborted (${messageOf(cause)}); resuming from the committed offset with a new producer`);
+    super(`${key(partition)}: transaction neither committed nor aborted (${messageOf(cause)}); resuming from the committed position with a new producer`);
     this.name = 'TransactionOutcomeUnknownError';
+  }
+}
+
+/** A commit found the partition's producer gone (given away in between): retried after owning it again. */
+class NotOwnedError extends Error {
+  readonly retriable = true;
+  constructor(partition: TopicPartition) {
+    super(`${key(partition)} is not owned by this replica any more; owning it again`);
+    this.name = 'NotOwnedError';
   }
 }
 
@@ -171,6 +185,11 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   private producer: Producer | undefined;
   /** Transactional delivery: the producer owning each assigned input partition. */
   private readonly partitionProducers = new Map<string, Promise<Producer>>();
+  /**
+   * Transactional delivery, per owned partition: the next input offset its committed state stands
+   * for (resumed at when owned, moved by each commit). A batch fetched from before it is skipped up to it.
+   */
+  private readonly positions = new Map<string, bigint>();
   private assignedPartitions: TopicPartition[] = [];
   /** Partitions this replica was fenced out of; skipped until the group hands out partitions again. */
   private readonly lost = new Set<string>();
@@ -338,15 +357,34 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     this.options.logger.log(`${this.options.name}: assigned ${partitions.map(key).join(', ') || 'nothing'}`, { group: this.options.groupId });
   }
 
+  /** Transactional delivery: lets go of a partition's producer and of the position it owned the partition at. */
   private dropProducer(partition: TopicPartition): void {
     const producer = this.partitionProducers.get(key(partition));
     this.partitionProducers.delete(key(partition));
+    this.positions.delete(key(partition));
     void producer?.then((owned) => owned.disconnect()).catch(() => undefined);
   }
 
   /**
+   * After a failed batch the handler's state may be ahead of what was committed, and in
+   * transactional delivery what was committed may not be readable yet: a commit returns once the
+   * coordinator has prepared it, its markers reach the changelog and the group's offsets later
+   * (seconds later after a broker restart), and a commit whose outcome the client never learnt may
+   * still complete. Restoring the state at once could read it without this replica's last
+   * transaction and redo that transaction's records. So the state goes together with the
+   * partition's producer: the next attempt owns the partition anew (its InitProducerId completes
+   * or aborts every transaction of the id first) and only then restores the state and its
+   * position, exactly as a replica taking the partition over does (Kafka Streams closes such a
+   * task dirty and revives it from its changelog).
+   */
+  private async discardWork(partition: TopicPartition): Promise<void> {
+    if (this.options.delivery === 'transactional') this.dropProducer(partition);
+    await this.options.handler.revoked?.([partition]);
+  }
+
+  /**
    * Transactional delivery: the partition's own producer. Creating it (InitProducerId) fences
-   * every earlier owner of the partition and aborts its open transaction.
+   * every earlier owner of the partition and completes or aborts its open transaction.
    */
   private async ownPartition(partition: TopicPartition): Promise<Producer> {
     const existing = this.partitionProducers.get(key(partition));
@@ -367,6 +405,25 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       return await creating;
     } catch (error) {
       this.partitionProducers.delete(key(partition));
+      throw error;
+    }
+  }
+
+  /**
+   * Transactional delivery: the next input offset the partition's committed state stands for.
+   * A partition this replica does not own (new to it, or given up after a failed batch) is owned
+   * first, fencing every earlier owner; only then are the group's offset and the handler's read.
+   */
+  private async ownedPosition(partition: TopicPartition, payload: EachBatchPayload): Promise<{ position: bigint | undefined; resumed: boolean }> {
+    if (this.partitionProducers.has(key(partition))) return { position: this.positions.get(key(partition)), resumed: false };
+    await this.retrying(partition, payload, () => this.ownPartition(partition));
+    try {
+      const resumeAt = await this.retrying(partition, payload, () => this.resumePosition(partition));
+      if (resumeAt !== undefined) this.positions.set(key(partition), BigInt(resumeAt));
+      return { position: resumeAt === undefined ? undefined : BigInt(resumeAt), resumed: true };
+    } catch (error) {
+      // Owned without a known position would skip the checks below: own it again next time.
+      this.dropProducer(partition);
       throw error;
     }
   }
@@ -396,24 +453,21 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     const partition = { topic: batch.topic, partition: batch.partition };
     if (this.lost.has(key(partition)) || !isRunning() || isStale()) return;
     this.board.fetched(batch.topic, batch.partition, Number(batch.highWatermark));
-    let messages = batch.messages;
-    if (this.options.delivery === 'transactional' && !this.partitionProducers.has(key(partition))) {
-      await this.retrying(partition, payload, () => this.ownPartition(partition));
-      // Only now, with every earlier owner fenced, is the committed offset final: start exactly there.
-      const seekTo = await this.retrying(partition, payload, () => this.resumePosition(partition));
-      if (seekTo !== undefined) {
-        // Records before the committed offset were processed by an earlier owner: skip them;
-        // if this consumer is past it (a fenced zombie's stale position), go back to it.
-        if (BigInt(batch.firstOffset() ?? seekTo) > BigInt(seekTo)) {
-          this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: seekTo });
-          return;
-        }
-        messages = messages.filter((message) => BigInt(message.offset) >= BigInt(seekTo));
-      }
-    }
-    const records = messages.map(
+    let records: readonly StreamRecord[] = batch.messages.map(
       (message): StreamRecord => ({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} }),
     );
+    if (this.options.delivery === 'transactional') {
+      const { position, resumed } = await this.ownedPosition(partition, payload);
+      const first = batch.firstOffset();
+      if (position !== undefined && first !== null) {
+        // Taken over: a consumer ahead of the state it resumes from (a fenced zombie's position) goes back to it.
+        if (resumed && BigInt(first) > position) return this.seek(partition, position);
+        // A consumer behind it skips what is committed: after a rejoin kafkajs fetches from the group's
+        // offset, read without require_stable, which can still lag the last commit.
+        records = fromPosition(records, position);
+        if (records.length === 0) return this.seek(partition, position);
+      }
+    }
     for (let from = 0; from < records.length; ) {
       if (!isRunning() || isStale() || this.lost.has(key(partition))) return;
       const chunk = nextChunk(records, from, recordSize, { maxRecords: this.batchSize.current, maxBytes: this.limits.maxBytes });
@@ -423,6 +477,11 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       if (last) payload.resolveOffset(last.offset);
       await payload.heartbeat();
     }
+  }
+
+  /** The consumer fetches the partition from `offset` next; the batch in hand is dropped. */
+  private seek(partition: TopicPartition, offset: bigint): void {
+    this.consumer?.seek({ topic: partition.topic, partition: partition.partition, offset: offset.toString() });
   }
 
   /** Retries work that fails for a retriable reason (the partition owner or the offsets look-up). */
@@ -465,35 +524,39 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
    * Hands one bounded run of records to the handler and commits it. Failures are classified
    * once: retriable ones are retried with backoff; a record-level (or persistently
    * unclassified) failure splits the run in halves until the one record is found, which is
-   * dead-lettered with its reason; a fenced partition is given up.
+   * dead-lettered with its reason (`isolated`: this run is that record); a fenced partition is
+   * given up. In transactional delivery every attempt first makes sure this replica owns the
+   * partition and skips records an attempt of unknown outcome turned out to have committed.
    */
-  private async processChunk(partition: TopicPartition, records: readonly StreamRecord[], payload: EachBatchPayload): Promise<void> {
+  private async processChunk(partition: TopicPartition, chunk: readonly StreamRecord[], payload: EachBatchPayload, isolated?: Failure): Promise<void> {
     const isolateAfter = this.options.isolateAfterAttempts ?? 3;
     let unknownFailures = 0;
     for (let attempt = 0; ; attempt++) {
       const startedAt = process.hrtime.bigint();
+      let records = chunk;
       try {
-        const result = await this.options.handler.handle(partition, records);
+        if (this.options.delivery === 'transactional') {
+          const { position } = await this.ownedPosition(partition, payload);
+          if (position !== undefined) records = fromPosition(records, position);
+          if (records.length === 0) return;
+        }
+        const result: HandlerResult = isolated ? { rejected: records.map((record) => ({ record, failure: isolated })) } : await this.options.handler.handle(partition, records);
         await this.commit(partition, records, result);
         const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
         streamMetrics.batchSeconds.observe({ group: this.options.groupId }, seconds);
-        this.batchSize.observe(records.length, seconds * 1000);
+        if (!isolated) this.batchSize.observe(records.length, seconds * 1000);
         return;
       } catch (error) {
         const failure = classifyFailure(error);
-        // The handler's state may be ahead of what was committed: it restores before the retry.
-        await this.options.handler.revoked?.([partition]);
-        if (error instanceof TransactionOutcomeUnknownError) {
-          this.board.failed(partition.topic, partition.partition, failure.reason);
-          this.options.logger.warn(`${this.options.name}: ${key(partition)} batch abandoned`, { reasonClass: failure.reasonClass, reason: failure.reason });
-          throw error;
-        }
+        // The handler's state may be ahead of what was committed: it restores (after owning the partition anew) before the retry.
+        await this.discardWork(partition);
         if (failure.kind === 'fenced') {
           this.shrinkIfExpired(partition, records.length, Number(process.hrtime.bigint() - startedAt) / 1e6);
           return this.giveUp(partition, failure);
         }
+        if (isolated && failure.kind !== 'retriable') throw error;
         if (failure.kind === 'unknown') unknownFailures += 1;
-        if (failure.kind === 'record' || unknownFailures >= isolateAfter) {
+        if (!isolated && (failure.kind === 'record' || unknownFailures >= isolateAfter)) {
           if (records.length === 1 && records[0]) return this.deadLetterAlone(partition, records[0], failure, payload);
           streamMetrics.splits.inc({ group: this.options.groupId });
           const middle = Math.ceil(records.length / 2);
@@ -509,7 +572,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
 
   private async deadLetterAlone(partition: TopicPartition, record: StreamRecord, failure: Failure, payload: EachBatchPayload): Promise<void> {
     this.options.logger.warn(`${this.options.name}: ${key(partition)}@${record.offset} dead-lettered`, { reasonClass: failure.reasonClass, reason: failure.reason });
-    await this.retrying(partition, payload, () => this.commit(partition, [record], { rejected: [{ record, failure }] }));
+    await this.processChunk(partition, [record], payload, failure);
   }
 
   /**
@@ -542,7 +605,12 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     }));
     const outgoing = [...(result.outputs ?? []), ...deadLetters];
     if (this.options.delivery === 'transactional') {
-      const producer = await this.ownPartition(partition);
+      const owned = this.partitionProducers.get(key(partition));
+      // Owned by the caller just before; a rebalance in between gave it away: own it again (and resume) first.
+      if (!owned) throw new NotOwnedError(partition);
+      const producer = await owned;
+      // Every transaction, a dead letter's alone included, carries the handler's checkpoint of this position.
+      for (const output of this.options.handler.checkpoint?.(partition, nextOffset) ?? []) outgoing.push(output);
       const transaction = await producer.transaction();
       try {
         // In requests of bounded size: one request per transaction would exceed the broker's limits.
@@ -557,9 +625,9 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
         if (abortError === undefined || classifyFailure(error).kind === 'fenced') throw error;
         // A fenced abort: a newer owner has the partition (giveUp), never a new producer that would fence it back.
         if (classifyFailure(abortError).kind === 'fenced') throw abortError;
-        this.dropProducer(partition);
         throw new TransactionOutcomeUnknownError(partition, error);
       }
+      this.positions.set(key(partition), BigInt(nextOffset));
     } else {
       for (const request of requestsOf(outgoing)) await this.producer?.sendBatch({ ...SEND_DEFAULTS, topicMessages: groupMessages(request) });
       await this.consumer?.commitOffsets([{ topic: partition.topic, partition: partition.partition, offset: nextOffset }]);
@@ -570,6 +638,14 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     for (const { failure } of result.rejected ?? []) streamMetrics.deadLetters.inc({ group: this.options.groupId, reason_class: failure.reasonClass });
     result.onCommitted?.();
   }
+}
+
+/** The records of a run from `position` on (offsets ascend, so most runs are returned whole). */
+function fromPosition(records: readonly StreamRecord[], position: bigint): readonly StreamRecord[] {
+  const first = records[0];
+  if (!first || BigInt(first.offset) >= position) return records;
+  const at = records.findIndex((record) => BigInt(record.offset) >= position);
+  return at < 0 ? [] : records.slice(at);
 }
 
 function recordSize(record: StreamRecord): number {
