@@ -157,6 +157,26 @@ describe('KafkaStreamServer exactly-once resumption (real broker)', () => {
     expect(await handler.count(0)).toBe(20);
   });
 
+  it('goes on with a partition the group still gives it after another producer of its id fenced it', async () => {
+    const { input, output, changelog, groupId } = await setUp('fenced');
+    await produce(input, 0, 10);
+    const handler = new CountingHandler(output, changelog);
+    const streaming = server(groupId, input, handler, 100);
+    await start(streaming);
+    await waitFor('the first ten committed', () => streaming.board.all().some((progress) => progress.committedOffset === 10));
+
+    // An earlier owner waking up after the group gave the partition back: it initialises the id, fencing this replica's producer.
+    const zombie = kafka.producer({ transactionalId: `${groupId}.${input}.0`, maxInFlightRequests: 1, idempotent: true });
+    await zombie.connect();
+    await zombie.disconnect();
+    await produce(input, 10, 15);
+    await waitFor('the next five committed', () => streaming.board.all().some((progress) => progress.committedOffset === 15));
+
+    expect(await values(output)).toEqual(range(0, 15));
+    handler.revoked([{ topic: input, partition: 0 }]);
+    expect(await handler.count(0)).toBe(15);
+  });
+
   it('skips what is committed when the consumer fetches from behind it (a group offset read before the last commit showed)', async () => {
     const { input, output, changelog, groupId } = await setUp('behind');
     await produce(input, 0, 10);

@@ -137,15 +137,6 @@ const key = ({ topic, partition }: TopicPartition) => `${topic}:${partition}`;
  */
 const FETCH_BYTES_PER_PARTITION = 256 * 1024;
 
-/** Thrown out of a batch when a newer owner fenced this replica: kafkajs restarts the consumer and rejoins. */
-class PartitionLostError extends Error {
-  readonly retriable = true;
-  constructor(partition: TopicPartition, reason: string) {
-    super(`lost ${key(partition)} to a newer owner: ${reason}`);
-    this.name = 'PartitionLostError';
-  }
-}
-
 /**
  * A transaction that could neither commit nor abort (the broker went away during the commit):
  * whether it committed is unknown, and kafkajs leaves that producer stuck in COMMITTING for good.
@@ -191,8 +182,6 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
    */
   private readonly positions = new Map<string, bigint>();
   private assignedPartitions: TopicPartition[] = [];
-  /** Partitions this replica was fenced out of; skipped until the group hands out partitions again. */
-  private readonly lost = new Set<string>();
   private state: StreamHealth['state'] = 'starting';
   private crash: string | undefined;
   private startupProblem: string | undefined;
@@ -338,16 +327,13 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     const now = new Set(partitions.map(key));
     const before = new Set(this.assignedPartitions.map(key));
     const revoked = this.assignedPartitions.filter((partition) => !now.has(key(partition)));
-    const added = partitions.filter((partition) => !before.has(key(partition)) || this.lost.has(key(partition)));
+    const added = partitions.filter((partition) => !before.has(key(partition)));
     this.assignedPartitions = partitions;
     for (const partition of revoked) {
       this.board.revoke(partition.topic, partition.partition);
       this.dropProducer(partition);
     }
     for (const partition of partitions) this.board.assign(partition.topic, partition.partition);
-    // A new generation: whatever this replica lost, it may own again (after fencing anew).
-    const resumed = partitions.filter((partition) => this.lost.delete(key(partition)));
-    if (resumed.length > 0) this.consumer?.resume(groupByTopic(resumed));
     try {
       if (revoked.length > 0) await this.options.handler.revoked?.(revoked);
       if (added.length > 0) await this.options.handler.assigned?.(added);
@@ -451,7 +437,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, isRunning, isStale } = payload;
     const partition = { topic: batch.topic, partition: batch.partition };
-    if (this.lost.has(key(partition)) || !isRunning() || isStale()) return;
+    if (!isRunning() || isStale()) return;
     this.board.fetched(batch.topic, batch.partition, Number(batch.highWatermark));
     let records: readonly StreamRecord[] = batch.messages.map(
       (message): StreamRecord => ({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} }),
@@ -469,7 +455,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       }
     }
     for (let from = 0; from < records.length; ) {
-      if (!isRunning() || isStale() || this.lost.has(key(partition))) return;
+      if (!isRunning() || isStale()) return;
       const chunk = nextChunk(records, from, recordSize, { maxRecords: this.batchSize.current, maxBytes: this.limits.maxBytes });
       from += chunk.length;
       await this.processChunk(partition, chunk, payload);
@@ -504,7 +490,10 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       this.options.logger.warn(`${this.options.name}: ${key(partition)} failed (${failure.kind}), retrying`, { reasonClass: failure.reasonClass, reason: failure.reason, attempt });
     }
     const { initialMs, maxMs } = this.options.retryBackoff ?? { initialMs: 200, maxMs: 15_000 };
-    const waitMs = backoffMs(attempt, initialMs, maxMs);
+    await this.waitHeartbeating(backoffMs(attempt, initialMs, maxMs), payload);
+  }
+
+  private async waitHeartbeating(waitMs: number, payload: EachBatchPayload): Promise<void> {
     for (let waited = 0; waited < waitMs; waited += 1000) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000, waitMs - waited)));
       await this.keepMembership(payload);
@@ -552,7 +541,8 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
         await this.discardWork(partition);
         if (failure.kind === 'fenced') {
           this.shrinkIfExpired(partition, records.length, Number(process.hrtime.bigint() - startedAt) / 1e6);
-          return this.giveUp(partition, failure);
+          await this.fenced(partition, failure, payload);
+          continue;
         }
         if (isolated && failure.kind !== 'retriable') throw error;
         if (failure.kind === 'unknown') unknownFailures += 1;
@@ -561,7 +551,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
           streamMetrics.splits.inc({ group: this.options.groupId });
           const middle = Math.ceil(records.length / 2);
           await this.processChunk(partition, records.slice(0, middle), payload);
-          if (this.lost.has(key(partition)) || !payload.isRunning() || payload.isStale()) return;
+          if (!payload.isRunning() || payload.isStale()) return;
           return this.processChunk(partition, records.slice(middle), payload);
         }
         await this.backOff(partition, failure, attempt, payload);
@@ -586,13 +576,22 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     this.options.logger.warn(`${this.options.name}: ${key(partition)}: a batch of ${records} records took ${Math.round(elapsedMs / 1000)} s, past the ${this.transactionTimeoutMs / 1000} s transaction timeout; batches now hold at most ${this.batchSize.current} records`);
   }
 
-  private giveUp(partition: TopicPartition, failure: Failure): never {
+  /**
+   * Another producer of the partition's transactional id fenced this one: either this replica is a
+   * zombie (paused past its session, the partition moved on), or the fencer is (an earlier owner that
+   * woke up after the group gave the partition back to this replica). The group tells which: while
+   * this replica waits, its heartbeats end the batch on a rebalance or an expired membership (kafkajs
+   * rejoins, and the partition's next owner fences and resumes). If the group still gives it the
+   * partition, it owns it anew (fencing the zombie) and resumes from the committed position; waiting
+   * for a rebalance instead would leave the partition unprocessed when none comes.
+   */
+  private async fenced(partition: TopicPartition, failure: Failure, payload: EachBatchPayload): Promise<void> {
     streamMetrics.fenced.inc({ group: this.options.groupId });
-    this.lost.add(key(partition));
-    this.dropProducer(partition);
-    this.consumer?.pause([{ topic: partition.topic, partitions: [partition.partition] }]);
-    this.options.logger.warn(`${this.options.name}: ${key(partition)} belongs to a newer owner; dropping its work`, { reason: failure.reason });
-    throw new PartitionLostError(partition, failure.reason);
+    this.board.failed(partition.topic, partition.partition, failure.reason);
+    this.options.logger.warn(`${this.options.name}: ${key(partition)} was fenced by another producer; asking the group who owns it`, { reason: failure.reason });
+    // Long enough for kafkajs to send at least one heartbeat (it sends at most one per interval).
+    await this.waitHeartbeating(2 * (this.options.heartbeatIntervalMs ?? 1_000) + 100, payload);
+    if (!payload.isRunning() || payload.isStale()) throw new Error(`${key(partition)}: batch abandoned (consumer stopping or seeking) after: ${failure.reason}`);
   }
 
   private async commit(partition: TopicPartition, records: readonly StreamRecord[], result: HandlerResult): Promise<void> {
@@ -623,7 +622,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
           (failure: unknown) => failure,
         );
         if (abortError === undefined || classifyFailure(error).kind === 'fenced') throw error;
-        // A fenced abort: a newer owner has the partition (giveUp), never a new producer that would fence it back.
+        // A fenced abort: another producer has the partition; the group decides who owns it (see fenced()).
         if (classifyFailure(abortError).kind === 'fenced') throw abortError;
         throw new TransactionOutcomeUnknownError(partition, error);
       }
@@ -675,14 +674,4 @@ function groupMessages(outgoing: ReadonlyArray<{ readonly topic: string; readonl
     else byTopic.set(topic, [message]);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
-  const byTopic = new Map<string, number[]>();
-  for (const { topic, partition } of partitions) {
-    const list = byTopic.get(topic);
-    if (list) list.push(partition);
-    else byTopic.set(topic, [partition]);
-  }
-  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
 }
