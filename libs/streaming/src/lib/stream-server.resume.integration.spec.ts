@@ -58,8 +58,15 @@ class CountingHandler implements StreamHandler {
     for (const { partition } of partitions) this.state.delete(partition);
   }
 
+  /** Runs once right after the next resume read its position (an earlier owner committing just then). */
+  afterResumeRead: (() => Promise<void>) | undefined;
+
   async resumeOffset(partition: TopicPartition): Promise<string | undefined> {
-    return (await this.restored(partition.partition)).position;
+    const { position } = await this.restored(partition.partition);
+    const after = this.afterResumeRead;
+    this.afterResumeRead = undefined;
+    await after?.();
+    return position;
   }
 
   checkpoint(partition: TopicPartition, nextOffset: string): Array<{ topic: string; message: Message }> {
@@ -155,6 +162,35 @@ describe('KafkaStreamServer exactly-once resumption (real broker)', () => {
     expect(await values(output)).toEqual(range(0, 20));
     handler.revoked([{ topic: input, partition: 0 }]);
     expect(await handler.count(0)).toBe(20);
+  });
+
+  it('fences the earlier owner before it reads where to resume', async () => {
+    const { input, output, changelog, groupId } = await setUp('fence-first');
+    await produce(input, 0, 10);
+    // The earlier owner, mid-transaction: records 0-4 handled, their outputs, position and offset sent, not yet committed.
+    const earlier = kafka.producer({ transactionalId: `${groupId}.${input}.0`, maxInFlightRequests: 1, idempotent: true });
+    await earlier.connect();
+    const transaction = await earlier.transaction();
+    await transaction.send({ topic: output, messages: range(0, 5).map((value) => ({ key: `k${value}`, value: String(value) })) });
+    await transaction.send({ topic: changelog, messages: [{ key: 'count', value: '5', partition: 0 }, { key: 'position', value: '5', partition: 0 }] });
+    await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }] }] });
+
+    const handler = new CountingHandler(output, changelog);
+    let earlierCommit = 'not tried';
+    // It commits right after the new owner read its position: that must fail, the new owner having fenced it first.
+    handler.afterResumeRead = async () => {
+      earlierCommit = await transaction.commit().then(
+        () => 'committed',
+        () => 'fenced',
+      );
+    };
+    const streaming = server(groupId, input, handler, 100);
+    await start(streaming);
+    await waitFor('every record committed', () => streaming.board.all().some((progress) => progress.committedOffset === 10));
+    await earlier.disconnect().catch(() => undefined);
+
+    expect(earlierCommit).toBe('fenced');
+    expect(await values(output)).toEqual(range(0, 10));
   });
 
   it('goes on with a partition the group still gives it after another producer of its id fenced it', async () => {

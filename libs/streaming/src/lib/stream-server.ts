@@ -384,6 +384,11 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
         retry: { initialRetryTime: 50, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
       });
       await producer.connect();
+      // kafkajs sends the transactional InitProducerId at the first transaction(), not at connect(): without
+      // this, the fencing (and the wait for the previous owner's last transaction) came after the committed
+      // position had been read. An empty transaction aborts locally, without a request.
+      const fencing = await producer.transaction();
+      await fencing.abort();
       return producer;
     })();
     this.partitionProducers.set(key(partition), creating);
