@@ -95,6 +95,14 @@ export class PipelineHandler<TEvent> implements StreamHandler {
     return this.positions.get(partition.partition);
   }
 
+  /**
+   * The partition's input position goes to its changelog in every transaction the runtime commits
+   * for it (a dead letter's alone too), so a restored state always comes with the offset it stands for.
+   */
+  checkpoint(partition: TopicPartition, nextOffset: string): Array<{ topic: string; message: Message }> {
+    return [{ topic: this.changelog.topic, message: { key: POSITION_KEY, value: Buffer.from(nextOffset), partition: partition.partition } }];
+  }
+
   async handle(partition: TopicPartition, records: readonly StreamRecord[]): Promise<HandlerResult> {
     if (!this.restored.has(partition.partition)) await this.restorePartitions([partition.partition]);
     // Everything is decoded before any state changes: a registry outage fails the batch untouched.
@@ -149,8 +157,6 @@ export class PipelineHandler<TEvent> implements StreamHandler {
       }
       outgoing.push({ topic: this.changelog.topic, message: { key: clockKey(stage), value: Buffer.from(changes.clock.buffer, changes.clock.byteOffset, changes.clock.byteLength), partition: partition.partition } });
     }
-    const nextOffset = (BigInt(records[records.length - 1]?.offset ?? '-1') + 1n).toString();
-    outgoing.push({ topic: this.changelog.topic, message: { key: POSITION_KEY, value: Buffer.from(nextOffset), partition: partition.partition } });
 
     const onCommitted = () => {
       this.counters.events += inputs.length - heartbeats;

@@ -60,6 +60,12 @@ export interface StreamHandler {
    * from there would redo that transaction against state that already holds it.
    */
   resumeOffset?(partition: TopicPartition): Promise<string | undefined>;
+  /**
+   * Transactional delivery: records written in every transaction of the partition, whatever else
+   * it holds (a dead letter alone included), e.g. the handler's own record of `nextOffset`, which
+   * `resumeOffset` later reads back.
+   */
+  checkpoint?(partition: TopicPartition, nextOffset: string): ReadonlyArray<{ readonly topic: string; readonly message: Message }>;
   /** Called last when the server closes (release pools). */
   close?(): Promise<void>;
 }
@@ -131,28 +137,27 @@ const key = ({ topic, partition }: TopicPartition) => `${topic}:${partition}`;
  */
 const FETCH_BYTES_PER_PARTITION = 256 * 1024;
 
-/** Thrown out of a batch when a newer owner fenced this replica: kafkajs restarts the consumer and rejoins. */
-class PartitionLostError extends Error {
-  readonly retriable = true;
-  constructor(partition: TopicPartition, reason: string) {
-    super(`lost ${key(partition)} to a newer owner: ${reason}`);
-    this.name = 'PartitionLostError';
-  }
-}
-
 /**
- * Thrown out of a batch when its transaction could neither commit nor abort (the broker went away
- * during the commit): whether it committed is unknown, and kafkajs leaves that producer stuck in
- * COMMITTING for good. The producer is dropped; the next batch of the partition makes a new one
- * (InitProducerId completes or aborts the open transaction on the broker) and starts again from the
- * committed offset with state restored from the changelog, instead of retrying records whose
- * outputs may already be committed.
+ * A transaction that could neither commit nor abort (the broker went away during the commit):
+ * whether it committed is unknown, and kafkajs leaves that producer stuck in COMMITTING for good.
+ * Like every failed batch, the partition's producer and state are dropped; the retry owns the
+ * partition anew (InitProducerId completes or aborts the open transaction on the broker), restores
+ * the state with its position, and skips the records that turn out to be committed.
  */
 class TransactionOutcomeUnknownError extends Error {
   readonly retriable = true;
   constructor(partition: TopicPartition, cause: unknown) {
-    super(`${key(partition)}: transaction neither committed nor aborted (${messageOf(cause)}); resuming from the committed offset with a new producer`);
+    super(`${key(partition)}: transaction neither committed nor aborted (${messageOf(cause)}); resuming from the committed position with a new producer`);
     this.name = 'TransactionOutcomeUnknownError';
+  }
+}
+
+/** A commit found the partition's producer gone (given away in between): retried after owning it again. */
+class NotOwnedError extends Error {
+  readonly retriable = true;
+  constructor(partition: TopicPartition) {
+    super(`${key(partition)} is not owned by this replica any more; owning it again`);
+    this.name = 'NotOwnedError';
   }
 }
 
@@ -171,9 +176,12 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   private producer: Producer | undefined;
   /** Transactional delivery: the producer owning each assigned input partition. */
   private readonly partitionProducers = new Map<string, Promise<Producer>>();
+  /**
+   * Transactional delivery, per owned partition: the next input offset its committed state stands
+   * for (resumed at when owned, moved by each commit). A batch fetched from before it is skipped up to it.
+   */
+  private readonly positions = new Map<string, bigint>();
   private assignedPartitions: TopicPartition[] = [];
-  /** Partitions this replica was fenced out of; skipped until the group hands out partitions again. */
-  private readonly lost = new Set<string>();
   private state: StreamHealth['state'] = 'starting';
   private crash: string | undefined;
   private startupProblem: string | undefined;
@@ -319,16 +327,13 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     const now = new Set(partitions.map(key));
     const before = new Set(this.assignedPartitions.map(key));
     const revoked = this.assignedPartitions.filter((partition) => !now.has(key(partition)));
-    const added = partitions.filter((partition) => !before.has(key(partition)) || this.lost.has(key(partition)));
+    const added = partitions.filter((partition) => !before.has(key(partition)));
     this.assignedPartitions = partitions;
     for (const partition of revoked) {
       this.board.revoke(partition.topic, partition.partition);
       this.dropProducer(partition);
     }
     for (const partition of partitions) this.board.assign(partition.topic, partition.partition);
-    // A new generation: whatever this replica lost, it may own again (after fencing anew).
-    const resumed = partitions.filter((partition) => this.lost.delete(key(partition)));
-    if (resumed.length > 0) this.consumer?.resume(groupByTopic(resumed));
     try {
       if (revoked.length > 0) await this.options.handler.revoked?.(revoked);
       if (added.length > 0) await this.options.handler.assigned?.(added);
@@ -338,15 +343,34 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     this.options.logger.log(`${this.options.name}: assigned ${partitions.map(key).join(', ') || 'nothing'}`, { group: this.options.groupId });
   }
 
+  /** Transactional delivery: lets go of a partition's producer and of the position it owned the partition at. */
   private dropProducer(partition: TopicPartition): void {
     const producer = this.partitionProducers.get(key(partition));
     this.partitionProducers.delete(key(partition));
+    this.positions.delete(key(partition));
     void producer?.then((owned) => owned.disconnect()).catch(() => undefined);
   }
 
   /**
+   * After a failed batch the handler's state may be ahead of what was committed, and in
+   * transactional delivery what was committed may not be readable yet: a commit returns once the
+   * coordinator has prepared it, its markers reach the changelog and the group's offsets later
+   * (seconds later after a broker restart), and a commit whose outcome the client never learnt may
+   * still complete. Restoring the state at once could read it without this replica's last
+   * transaction and redo that transaction's records. So the state goes together with the
+   * partition's producer: the next attempt owns the partition anew (its InitProducerId completes
+   * or aborts every transaction of the id first) and only then restores the state and its
+   * position, exactly as a replica taking the partition over does (Kafka Streams closes such a
+   * task dirty and revives it from its changelog).
+   */
+  private async discardWork(partition: TopicPartition): Promise<void> {
+    if (this.options.delivery === 'transactional') this.dropProducer(partition);
+    await this.options.handler.revoked?.([partition]);
+  }
+
+  /**
    * Transactional delivery: the partition's own producer. Creating it (InitProducerId) fences
-   * every earlier owner of the partition and aborts its open transaction.
+   * every earlier owner of the partition and completes or aborts its open transaction.
    */
   private async ownPartition(partition: TopicPartition): Promise<Producer> {
     const existing = this.partitionProducers.get(key(partition));
@@ -360,6 +384,11 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
         retry: { initialRetryTime: 50, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
       });
       await producer.connect();
+      // kafkajs sends the transactional InitProducerId at the first transaction(), not at connect(): without
+      // this, the fencing (and the wait for the previous owner's last transaction) came after the committed
+      // position had been read. An empty transaction aborts locally, without a request.
+      const fencing = await producer.transaction();
+      await fencing.abort();
       return producer;
     })();
     this.partitionProducers.set(key(partition), creating);
@@ -367,6 +396,25 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       return await creating;
     } catch (error) {
       this.partitionProducers.delete(key(partition));
+      throw error;
+    }
+  }
+
+  /**
+   * Transactional delivery: the next input offset the partition's committed state stands for.
+   * A partition this replica does not own (new to it, or given up after a failed batch) is owned
+   * first, fencing every earlier owner; only then are the group's offset and the handler's read.
+   */
+  private async ownedPosition(partition: TopicPartition, payload: EachBatchPayload): Promise<{ position: bigint | undefined; resumed: boolean }> {
+    if (this.partitionProducers.has(key(partition))) return { position: this.positions.get(key(partition)), resumed: false };
+    await this.retrying(partition, payload, () => this.ownPartition(partition));
+    try {
+      const resumeAt = await this.retrying(partition, payload, () => this.resumePosition(partition));
+      if (resumeAt !== undefined) this.positions.set(key(partition), BigInt(resumeAt));
+      return { position: resumeAt === undefined ? undefined : BigInt(resumeAt), resumed: true };
+    } catch (error) {
+      // Owned without a known position would skip the checks below: own it again next time.
+      this.dropProducer(partition);
       throw error;
     }
   }
@@ -394,28 +442,25 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, isRunning, isStale } = payload;
     const partition = { topic: batch.topic, partition: batch.partition };
-    if (this.lost.has(key(partition)) || !isRunning() || isStale()) return;
+    if (!isRunning() || isStale()) return;
     this.board.fetched(batch.topic, batch.partition, Number(batch.highWatermark));
-    let messages = batch.messages;
-    if (this.options.delivery === 'transactional' && !this.partitionProducers.has(key(partition))) {
-      await this.retrying(partition, payload, () => this.ownPartition(partition));
-      // Only now, with every earlier owner fenced, is the committed offset final: start exactly there.
-      const seekTo = await this.retrying(partition, payload, () => this.resumePosition(partition));
-      if (seekTo !== undefined) {
-        // Records before the committed offset were processed by an earlier owner: skip them;
-        // if this consumer is past it (a fenced zombie's stale position), go back to it.
-        if (BigInt(batch.firstOffset() ?? seekTo) > BigInt(seekTo)) {
-          this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: seekTo });
-          return;
-        }
-        messages = messages.filter((message) => BigInt(message.offset) >= BigInt(seekTo));
-      }
-    }
-    const records = messages.map(
+    let records: readonly StreamRecord[] = batch.messages.map(
       (message): StreamRecord => ({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} }),
     );
+    if (this.options.delivery === 'transactional') {
+      const { position, resumed } = await this.ownedPosition(partition, payload);
+      const first = batch.firstOffset();
+      if (position !== undefined && first !== null) {
+        // Taken over: a consumer ahead of the state it resumes from (a fenced zombie's position) goes back to it.
+        if (resumed && BigInt(first) > position) return this.seek(partition, position);
+        // A consumer behind it skips what is committed: after a rejoin kafkajs fetches from the group's
+        // offset, read without require_stable, which can still lag the last commit.
+        records = fromPosition(records, position);
+        if (records.length === 0) return this.seek(partition, position);
+      }
+    }
     for (let from = 0; from < records.length; ) {
-      if (!isRunning() || isStale() || this.lost.has(key(partition))) return;
+      if (!isRunning() || isStale()) return;
       const chunk = nextChunk(records, from, recordSize, { maxRecords: this.batchSize.current, maxBytes: this.limits.maxBytes });
       from += chunk.length;
       await this.processChunk(partition, chunk, payload);
@@ -423,6 +468,11 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       if (last) payload.resolveOffset(last.offset);
       await payload.heartbeat();
     }
+  }
+
+  /** The consumer fetches the partition from `offset` next; the batch in hand is dropped. */
+  private seek(partition: TopicPartition, offset: bigint): void {
+    this.consumer?.seek({ topic: partition.topic, partition: partition.partition, offset: offset.toString() });
   }
 
   /** Retries work that fails for a retriable reason (the partition owner or the offsets look-up). */
@@ -445,7 +495,10 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       this.options.logger.warn(`${this.options.name}: ${key(partition)} failed (${failure.kind}), retrying`, { reasonClass: failure.reasonClass, reason: failure.reason, attempt });
     }
     const { initialMs, maxMs } = this.options.retryBackoff ?? { initialMs: 200, maxMs: 15_000 };
-    const waitMs = backoffMs(attempt, initialMs, maxMs);
+    await this.waitHeartbeating(backoffMs(attempt, initialMs, maxMs), payload);
+  }
+
+  private async waitHeartbeating(waitMs: number, payload: EachBatchPayload): Promise<void> {
     for (let waited = 0; waited < waitMs; waited += 1000) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000, waitMs - waited)));
       await this.keepMembership(payload);
@@ -465,40 +518,45 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
    * Hands one bounded run of records to the handler and commits it. Failures are classified
    * once: retriable ones are retried with backoff; a record-level (or persistently
    * unclassified) failure splits the run in halves until the one record is found, which is
-   * dead-lettered with its reason; a fenced partition is given up.
+   * dead-lettered with its reason (`isolated`: this run is that record); a fenced partition is
+   * given up. In transactional delivery every attempt first makes sure this replica owns the
+   * partition and skips records an attempt of unknown outcome turned out to have committed.
    */
-  private async processChunk(partition: TopicPartition, records: readonly StreamRecord[], payload: EachBatchPayload): Promise<void> {
+  private async processChunk(partition: TopicPartition, chunk: readonly StreamRecord[], payload: EachBatchPayload, isolated?: Failure): Promise<void> {
     const isolateAfter = this.options.isolateAfterAttempts ?? 3;
     let unknownFailures = 0;
     for (let attempt = 0; ; attempt++) {
       const startedAt = process.hrtime.bigint();
+      let records = chunk;
       try {
-        const result = await this.options.handler.handle(partition, records);
+        if (this.options.delivery === 'transactional') {
+          const { position } = await this.ownedPosition(partition, payload);
+          if (position !== undefined) records = fromPosition(records, position);
+          if (records.length === 0) return;
+        }
+        const result: HandlerResult = isolated ? { rejected: records.map((record) => ({ record, failure: isolated })) } : await this.options.handler.handle(partition, records);
         await this.commit(partition, records, result);
         const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
         streamMetrics.batchSeconds.observe({ group: this.options.groupId }, seconds);
-        this.batchSize.observe(records.length, seconds * 1000);
+        if (!isolated) this.batchSize.observe(records.length, seconds * 1000);
         return;
       } catch (error) {
         const failure = classifyFailure(error);
-        // The handler's state may be ahead of what was committed: it restores before the retry.
-        await this.options.handler.revoked?.([partition]);
-        if (error instanceof TransactionOutcomeUnknownError) {
-          this.board.failed(partition.topic, partition.partition, failure.reason);
-          this.options.logger.warn(`${this.options.name}: ${key(partition)} batch abandoned`, { reasonClass: failure.reasonClass, reason: failure.reason });
-          throw error;
-        }
+        // The handler's state may be ahead of what was committed: it restores (after owning the partition anew) before the retry.
+        await this.discardWork(partition);
         if (failure.kind === 'fenced') {
           this.shrinkIfExpired(partition, records.length, Number(process.hrtime.bigint() - startedAt) / 1e6);
-          return this.giveUp(partition, failure);
+          await this.fenced(partition, failure, payload);
+          continue;
         }
+        if (isolated && failure.kind !== 'retriable') throw error;
         if (failure.kind === 'unknown') unknownFailures += 1;
-        if (failure.kind === 'record' || unknownFailures >= isolateAfter) {
+        if (!isolated && (failure.kind === 'record' || unknownFailures >= isolateAfter)) {
           if (records.length === 1 && records[0]) return this.deadLetterAlone(partition, records[0], failure, payload);
           streamMetrics.splits.inc({ group: this.options.groupId });
           const middle = Math.ceil(records.length / 2);
           await this.processChunk(partition, records.slice(0, middle), payload);
-          if (this.lost.has(key(partition)) || !payload.isRunning() || payload.isStale()) return;
+          if (!payload.isRunning() || payload.isStale()) return;
           return this.processChunk(partition, records.slice(middle), payload);
         }
         await this.backOff(partition, failure, attempt, payload);
@@ -509,7 +567,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
 
   private async deadLetterAlone(partition: TopicPartition, record: StreamRecord, failure: Failure, payload: EachBatchPayload): Promise<void> {
     this.options.logger.warn(`${this.options.name}: ${key(partition)}@${record.offset} dead-lettered`, { reasonClass: failure.reasonClass, reason: failure.reason });
-    await this.retrying(partition, payload, () => this.commit(partition, [record], { rejected: [{ record, failure }] }));
+    await this.processChunk(partition, [record], payload, failure);
   }
 
   /**
@@ -523,13 +581,22 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     this.options.logger.warn(`${this.options.name}: ${key(partition)}: a batch of ${records} records took ${Math.round(elapsedMs / 1000)} s, past the ${this.transactionTimeoutMs / 1000} s transaction timeout; batches now hold at most ${this.batchSize.current} records`);
   }
 
-  private giveUp(partition: TopicPartition, failure: Failure): never {
+  /**
+   * Another producer of the partition's transactional id fenced this one: either this replica is a
+   * zombie (paused past its session, the partition moved on), or the fencer is (an earlier owner that
+   * woke up after the group gave the partition back to this replica). The group tells which: while
+   * this replica waits, its heartbeats end the batch on a rebalance or an expired membership (kafkajs
+   * rejoins, and the partition's next owner fences and resumes). If the group still gives it the
+   * partition, it owns it anew (fencing the zombie) and resumes from the committed position; waiting
+   * for a rebalance instead would leave the partition unprocessed when none comes.
+   */
+  private async fenced(partition: TopicPartition, failure: Failure, payload: EachBatchPayload): Promise<void> {
     streamMetrics.fenced.inc({ group: this.options.groupId });
-    this.lost.add(key(partition));
-    this.dropProducer(partition);
-    this.consumer?.pause([{ topic: partition.topic, partitions: [partition.partition] }]);
-    this.options.logger.warn(`${this.options.name}: ${key(partition)} belongs to a newer owner; dropping its work`, { reason: failure.reason });
-    throw new PartitionLostError(partition, failure.reason);
+    this.board.failed(partition.topic, partition.partition, failure.reason);
+    this.options.logger.warn(`${this.options.name}: ${key(partition)} was fenced by another producer; asking the group who owns it`, { reason: failure.reason });
+    // Long enough for kafkajs to send at least one heartbeat (it sends at most one per interval).
+    await this.waitHeartbeating(2 * (this.options.heartbeatIntervalMs ?? 1_000) + 100, payload);
+    if (!payload.isRunning() || payload.isStale()) throw new Error(`${key(partition)}: batch abandoned (consumer stopping or seeking) after: ${failure.reason}`);
   }
 
   private async commit(partition: TopicPartition, records: readonly StreamRecord[], result: HandlerResult): Promise<void> {
@@ -542,7 +609,12 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     }));
     const outgoing = [...(result.outputs ?? []), ...deadLetters];
     if (this.options.delivery === 'transactional') {
-      const producer = await this.ownPartition(partition);
+      const owned = this.partitionProducers.get(key(partition));
+      // Owned by the caller just before; a rebalance in between gave it away: own it again (and resume) first.
+      if (!owned) throw new NotOwnedError(partition);
+      const producer = await owned;
+      // Every transaction, a dead letter's alone included, carries the handler's checkpoint of this position.
+      for (const output of this.options.handler.checkpoint?.(partition, nextOffset) ?? []) outgoing.push(output);
       const transaction = await producer.transaction();
       try {
         // In requests of bounded size: one request per transaction would exceed the broker's limits.
@@ -555,11 +627,11 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
           (failure: unknown) => failure,
         );
         if (abortError === undefined || classifyFailure(error).kind === 'fenced') throw error;
-        // A fenced abort: a newer owner has the partition (giveUp), never a new producer that would fence it back.
+        // A fenced abort: another producer has the partition; the group decides who owns it (see fenced()).
         if (classifyFailure(abortError).kind === 'fenced') throw abortError;
-        this.dropProducer(partition);
         throw new TransactionOutcomeUnknownError(partition, error);
       }
+      this.positions.set(key(partition), BigInt(nextOffset));
     } else {
       for (const request of requestsOf(outgoing)) await this.producer?.sendBatch({ ...SEND_DEFAULTS, topicMessages: groupMessages(request) });
       await this.consumer?.commitOffsets([{ topic: partition.topic, partition: partition.partition, offset: nextOffset }]);
@@ -570,6 +642,14 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     for (const { failure } of result.rejected ?? []) streamMetrics.deadLetters.inc({ group: this.options.groupId, reason_class: failure.reasonClass });
     result.onCommitted?.();
   }
+}
+
+/** The records of a run from `position` on (offsets ascend, so most runs are returned whole). */
+function fromPosition(records: readonly StreamRecord[], position: bigint): readonly StreamRecord[] {
+  const first = records[0];
+  if (!first || BigInt(first.offset) >= position) return records;
+  const at = records.findIndex((record) => BigInt(record.offset) >= position);
+  return at < 0 ? [] : records.slice(at);
 }
 
 function recordSize(record: StreamRecord): number {
@@ -599,14 +679,4 @@ function groupMessages(outgoing: ReadonlyArray<{ readonly topic: string; readonl
     else byTopic.set(topic, [message]);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
-  const byTopic = new Map<string, number[]>();
-  for (const { topic, partition } of partitions) {
-    const list = byTopic.get(topic);
-    if (list) list.push(partition);
-    else byTopic.set(topic, [partition]);
-  }
-  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
 }
