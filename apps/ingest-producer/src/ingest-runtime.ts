@@ -45,7 +45,7 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
       const reporter = new ProgressReporter({ log: (line) => this.logger.log(line), intervalMs: this.config.INGEST_PROGRESS_MS });
       const onProgress = (snapshot: ProgressSnapshot) => reporter.update(snapshot);
       const log = (line: string) => this.logger.log(line);
-      const options = { ...this.connection(), topics: this.topics, ...plan.batching, restart: this.config.INGEST_RESTART, signal: this.stop.signal, log };
+      const options = { ...this.connection(), topics: this.topics, ...plan.batching, restart: this.config.INGEST_RESTART, ...(this.config.INGEST_COMMIT_INTERVAL_MS !== undefined && { commitIntervalMs: this.config.INGEST_COMMIT_INTERVAL_MS }), signal: this.stop.signal, log };
       // An outage (broker, registry) is waited out with backoff, /health saying what for; the job then resumes from its committed position.
       const retrying = { deadlineMs: this.config.INGEST_DEPENDENCY_DEADLINE_MS, signal: this.stop.signal, onWaiting: (waitingFor: string, retryInMs: number) => this.waiting(job.name, waitingFor, retryInMs) };
       const done = jobBoard

@@ -36,6 +36,7 @@ export class AggregatorService implements OnApplicationShutdown {
           groupId: config.AGGREGATOR_GROUP_ID,
           logger,
           stallAfterMs: config.AGGREGATOR_STALL_AFTER_MS,
+          partitionsConsumedConcurrently: config.AGGREGATOR_PARTITIONS_CONCURRENTLY,
           limits: { maxRecords: config.AGGREGATOR_MAX_BATCH_RECORDS, maxBytes: config.AGGREGATOR_MAX_BATCH_BYTES },
         });
         health.add({ name: `pipeline:${definition.name}`, health: () => server.health() });

@@ -22,6 +22,7 @@ const env = {
   AGGREGATOR_INSTANCE_ID: z.string().trim().min(1).default('local').describe('name of this replica in logs and client ids (fencing is per input partition)'),
   AGGREGATOR_STALL_AFTER_MS: z.coerce.number().int().min(1000).default(60_000).describe('a partition with lag and no commit for this long turns /health to 503'),
   AGGREGATOR_MAX_BATCH_RECORDS: z.coerce.number().int().min(1).default(50_000).describe('records per transaction at most'),
+  AGGREGATOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).default(2).describe('input partitions a pipeline handles at once, each in its own transaction (more: a closing window waits less for its partition\'s turn, at the cost of more concurrent transactions)'),
   AGGREGATOR_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024).describe('input bytes per transaction at most'),
 };
 

@@ -12,6 +12,8 @@ export interface RunnerOptions {
   limits?: BatchLimits;
   stallAfterMs?: number;
   sessionTimeoutMs?: number;
+  /** Input partitions handled (each its own transaction) at the same time; default 2. */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface RunnerCounters {
@@ -305,6 +307,7 @@ export function createPipelineServer<TEvent>(
     limits: options.limits,
     stallAfterMs: options.stallAfterMs,
     sessionTimeoutMs: options.sessionTimeoutMs,
+    ...(options.partitionsConsumedConcurrently !== undefined && { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently }),
     logger: options.logger,
   });
   return { server, handler };
