@@ -139,8 +139,9 @@ class PendingBatch {
  * at most one send in flight while the next batch fills (backpressure; kafkajs'
  * idempotent producer can reuse a sequence number when concurrent sends to a partition
  * retry, so sends are not overlapped). Rejected items go to the dead-letter topic in
- * the same sends. Watermark heartbeats follow periodically and at the end, each only after
- * every record before it is acknowledged, each partition's at what is safe for it
+ * the same sends. Watermark heartbeats follow periodically and at the end, each after every
+ * record before it is acknowledged or in the same transactional write as the last of them,
+ * each partition's at what is safe for it
  * (PartitionProgress: its own progress, or the source's minus a declared disorder bound).
  */
 export async function pump<T extends EventValue>(items: AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>, sink: EventSink<T>, options: PumpOptions): Promise<IngestSummary> {
@@ -252,14 +253,14 @@ class Pump<T extends EventValue> {
     if (this.batch.size >= this.batchSize || this.batch.bytes >= this.maxBatchBytes) await this.flush();
   }
 
-  /** Starts sending the pending batch once the previous send is acknowledged. */
-  private async flush(): Promise<void> {
+  /** Starts sending the pending batch once the previous send is acknowledged; `withHeartbeats`: due heartbeats ride along. */
+  private async flush(withHeartbeats = false): Promise<void> {
     if (this.batch.size === 0) return;
     const batch = this.batch;
     this.batch = new PendingBatch();
     await this.settled();
     // The failure is kept and rethrown at the next wait, so it is never an unhandled rejection.
-    this.inFlight = this.send(batch).catch((error: unknown) => {
+    this.inFlight = this.send(batch, withHeartbeats).catch((error: unknown) => {
       this.failure = { error };
     });
   }
@@ -274,15 +275,20 @@ class Pump<T extends EventValue> {
     await this.settled();
   }
 
-  private async send(batch: PendingBatch): Promise<void> {
+  private async send(batch: PendingBatch, withHeartbeats: boolean): Promise<void> {
+    // Every earlier send is acknowledged here (flush waited); the heartbeats follow this batch's records in their partitions.
+    const heartbeats = withHeartbeats ? this.progress.heartbeats(batch.partitionMaxima) : [];
     const topicMessages = [
       { topic: this.sink.topic.topic, messages: batch.events },
       { topic: this.options.deadLetterTopic, messages: batch.deadLetters },
+      // The client merges this entry after the events of the same topic: one request, records first.
+      { topic: this.sink.topic.topic, messages: heartbeats },
     ].filter((entry) => entry.messages.length > 0);
     ingestMetrics.read.inc({ source: this.options.source, topic: this.sink.topic.topic }, batch.size);
     const sentAt = performance.now();
     try {
-      await this.options.writer.write(topicMessages, { read: batch.readThrough, position: batch.lastPosition });
+      const reached = { read: batch.readThrough, position: batch.lastPosition, produced: batch.events.length, deadLettered: batch.deadLetters.length };
+      await this.options.writer.write(topicMessages, withHeartbeats ? { ...reached, commit: true } : reached);
     } catch (error) {
       const positions = batch.firstPosition === batch.lastPosition ? batch.firstPosition : `${batch.firstPosition}..${batch.lastPosition}`;
       throw new PublishError(this.options.source, topicMessages.map((entry) => entry.topic), `${batch.size} records (${positions})`, error);
@@ -291,14 +297,21 @@ class Pump<T extends EventValue> {
     this.counts.produced += batch.events.length;
     this.producedBytes += batch.eventBytes;
     this.counts.deadLettered += batch.deadLetters.length;
+    if (heartbeats.length > 0) this.counts.heartbeatRounds += 1;
     this.progress.acknowledge(batch.partitionMaxima);
     if (batch.minEventTime !== undefined) this.minEventTime = Math.min(this.minEventTime ?? batch.minEventTime, batch.minEventTime);
     if (batch.maxEventTime !== undefined) this.maxEventTime = Math.max(this.maxEventTime ?? batch.maxEventTime, batch.maxEventTime);
     this.options.onProgress?.(this.snapshot());
   }
 
+  /**
+   * Heartbeats ride with the pending batch when there is one (in the same transaction, after its
+   * records: no wait for the send before and no round trip of their own); otherwise they go alone
+   * once everything sent is acknowledged.
+   */
   private async periodicHeartbeat(now: number): Promise<void> {
     this.nextHeartbeatAt = now + this.heartbeatIntervalMs;
+    if (this.batch.size > 0) return this.flush(true);
     await this.drain();
     await this.sendHeartbeats(this.progress.heartbeats());
   }

@@ -5,8 +5,6 @@ import { positionMessage, type JobPosition } from './job-position';
 export interface TransactionalWriterOptions {
   producer: Producer;
   positionsTopic: string;
-  /** The event topic: its records count as produced, the others (dead letters) as dead-lettered. */
-  eventTopic: string;
   /** The position the job starts from: its definition, input, and what earlier runs committed. */
   start: JobPosition;
   /** A transaction is committed once it is this old (and at every heartbeat). Default 250 ms. */
@@ -66,15 +64,13 @@ export class TransactionalWriter implements RecordWriter {
     if (reached) {
       const counts = { ...this.position.counts };
       counts.read = this.options.start.counts.read + reached.read;
-      for (const { topic, messages } of topicMessages) {
-        if (topic === this.options.eventTopic) counts.produced += messages.length;
-        else counts.deadLettered += messages.length;
-      }
+      counts.produced += reached.produced;
+      counts.deadLettered += reached.deadLettered;
       const state = this.options.stateAt?.(reached.read) ?? this.position.state;
       this.position = { ...this.position, items: this.options.start.items + reached.read, lastPosition: reached.position, counts, ...(state ? { state } : {}) };
     }
-    // Heartbeats (no source position) are committed at once; data when the transaction is old enough.
-    const commitNow = !reached || this.now() - this.openedAt >= this.commitIntervalMs;
+    // Heartbeats (alone, or riding with data) are committed at once; data when the transaction is old enough.
+    const commitNow = !reached || reached.commit === true || this.now() - this.openedAt >= this.commitIntervalMs;
     // The position rides in the same produce request as the transaction's last records: a round trip fewer per commit.
     await transaction.sendBatch({ ...this.send, topicMessages: commitNow ? [...topicMessages, this.positionRecords()] : topicMessages });
     if (commitNow) await this.end();
