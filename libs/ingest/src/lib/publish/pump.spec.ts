@@ -71,4 +71,17 @@ describe('pump batching', () => {
     }
     expect(writer.writes.filter((write) => !write.reached && write.topicMessages.length > 0)).toHaveLength(1); // the closing round only
   });
+
+  it('keeps filling a lingering batch while a send is in flight, instead of waiting for it with a small batch', async () => {
+    // Each write is acknowledged only after the source has had its turn (a round trip longer than the linger).
+    class SlowWriter extends RecordingWriter {
+      override async write(topicMessages: TopicRecords[], reached?: SourceReached): Promise<void> {
+        await super.write(topicMessages, reached);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    const writer = new SlowWriter();
+    await pump(ticks(10), sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: false, batchSize: 1000, lingerMs: 0 });
+    expect(writer.writes.filter((write) => write.reached).map((write) => write.topicMessages[0].messages.length)).toEqual([1, 9]);
+  });
 });

@@ -20,7 +20,7 @@ export interface EventSink<T extends EventValue> {
 export interface BatchingOptions {
   /** Records per send at most. Default 2000. */
   batchSize?: number;
-  /** How long a record may wait for its batch to fill, ms. Default 50. */
+  /** How long a record may wait for its batch to fill, ms. Default 50. While a send is in flight, the batch fills until it is acknowledged. */
   lingerMs?: number;
   /** Watermark heartbeats every this many ms of processing time. Default 1000. */
   heartbeatIntervalMs?: number;
@@ -157,6 +157,8 @@ class Pump<T extends EventValue> {
   private readonly counts: IngestCounts = { read: 0, produced: 0, deadLettered: 0, heartbeatRounds: 0 };
   private batch = new PendingBatch();
   private inFlight: Promise<void> = Promise.resolve();
+  /** A send is in flight (not yet acknowledged or failed). */
+  private sending = false;
   private failure: { error: unknown } | undefined;
   private producedBytes = 0;
   private startedAt = 0;
@@ -221,7 +223,10 @@ class Pump<T extends EventValue> {
   private async waitUntil(due: number): Promise<void> {
     for (;;) {
       const now = this.clock.now();
-      if (this.batch.size > 0 && now - this.batch.openedAt >= this.lingerMs) await this.flush();
+      // A batch that lingered goes at once, except while a send is in flight and the next record is due: then it keeps
+      // filling (up to batchSize / maxBatchBytes) and goes when that send is acknowledged, instead of the source idling
+      // for the round trip with a small batch (a loaded broker's round trip is longer than the linger).
+      if (this.batch.size > 0 && now - this.batch.openedAt >= this.lingerMs && !(this.sending && now >= due)) await this.flush();
       if (now >= this.nextHeartbeatAt) await this.periodicHeartbeat(now);
       if (now >= due || this.options.signal?.aborted) return;
       const lingerEnds = this.batch.size > 0 ? this.batch.openedAt + this.lingerMs : Infinity;
@@ -260,9 +265,14 @@ class Pump<T extends EventValue> {
     this.batch = new PendingBatch();
     await this.settled();
     // The failure is kept and rethrown at the next wait, so it is never an unhandled rejection.
-    this.inFlight = this.send(batch, withHeartbeats).catch((error: unknown) => {
-      this.failure = { error };
-    });
+    this.sending = true;
+    this.inFlight = this.send(batch, withHeartbeats)
+      .catch((error: unknown) => {
+        this.failure = { error };
+      })
+      .finally(() => {
+        this.sending = false;
+      });
   }
 
   private async settled(): Promise<void> {
