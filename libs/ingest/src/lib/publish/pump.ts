@@ -62,6 +62,9 @@ export interface PumpOptions extends BatchingOptions, ByteBudgetOptions, Disorde
   onProgress?: (snapshot: ProgressSnapshot) => void;
 }
 
+/** How often the pump lets a send in flight progress (ms of reading). */
+const YIELD_EVERY_MS = 2;
+
 export const BATCHING_DEFAULTS = { batchSize: 2000, maxBatchBytes: 2 ** 20, lingerMs: 50, heartbeatIntervalMs: 1000 } as const;
 
 /** A send that failed after the client's retries; retriable when its cause is an outage (classified by the streaming error policy). */
@@ -159,6 +162,8 @@ class Pump<T extends EventValue> {
   private inFlight: Promise<void> = Promise.resolve();
   /** A send is in flight (not yet acknowledged or failed). */
   private sending = false;
+  /** When the pump last let the event loop run (see yieldToSends). */
+  private yieldedAt = 0;
   private failure: { error: unknown } | undefined;
   private producedBytes = 0;
   private startedAt = 0;
@@ -234,8 +239,20 @@ class Pump<T extends EventValue> {
     }
   }
 
+  /**
+   * While a send is in flight, lets the event loop run every YIELD_EVERY_MS: reading a buffered source
+   * is a chain of microtasks that would otherwise hold back the send's network steps (the client's
+   * AddPartitionsToTxn, produce and EndTxn answers) for as long as the reading takes.
+   */
+  private async yieldToSends(now: number): Promise<void> {
+    if (!this.sending || now - this.yieldedAt < YIELD_EVERY_MS) return;
+    this.yieldedAt = now;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
   private async add(item: SourceItem<T>): Promise<void> {
     const now = this.clock.now();
+    await this.yieldToSends(now);
     const admission = item.admit(now);
     this.counts.read += 1;
     const contract = this.sink.topic.contract.name;
