@@ -73,15 +73,21 @@ describe('pump batching', () => {
   });
 
   it('keeps filling a lingering batch while a send is in flight, instead of waiting for it with a small batch', async () => {
-    // Each write is acknowledged only after the source has had its turn (a round trip longer than the linger).
-    class SlowWriter extends RecordingWriter {
+    // The first write is acknowledged only once the source has run out: a round trip far longer than the linger.
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    class GatedWriter extends RecordingWriter {
       override async write(topicMessages: TopicRecords[], reached?: SourceReached): Promise<void> {
         await super.write(topicMessages, reached);
-        await new Promise((resolve) => setImmediate(resolve));
+        await gate;
       }
     }
-    const writer = new SlowWriter();
-    await pump(ticks(10), sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: false, batchSize: 1000, lingerMs: 0 });
+    function* source() {
+      yield* ticks(10);
+      release();
+    }
+    const writer = new GatedWriter();
+    await pump(source(), sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: false, batchSize: 1000, lingerMs: 0 });
     expect(writer.writes.filter((write) => write.reached).map((write) => write.topicMessages[0].messages.length)).toEqual([1, 9]);
   });
 });
