@@ -82,6 +82,8 @@ async function main(): Promise<void> {
   const before = process.memoryUsage();
   const memory = sampleMemory();
   const reporter = new ProgressReporter({ intervalMs: process.stderr.isTTY ? 250 : 5000 });
+  // CPU time per row is steadier than rows/s on a machine whose load changes by the minute.
+  const cpuBefore = process.cpuUsage();
   started = Date.now();
   try {
     // As the service runs jobs: a fresh topic's metadata may lag its creation on a loaded broker; the retry resumes the job.
@@ -100,6 +102,8 @@ async function main(): Promise<void> {
     });
     const summary = await runRetrying(replay, { deadlineMs: 120_000, onWaiting: (waitingFor, retryInMs) => console.log(`${waitingFor}; retrying in ${retryInMs} ms`) });
     const peak = memory.stop();
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     reporter.finish(summary);
     const seconds = (Date.now() - started) / 1000;
     const rowsPerSecond = summary.read / seconds;
@@ -109,6 +113,7 @@ async function main(): Promise<void> {
     console.log(
       [
         `replay        ${seconds.toFixed(1)} s, ${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s, ${mib(bytes / seconds)}/s of records (avg ${recordSize} B key+value; batch ${batchSize} / ${mib(maxBatchBytes)}, commit every ${commitIntervalMs} ms, ${compression}, acks=all, transactional)`,
+        `cpu           ${cpuSeconds.toFixed(1)} s (${((cpuSeconds * 1e6) / Math.max(1, summary.read)).toFixed(1)} µs per row; user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s)`,
         `memory        heap ${mib(before.heapUsed)} before, max ${mib(peak.heap)}; RSS ${mib(before.rss)} before, max ${mib(peak.rss)} (${peak.samples} samples)`,
         `file          ${mib(statSync(file).size)} on disk`,
       ].join('\n'),
@@ -121,7 +126,7 @@ async function main(): Promise<void> {
     const perf = await runProducerPerformance({ topic: perfTopic.topic, records: summary.produced, recordSize, brokers: brokers.join(','), classpath });
     const ratio = rowsPerSecond / perf.recordsPerSecond;
     console.log(`kafka         ProducerPerformance ${perf.line}`);
-    console.log(`ingest-bench rows=${summary.read} rows_per_s=${Math.round(rowsPerSecond)} producer_perf_records_per_s=${Math.round(perf.recordsPerSecond)} ratio=${ratio.toFixed(2)} peak_rss_mib=${(peak.rss / 2 ** 20).toFixed(1)}`);
+    console.log(`ingest-bench rows=${summary.read} rows_per_s=${Math.round(rowsPerSecond)} producer_perf_records_per_s=${Math.round(perf.recordsPerSecond)} ratio=${ratio.toFixed(2)} peak_rss_mib=${(peak.rss / 2 ** 20).toFixed(1)} cpu_us_per_row=${((cpuSeconds * 1e6) / Math.max(1, summary.read)).toFixed(1)}`);
   } finally {
     rmSync(file, { force: true });
     const admin = kafka.admin();

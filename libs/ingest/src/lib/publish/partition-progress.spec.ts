@@ -31,6 +31,13 @@ describe('partitionOfKey', () => {
 });
 
 describe('PartitionProgress without a disorder bound', () => {
+  it('counts the records of the same write as acknowledged for heartbeats riding with them, without acknowledging them', () => {
+    const progress = new PartitionProgress({ partitions: 3, maxDisorderMs: 100 });
+    progress.acknowledge(maxima([[0, 1_000]]));
+    expect(times(progress.heartbeats(maxima([[1, 5_000]])))).toEqual({ 0: 4_900, 1: 5_000, 2: 4_900 });
+    expect(times(progress.heartbeats())).toEqual({ 0: 1_000, 1: 900, 2: 900 });
+  });
+
   it("tells each partition only its own acknowledged progress, never another partition's", () => {
     const progress = new PartitionProgress({ partitions: 6 });
     expect(progress.heartbeats()).toEqual([]);

@@ -6,13 +6,21 @@ import { END_OF_INPUT, watermarkHeartbeat, type HeartbeatMessage } from '@pipeli
  */
 export { murmur2, partitionOfKey } from '@pipeline/kafka';
 
+function later(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.max(a, b);
+}
+
 /** Highest event time per partition among some records (one send). */
 export class PartitionMaxima {
   readonly byPartition = new Map<number, number>();
+  /** Over all partitions. */
+  highest: number | undefined;
 
   note(partition: number, eventTime: number): void {
     const current = this.byPartition.get(partition);
     if (current === undefined || eventTime > current) this.byPartition.set(partition, eventTime);
+    if (this.highest === undefined || eventTime > this.highest) this.highest = eventTime;
   }
 }
 
@@ -86,20 +94,28 @@ export class PartitionProgress {
     }
   }
 
-  /** The safe heartbeat time of a partition, or undefined when nothing can be said yet. */
-  watermarkOf(partition: number): number | undefined {
-    const own = this.acknowledged[partition];
+  /**
+   * The safe heartbeat time of a partition, or undefined when nothing can be said yet.
+   * `pending`: records sent in the same write as the heartbeat, counted as acknowledged (see heartbeats).
+   */
+  watermarkOf(partition: number, pending?: PartitionMaxima): number | undefined {
+    const own = later(this.acknowledged[partition], pending?.byPartition.get(partition));
     const bound = this.maxDisorderMs;
-    const global = bound === undefined || this.acknowledgedMax === undefined ? undefined : Math.max(0, this.acknowledgedMax - bound);
-    if (own === undefined) return global;
-    return global === undefined ? own : Math.max(own, global);
+    const highest = later(this.acknowledgedMax, pending?.highest);
+    const global = bound === undefined || highest === undefined ? undefined : Math.max(0, highest - bound);
+    return later(own, global);
   }
 
-  /** One heartbeat per partition that has a safe time (none before anything was acknowledged). */
-  heartbeats(): HeartbeatMessage[] {
+  /**
+   * One heartbeat per partition that has a safe time (none before anything was acknowledged).
+   * With `pending`, the heartbeats go in the same transactional write as those records, after
+   * them in each partition: both are committed together or aborted together, so the heartbeat
+   * may count them as if acknowledged (no separate round trip after their acknowledgement).
+   */
+  heartbeats(pending?: PartitionMaxima): HeartbeatMessage[] {
     const messages: HeartbeatMessage[] = [];
     for (let partition = 0; partition < this.acknowledged.length; partition++) {
-      const eventTime = this.watermarkOf(partition);
+      const eventTime = this.watermarkOf(partition, pending);
       if (eventTime !== undefined) messages.push(watermarkHeartbeat(partition, eventTime));
     }
     return messages;

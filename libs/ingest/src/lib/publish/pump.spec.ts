@@ -1,4 +1,6 @@
+import { heartbeatEventTime } from '@pipeline/contracts';
 import type { EventTopic } from '../source';
+import { partitionOfKey } from './partition-progress';
 import { pump, type EventSink } from './pump';
 import type { RecordWriter, SourceReached, TopicRecords } from './record-writer';
 
@@ -49,5 +51,43 @@ describe('pump batching', () => {
     const writer = new RecordingWriter();
     await pump(ticks(25), sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: false, batchSize: 10 });
     expect(writer.writes.filter((write) => write.reached).map((write) => write.topicMessages[0].messages.length)).toEqual([10, 10, 5]);
+  });
+
+  it('sends due heartbeats in the same write as the pending batch, after its records, and commits it', async () => {
+    const writer = new RecordingWriter();
+    // Heartbeats due at every item: from the second on, one rides with the batch holding the previous item.
+    await pump(ticks(3), sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: false, batchSize: 1000, heartbeatIntervalMs: 0 });
+    const riding = writer.writes.filter((write) => write.reached?.commit);
+    expect(riding.map((write) => write.reached?.read)).toEqual([1, 2]);
+    for (const [index, write] of riding.entries()) {
+      const [events, heartbeats] = write.topicMessages;
+      expect(write.reached).toMatchObject({ produced: 1, deadLettered: 0 });
+      expect(events.messages.some((message) => heartbeatEventTime(message.headers) !== undefined)).toBe(false);
+      expect(heartbeats.topic).toBe('ticks');
+      // The heartbeat of the record's partition is at the record's own time: it is in the write, not yet acknowledged.
+      const partition = partitionOfKey(`k${index}`, topic.partitions);
+      const own = heartbeats.messages.find((message) => message.partition === partition);
+      expect(own && heartbeatEventTime(own.headers)).toBe(1_000 + index);
+    }
+    expect(writer.writes.filter((write) => !write.reached && write.topicMessages.length > 0)).toHaveLength(1); // the closing round only
+  });
+
+  it('keeps filling a lingering batch while a send is in flight, instead of waiting for it with a small batch', async () => {
+    // The first write is acknowledged only once the source has run out: a round trip far longer than the linger.
+    let release = () => undefined as void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    class GatedWriter extends RecordingWriter {
+      override async write(topicMessages: TopicRecords[], reached?: SourceReached): Promise<void> {
+        await super.write(topicMessages, reached);
+        await gate;
+      }
+    }
+    function* source() {
+      yield* ticks(10);
+      release();
+    }
+    const writer = new GatedWriter();
+    await pump(source(), sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: false, batchSize: 1000, lingerMs: 0 });
+    expect(writer.writes.filter((write) => write.reached).map((write) => write.topicMessages[0].messages.length)).toEqual([1, 9]);
   });
 });

@@ -20,7 +20,7 @@ export interface EventSink<T extends EventValue> {
 export interface BatchingOptions {
   /** Records per send at most. Default 2000. */
   batchSize?: number;
-  /** How long a record may wait for its batch to fill, ms. Default 50. */
+  /** How long a record may wait for its batch to fill, ms. Default 50. While a send is in flight, the batch fills until it is acknowledged. */
   lingerMs?: number;
   /** Watermark heartbeats every this many ms of processing time. Default 1000. */
   heartbeatIntervalMs?: number;
@@ -61,6 +61,9 @@ export interface PumpOptions extends BatchingOptions, ByteBudgetOptions, Disorde
   signal?: AbortSignal;
   onProgress?: (snapshot: ProgressSnapshot) => void;
 }
+
+/** How often the pump lets a send in flight progress (ms of reading). */
+const YIELD_EVERY_MS = 2;
 
 export const BATCHING_DEFAULTS = { batchSize: 2000, maxBatchBytes: 2 ** 20, lingerMs: 50, heartbeatIntervalMs: 1000 } as const;
 
@@ -139,8 +142,9 @@ class PendingBatch {
  * at most one send in flight while the next batch fills (backpressure; kafkajs'
  * idempotent producer can reuse a sequence number when concurrent sends to a partition
  * retry, so sends are not overlapped). Rejected items go to the dead-letter topic in
- * the same sends. Watermark heartbeats follow periodically and at the end, each only after
- * every record before it is acknowledged, each partition's at what is safe for it
+ * the same sends. Watermark heartbeats follow periodically and at the end, each after every
+ * record before it is acknowledged or in the same transactional write as the last of them,
+ * each partition's at what is safe for it
  * (PartitionProgress: its own progress, or the source's minus a declared disorder bound).
  */
 export async function pump<T extends EventValue>(items: AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>, sink: EventSink<T>, options: PumpOptions): Promise<IngestSummary> {
@@ -156,6 +160,10 @@ class Pump<T extends EventValue> {
   private readonly counts: IngestCounts = { read: 0, produced: 0, deadLettered: 0, heartbeatRounds: 0 };
   private batch = new PendingBatch();
   private inFlight: Promise<void> = Promise.resolve();
+  /** A send is in flight (not yet acknowledged or failed). */
+  private sending = false;
+  /** When the pump last let the event loop run (see yieldToSends). */
+  private yieldedAt = 0;
   private failure: { error: unknown } | undefined;
   private producedBytes = 0;
   private startedAt = 0;
@@ -220,7 +228,10 @@ class Pump<T extends EventValue> {
   private async waitUntil(due: number): Promise<void> {
     for (;;) {
       const now = this.clock.now();
-      if (this.batch.size > 0 && now - this.batch.openedAt >= this.lingerMs) await this.flush();
+      // A batch that lingered goes at once, except while a send is in flight and the next record is due: then it keeps
+      // filling (up to batchSize / maxBatchBytes) and goes when that send is acknowledged, instead of the source idling
+      // for the round trip with a small batch (a loaded broker's round trip is longer than the linger).
+      if (this.batch.size > 0 && now - this.batch.openedAt >= this.lingerMs && !(this.sending && now >= due)) await this.flush();
       if (now >= this.nextHeartbeatAt) await this.periodicHeartbeat(now);
       if (now >= due || this.options.signal?.aborted) return;
       const lingerEnds = this.batch.size > 0 ? this.batch.openedAt + this.lingerMs : Infinity;
@@ -228,8 +239,20 @@ class Pump<T extends EventValue> {
     }
   }
 
+  /**
+   * While a send is in flight, lets the event loop run every YIELD_EVERY_MS: reading a buffered source
+   * is a chain of microtasks that would otherwise hold back the send's network steps (the client's
+   * AddPartitionsToTxn, produce and EndTxn answers) for as long as the reading takes.
+   */
+  private async yieldToSends(now: number): Promise<void> {
+    if (!this.sending || now - this.yieldedAt < YIELD_EVERY_MS) return;
+    this.yieldedAt = now;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+
   private async add(item: SourceItem<T>): Promise<void> {
     const now = this.clock.now();
+    await this.yieldToSends(now);
     const admission = item.admit(now);
     this.counts.read += 1;
     const contract = this.sink.topic.contract.name;
@@ -252,16 +275,21 @@ class Pump<T extends EventValue> {
     if (this.batch.size >= this.batchSize || this.batch.bytes >= this.maxBatchBytes) await this.flush();
   }
 
-  /** Starts sending the pending batch once the previous send is acknowledged. */
-  private async flush(): Promise<void> {
+  /** Starts sending the pending batch once the previous send is acknowledged; `withHeartbeats`: due heartbeats ride along. */
+  private async flush(withHeartbeats = false): Promise<void> {
     if (this.batch.size === 0) return;
     const batch = this.batch;
     this.batch = new PendingBatch();
     await this.settled();
     // The failure is kept and rethrown at the next wait, so it is never an unhandled rejection.
-    this.inFlight = this.send(batch).catch((error: unknown) => {
-      this.failure = { error };
-    });
+    this.sending = true;
+    this.inFlight = this.send(batch, withHeartbeats)
+      .catch((error: unknown) => {
+        this.failure = { error };
+      })
+      .finally(() => {
+        this.sending = false;
+      });
   }
 
   private async settled(): Promise<void> {
@@ -274,15 +302,20 @@ class Pump<T extends EventValue> {
     await this.settled();
   }
 
-  private async send(batch: PendingBatch): Promise<void> {
+  private async send(batch: PendingBatch, withHeartbeats: boolean): Promise<void> {
+    // Every earlier send is acknowledged here (flush waited); the heartbeats follow this batch's records in their partitions.
+    const heartbeats = withHeartbeats ? this.progress.heartbeats(batch.partitionMaxima) : [];
     const topicMessages = [
       { topic: this.sink.topic.topic, messages: batch.events },
       { topic: this.options.deadLetterTopic, messages: batch.deadLetters },
+      // The client merges this entry after the events of the same topic: one request, records first.
+      { topic: this.sink.topic.topic, messages: heartbeats },
     ].filter((entry) => entry.messages.length > 0);
     ingestMetrics.read.inc({ source: this.options.source, topic: this.sink.topic.topic }, batch.size);
     const sentAt = performance.now();
     try {
-      await this.options.writer.write(topicMessages, { read: batch.readThrough, position: batch.lastPosition });
+      const reached = { read: batch.readThrough, position: batch.lastPosition, produced: batch.events.length, deadLettered: batch.deadLetters.length };
+      await this.options.writer.write(topicMessages, withHeartbeats ? { ...reached, commit: true } : reached);
     } catch (error) {
       const positions = batch.firstPosition === batch.lastPosition ? batch.firstPosition : `${batch.firstPosition}..${batch.lastPosition}`;
       throw new PublishError(this.options.source, topicMessages.map((entry) => entry.topic), `${batch.size} records (${positions})`, error);
@@ -291,14 +324,21 @@ class Pump<T extends EventValue> {
     this.counts.produced += batch.events.length;
     this.producedBytes += batch.eventBytes;
     this.counts.deadLettered += batch.deadLetters.length;
+    if (heartbeats.length > 0) this.counts.heartbeatRounds += 1;
     this.progress.acknowledge(batch.partitionMaxima);
     if (batch.minEventTime !== undefined) this.minEventTime = Math.min(this.minEventTime ?? batch.minEventTime, batch.minEventTime);
     if (batch.maxEventTime !== undefined) this.maxEventTime = Math.max(this.maxEventTime ?? batch.maxEventTime, batch.maxEventTime);
     this.options.onProgress?.(this.snapshot());
   }
 
+  /**
+   * Heartbeats ride with the pending batch when there is one (in the same transaction, after its
+   * records: no wait for the send before and no round trip of their own); otherwise they go alone
+   * once everything sent is acknowledged.
+   */
   private async periodicHeartbeat(now: number): Promise<void> {
     this.nextHeartbeatAt = now + this.heartbeatIntervalMs;
+    if (this.batch.size > 0) return this.flush(true);
     await this.drain();
     await this.sendHeartbeats(this.progress.heartbeats());
   }

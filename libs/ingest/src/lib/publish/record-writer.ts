@@ -12,11 +12,16 @@ export interface SourceReached {
   read: number;
   /** That last input's position (a CSV line, a generator index). */
   position: string;
+  /** Of the write's records, events and dead letters (the rest are watermark heartbeats riding along). */
+  produced: number;
+  deadLettered: number;
+  /** Heartbeats ride in this write: commit it at once, so the aggregator sees them when they are due. */
+  commit?: boolean;
 }
 
 /**
  * Where the pump's records go. A write resolves once its records are acknowledged; `reached`
- * comes with data (the source position after them) and is absent for heartbeats. The writer of
+ * comes with data (the source position after them) and is absent for a write of heartbeats only. The writer of
  * resumable jobs (resume/transactional-writer.ts) commits them in transactions with the position.
  */
 export interface RecordWriter {

@@ -161,7 +161,7 @@ export async function runJobSession<T extends EventValue>(spec: RunSpec<T>, iden
       spec.log?.(`${spec.source} → ${spec.topic.topic} (dead letters: ${deadLetterTopic.topic}), job ${identity.jobId}`);
       let latest: TransactionalWriter | undefined;
       const writer = (from: JobPosition = start, stateAt?: (read: number) => Record<string, unknown> | undefined) => {
-        latest = new TransactionalWriter({ producer, positionsTopic: positionsTopic.topic, eventTopic: spec.topic.topic, start: from, commitIntervalMs: spec.commitIntervalMs ?? (spec.pace.kind === 'asap' ? BULK_COMMIT_INTERVAL_MS : DEFAULT_COMMIT_INTERVAL_MS), compression: spec.compression, stateAt });
+        latest = new TransactionalWriter({ producer, positionsTopic: positionsTopic.topic, start: from, commitIntervalMs: spec.commitIntervalMs ?? (spec.pace.kind === 'asap' ? BULK_COMMIT_INTERVAL_MS : DEFAULT_COMMIT_INTERVAL_MS), compression: spec.compression, stateAt });
         return latest;
       };
       try {
