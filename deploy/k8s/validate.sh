@@ -58,7 +58,8 @@ fi
 # per pipeline): a replica past that count gets no partition. Read from the pipelines' definitions.
 partitions=$(TS_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register -r tsconfig-paths/register -e "
   const { pipelines } = require('@pipeline/pipelines');
-  console.log(Object.values(pipelines).reduce((most, pipeline) => Math.max(most, pipeline.use((definition) => definition.input.partitions)), 0));")
+  const { TopicNamespace } = require('@pipeline/contracts');
+  console.log(Object.values(pipelines).reduce((most, pipeline) => Math.max(most, pipeline.use(TopicNamespace.none, (definition) => definition.input.partitions)), 0));")
 
 kubeconform() { # <kubernetes version> <file>
   "$tools/bin/kubeconform" -strict -summary -exit-on-error=false -kubernetes-version "$1" \
