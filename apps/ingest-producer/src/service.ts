@@ -29,7 +29,7 @@ const env = {
   GENERATOR_LATE_BY_MS: setting.nonNegative.default(DEFAULT_LATE_BY_MS).describe('how late a late event is'),
   INGEST_BATCH_SIZE: setting.count.default(BATCHING_DEFAULTS.batchSize),
   INGEST_LINGER_MS: setting.nonNegative.default(BATCHING_DEFAULTS.lingerMs),
-  INGEST_COMMIT_INTERVAL_MS: setting.count.optional().describe('longest time a record waits in an open ingest transaction (invisible to read-committed readers), ms (default 250; 1000 for the asap pace)'),
+  INGEST_COMMIT_INTERVAL_MS: setting.count.optional().describe('longest time a record waits in an open ingest transaction (invisible to read-committed readers), ms (default 100; 1000 for the asap pace)'),
   INGEST_HEARTBEAT_MS: setting.count.default(BATCHING_DEFAULTS.heartbeatIntervalMs).describe('watermark heartbeat interval'),
   INGEST_MAX_DISORDER_MS: setting.nonNegative.optional().describe('declared disorder bound of every source, ms: older events are dead-lettered at the source, and heartbeats may then claim (highest event time − bound) on every partition (default: none; each partition hears only its own progress)'),
   INGEST_PROGRESS_MS: setting.count.default(10_000).describe('progress log line interval'),

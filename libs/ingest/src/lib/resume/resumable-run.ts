@@ -20,7 +20,7 @@ export interface JobOptions extends BatchingOptions, ByteBudgetOptions, Disorder
   jobId?: string;
   /** Ignore the stored position and send the whole source again (the topic keeps the earlier run's records). */
   restart?: boolean;
-  /** Most time records wait in an open transaction, ms. Default 250, 1000 with the `asap` pace (BULK_COMMIT_INTERVAL_MS). */
+  /** Most time records wait in an open transaction, ms. Default 100, 1000 with the `asap` pace (BULK_COMMIT_INTERVAL_MS). */
   commitIntervalMs?: number;
   /** Codec of the record batches (`none`, `gzip`). Default INGEST_COMPRESSION. */
   compression?: CompressionName;
