@@ -12,7 +12,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { bringUpStack, stackSettings } from '@pipeline/stack';
-import { createAvroCodec, createSchemaRegistry, readPartitionsToEnd, type AvroBinding, type Kafka, type KafkaMessage } from '@pipeline/kafka';
+import { createAvroCodec, createSchemaRegistry, readTopicToEnd, type AvroBinding, type Kafka } from '@pipeline/kafka';
 import { ingestPositionsTopic } from '@pipeline/ingest';
 import { clickstreamPipeline, iotPipeline, transitPipeline } from '@pipeline/pipelines';
 import type { TopicNamespace } from '@pipeline/contracts';
@@ -194,25 +194,9 @@ async function waitForQuiet(db: Client, schema: string): Promise<number> {
   }
 }
 
-/**
- * Every record of a topic up to its end offsets of now, read-committed. Not readTopicToEnd: that one
- * ends after 3 s without a record, which a group join on a loaded machine can take.
- */
-async function readToEndOffsets(kafka: Kafka, topic: string, onRecord: (record: KafkaMessage, partition: number) => void): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  await readPartitionsToEnd(
-    kafka,
-    topic,
-    offsets.map((entry) => entry.partition),
-    onRecord,
-  );
-}
-
 async function readInput(kafka: Kafka, topic: string, heartbeatEventTime: Contracts['heartbeatEventTime']): Promise<InputRecord[]> {
   const records: InputRecord[] = [];
-  await readToEndOffsets(kafka, topic, (record, partition) => {
+  await readTopicToEnd(kafka, topic, (record, partition) => {
     records.push({ partition, appendTime: Number(record.timestamp), key: record.key?.toString(), value: record.value, heartbeat: heartbeatEventTime(record.headers) });
   });
   return records;
@@ -259,7 +243,7 @@ async function readInputTimeline<T extends { timestamp: number }>(
 /** Kafka timestamps of a topic's records by key (the record key is the output's natural key). */
 async function appendTimesByKey(kafka: Kafka, topic: string): Promise<Map<string, number>> {
   const times = new Map<string, number>();
-  await readToEndOffsets(kafka, topic, (record) => {
+  await readTopicToEnd(kafka, topic, (record) => {
     const key = record.key?.toString();
     // The first version: a replay after a restart would append the same key again.
     if (key !== undefined && !times.has(key)) times.set(key, Number(record.timestamp));
@@ -270,7 +254,7 @@ async function appendTimesByKey(kafka: Kafka, topic: string): Promise<Map<string
 /** Per event topic, the Kafka timestamps of its ingest job's position records: each rides in the transaction it ends, just before its commit. */
 async function ingestCommits(kafka: Kafka, positionsTopic: string): Promise<Map<string, number[]>> {
   const commits = new Map<string, number[]>();
-  await readToEndOffsets(kafka, positionsTopic, (record) => {
+  await readTopicToEnd(kafka, positionsTopic, (record) => {
     const topic = positionTopic(record.value);
     if (topic === undefined) return;
     const list = commits.get(topic) ?? [];
