@@ -1,6 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, type Consumer, type Kafka, type KafkaMessage, type PartitionAssigner } from 'kafkajs';
 
+/** A read that fetched nothing for this long is stuck (its consumer stopped fetching): it fails, retriable. */
+const READ_STALL_MS = 60_000;
+
+/** A read to the end that stopped moving: its consumer fetched nothing for `stalledForMs`. Retriable: read again. */
+export class ReadStalledError extends Error {
+  readonly retriable = true;
+  readonly reasonClass = 'kafka';
+  constructor(
+    readonly topic: string,
+    readonly partitions: readonly number[],
+    readonly stalledForMs: number,
+  ) {
+    super(`reading ${topic} to its end: no progress for ${Math.round(stalledForMs / 1000)} s on partitions ${partitions.join(', ')} (the consumer stopped fetching); read again`);
+    this.name = 'ReadStalledError';
+  }
+}
+
 /** How long a whole-topic read may take before it fails naming the partitions it did not reach. */
 const READ_TOPIC_TIMEOUT_MS = 120_000;
 
@@ -56,8 +73,23 @@ export async function readPartitionsToEnd(
   const groupId = `${topic}.restore-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, readUncommitted: false, partitionAssigners: [onlyPartitionsAssigner(topic, wanted)], maxBytesPerPartition: 8 * 1024 * 1024 });
   let done: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (done = resolve));
+  let stalled: (error: Error) => void = () => undefined;
+  const finished = new Promise<void>((resolve, reject) => {
+    done = resolve;
+    stalled = reject;
+  });
+  // A consumer that stops fetching (seen after a broker restart: the group coordinator lost) would leave
+  // the read waiting for ever; a read with no batch for READ_STALL_MS fails instead, and its caller retries.
+  let lastProgressAt = Date.now();
+  const watchdog = setInterval(() => {
+    const quietMs = Date.now() - lastProgressAt;
+    if (quietMs >= READ_STALL_MS) stalled(new ReadStalledError(topic, [...pending.keys()], quietMs));
+  }, 1_000);
+  watchdog.unref();
+  // Handled here too: the watchdog may fire before the read awaits `finished` (the await still sees the error).
+  finished.catch(() => undefined);
   const reached = (partition: number, offset: bigint) => {
+    lastProgressAt = Date.now();
     const target = pending.get(partition);
     if (target !== undefined && offset >= target) pending.delete(partition);
     if (pending.size === 0) done();
@@ -77,7 +109,9 @@ export async function readPartitionsToEnd(
     if (timeoutMs === undefined) await finished;
     else await withDeadline(finished, timeoutMs, () => `reading ${topic} to its end: partitions ${[...pending.keys()].join(', ')} not reached within ${timeoutMs} ms`);
   } finally {
-    await leaveAndDeleteGroup(kafka, consumer, groupId);
+    clearInterval(watchdog);
+    // A stuck consumer may not leave in time either: the read's outcome does not wait for more than 15 s.
+    await Promise.race([leaveAndDeleteGroup(kafka, consumer, groupId).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
   }
 }
 
