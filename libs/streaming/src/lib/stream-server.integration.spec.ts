@@ -110,6 +110,35 @@ describe('KafkaStreamServer (real broker)', () => {
     expect(transactional.health().ok).toBe(true);
   });
 
+  it('does not report a transactional input that went quiet as stalled (its last offset is a commit marker)', async () => {
+    const quietInput = `stream-it-${run}.quiet-input`;
+    await ensureTopics(kafka, [{ topic: quietInput, partitions: 1 }]);
+    const writer = kafka.producer({ transactionalId: `stream-it-${run}.quiet-writer`, idempotent: true, maxInFlightRequests: 1 });
+    await writer.connect();
+    const transaction = await writer.transaction();
+    await transaction.send({ topic: quietInput, messages: Array.from({ length: 10 }, (_, index) => ({ key: `k${index}`, value: String(index) })) });
+    await transaction.commit();
+    await writer.disconnect();
+    const caughtUp = new KafkaStreamServer({
+      name: 'stream-it/quiet',
+      kafka,
+      groupId: `stream-it-${run}.quiet`,
+      topics: [quietInput],
+      handler: { handle: async () => ({}) },
+      delivery: 'after-handler',
+      deadLetterTopic: deadLetters,
+      stallAfterMs: 1000,
+      logger: quiet,
+    });
+    servers.push(caughtUp);
+    await start(caughtUp);
+    await waitFor('the ten records committed', () => caughtUp.board.all().some((progress) => progress.committedOffset === 10));
+    // Offset 10 is the commit marker, which no read_committed consumer returns: nothing is left to do.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(caughtUp.health()).toMatchObject({ ok: true, stalled: [] });
+    expect(caughtUp.board.all().map((progress) => caughtUp.board.lag(progress))).toEqual([0]);
+  });
+
   it('reports a partition that stops moving on /health, naming it and why', async () => {
     const stuck = server('stuck', { handle: async () => Promise.reject(new TransientError('database', 'database unavailable')) }, 'after-handler', { stallAfterMs: 1000 });
     await start(stuck);

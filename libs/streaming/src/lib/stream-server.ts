@@ -468,6 +468,9 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       if (last) payload.resolveOffset(last.offset);
       await payload.heartbeat();
     }
+    // Processed to its end: the batch's trailing transaction marker (or aborted records) is passed too.
+    // kafkajs does not fetch it again, so without this a quiet transactional input showed lag 1 for ever.
+    if (isRunning() && !isStale()) this.board.skipped(batch.topic, batch.partition, Number(batch.lastOffset()));
   }
 
   /** The consumer fetches the partition from `offset` next; the batch in hand is dropped. */
