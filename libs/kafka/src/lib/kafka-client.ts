@@ -3,10 +3,6 @@ import { destination, pino, type Logger } from 'pino';
 import { explainKafkaError } from './connection-errors';
 import { kafkajsSecurity, type KafkaCluster } from './security';
 
-// kafkajs prints a banner about its v2 partitioner change on every producer;
-// the default (murmur2, Java-compatible) is what we want, so silence it once.
-process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
-
 /** A cluster (brokers and security, see kafkaClusterFrom) and who connects to it. */
 export interface KafkaConnection extends KafkaCluster {
   clientId: string;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { fastDefaultPartitioner } from './partitioner';
 import { ensureTopics } from './topics';
 
 export const PROBE_TOPIC = '__pipeline_probe';
@@ -13,7 +14,7 @@ export const PROBE_TOPIC = '__pipeline_probe';
 export async function kafkaRoundTrip(kafka: Kafka, timeoutMs = 15000): Promise<void> {
   await ensureTopics(kafka, [{ topic: PROBE_TOPIC, partitions: 1, config: { 'retention.ms': '3600000' } }]);
   const marker = randomUUID();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: fastDefaultPartitioner });
   await producer.connect();
   try {
     await producer.send({ topic: PROBE_TOPIC, acks: -1, messages: [{ value: marker }] });
