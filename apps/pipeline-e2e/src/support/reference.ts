@@ -24,7 +24,16 @@ export function windowCells<E>(events: readonly E[], key: (event: E) => string, 
   return cells;
 }
 
-export const round6 = (value: number) => Number(value.toFixed(6));
+/**
+ * A numeric(20, 6) column's rounding of a decimal value: half away from zero. A double near a tie
+ * (61.4265625, say) is a hair off it, in either direction depending on how it was summed, so the value
+ * is taken to 9 decimals first and the tie decided on that.
+ */
+export const round6 = (value: number) => {
+  const nine = Math.round(Math.abs(value) * 1e9);
+  const six = Math.floor(nine / 1000) + (nine % 1000 >= 500 ? 1 : 0);
+  return (Math.sign(value) * six) / 1e6 || 0;
+};
 
 /** first/last by event time, ties by arrival (the order of `events`). */
 export function trendOf<E>(events: readonly E[], time: (event: E) => number, value: (event: E) => number, tolerance: number): 'increasing' | 'decreasing' | 'stable' {

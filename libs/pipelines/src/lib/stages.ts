@@ -234,8 +234,15 @@ export function definePipeline<S extends FieldShape>(definition: {
   };
 }
 
-/** Rounds a measure to the scale of its numeric(20, scale) column, so Kafka and the warehouse agree. */
+/**
+ * Rounds a measure to the scale of its numeric(20, scale) column, so Kafka and the warehouse agree, the
+ * way PostgreSQL rounds a numeric: half away from zero, on the decimal value. Inputs with few decimals
+ * often average to an exact tie (61.4265625); its double lies a hair above or below it, and sums taken in
+ * another order move it across. The scaled value is therefore snapped to 1/1000 first: noise that small
+ * never decides a tie, so a result depends on its inputs only, not on their order or the state's history.
+ */
 export function roundTo(scale: number, value: number): number {
   const factor = 10 ** scale;
-  return Math.round(value * factor) / factor;
+  const scaled = Math.round(Math.abs(value) * factor * 1000) / 1000;
+  return (Math.sign(value) * Math.round(scaled)) / factor || 0;
 }
