@@ -20,16 +20,47 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
     const unique = [...new Map(specs.map((spec) => [spec.topic, spec])).values()];
     const missing = unique.filter((spec) => !existing.has(spec.topic));
     if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((spec) => ({
-        topic: spec.topic,
-        numPartitions: spec.partitions,
-        replicationFactor: -1, // broker default: 1 locally, 3 on a real cluster
-        configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
-      })),
+    const topics = missing.map((spec) => ({
+      topic: spec.topic,
+      numPartitions: spec.partitions,
+      replicationFactor: -1, // broker default: 1 locally, 3 on a real cluster
+      configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+    }));
+    await whileMetadataLags(() => admin.createTopics({ waitForLeaders: true, topics }));
+    // A retried creation finds the topics there and skips kafkajs' wait for leaders: wait here.
+    await whileMetadataLags(async () => {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics: missing.map((spec) => spec.topic) });
+      const leaderless = described.filter((topic) => topic.partitions.some((partition) => partition.leader < 0));
+      if (leaderless.length > 0) throw new TopicMetadataLagError(leaderless.map((topic) => topic.name));
     });
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** A topic just created whose partitions have no leader yet in the broker's metadata. */
+class TopicMetadataLagError extends Error {
+  readonly type = 'LEADER_NOT_AVAILABLE';
+  constructor(topics: readonly string[]) {
+    super(`topics without partition leaders yet: ${topics.join(', ')}`);
+    this.name = 'TopicMetadataLagError';
+  }
+}
+
+/**
+ * The broker answers metadata from a cache updated after a topic is created, so right after a
+ * creation (ours, or another replica's at the same moment) it can still say the topic does not exist
+ * or has no leader. kafkajs' own wait retries only the second: both are retried here, briefly.
+ */
+async function whileMetadataLags(step: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await step();
+      return;
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      if (attempt >= 25 || (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * attempt)));
+    }
   }
 }
