@@ -27,22 +27,31 @@ const FAST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Boards of the running stream servers, by consumer group: read at scrape time. */
 const boards = new Map<string, ProgressBoard>();
 
-function progressGauge(name: string, help: string, value: (board: ProgressBoard, progress: PartitionProgress) => number): Gauge {
+type Sample = readonly [labels: Record<string, string>, value: number];
+
+/** A gauge whose samples are read at scrape time, from whatever runs then. */
+function scrapedGauge(name: string, help: string, labelNames: readonly string[], samples: () => Iterable<Sample>): Gauge {
   return registeredOnce(
     name,
     () =>
       new Gauge({
         name,
         help,
-        labelNames: ['group', 'topic', 'partition'],
+        labelNames,
         collect() {
           this.reset();
-          for (const [group, board] of boards) {
-            for (const progress of board.all()) this.set({ group, topic: progress.topic, partition: String(progress.partition) }, value(board, progress));
-          }
+          for (const [labels, value] of samples()) this.set(labels, value);
         },
       }),
   );
+}
+
+function progressGauge(name: string, help: string, value: (board: ProgressBoard, progress: PartitionProgress) => number): Gauge {
+  return scrapedGauge(name, help, ['group', 'topic', 'partition'], function* () {
+    for (const [group, board] of boards) {
+      for (const progress of board.all()) yield [{ group, topic: progress.topic, partition: String(progress.partition) }, value(board, progress)];
+    }
+  });
 }
 
 /** The runtime's metrics, shared by every stream server of the process (labelled by consumer group). */
@@ -74,24 +83,14 @@ export type WatermarkSource = () => Iterable<{ stage: string; partition: number;
 const watermarkSources = new Map<string, WatermarkSource>();
 
 function watermarkGauge(name: string, help: string, value: (watermarkMs: number) => number): Gauge {
-  return registeredOnce(
-    name,
-    () =>
-      new Gauge({
-        name,
-        help,
-        labelNames: ['pipeline', 'stage', 'partition'],
-        collect() {
-          this.reset();
-          for (const [pipeline, source] of watermarkSources) {
-            for (const { stage, partition, watermarkMs } of source()) {
-              // No watermark yet (no event on the partition): no sample rather than -Inf.
-              if (Number.isFinite(watermarkMs)) this.set({ pipeline, stage, partition: String(partition) }, value(watermarkMs));
-            }
-          }
-        },
-      }),
-  );
+  return scrapedGauge(name, help, ['pipeline', 'stage', 'partition'], function* () {
+    for (const [pipeline, source] of watermarkSources) {
+      for (const { stage, partition, watermarkMs } of source()) {
+        // No watermark yet (no event on the partition): no sample rather than -Inf.
+        if (Number.isFinite(watermarkMs)) yield [{ pipeline, stage, partition: String(partition) }, value(watermarkMs)];
+      }
+    }
+  });
 }
 
 /** The aggregator's figures per pipeline and stage (consumed records, batches and dead letters are the runtime's, above). */
