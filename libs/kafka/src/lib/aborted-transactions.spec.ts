@@ -1,26 +1,29 @@
-/**
- * kafkajs 2.2.4 filters aborted transactions out of read-committed fetches in
- * consumer/filterAbortedMessages.js, patched here (patches/kafkajs+2.2.4.patch, applied by
- * `npm install` through patch-package): upstream activates at most one aborted transaction per
- * record and trusts the broker to list them by first offset, which it does not (it lists them
- * as they ended). Both let aborted records through when transactions of different producers
- * overlap in a partition: a zombie's aborted outputs read as committed. This pins the patch.
- */
-interface FetchedRecord {
-  readonly offset: string;
-  readonly key: Buffer | null;
-  readonly isControlRecord?: boolean;
-  readonly batchContext: { readonly producerId: string; readonly inTransaction: boolean };
-}
-type FilterAborted = (input: { messages: FetchedRecord[]; abortedTransactions: Array<{ firstOffset: string; producerId: string }> }) => FetchedRecord[];
+import { installedAbortedRecordsFilter, leaksAbortedRecords, type AbortedRecordsFilter, type FetchedRecord } from './read-committed-filter';
 
-// Internal module of kafkajs (no typings): the function the consumer's Batch calls.
-const filterAbortedMessages: FilterAborted = require('kafkajs/src/consumer/filterAbortedMessages');
+/**
+ * kafkajs' read-committed filter, as patched (patches/kafkajs+2.2.4.patch; see read-committed-filter.ts),
+ * and the start-up check that refuses an unpatched install.
+ */
+const filterAbortedMessages = installedAbortedRecordsFilter();
 
 const ABORT_MARKER = Buffer.from([0, 0, 0, 0]);
 const record = (offset: number, producerId: string, inTransaction = true): FetchedRecord => ({ offset: String(offset), key: Buffer.from(`k${offset}`), batchContext: { producerId, inTransaction } });
 const abortMarker = (offset: number, producerId: string): FetchedRecord => ({ offset: String(offset), key: ABORT_MARKER, isControlRecord: true, batchContext: { producerId, inTransaction: true } });
 const offsetsOf = (records: FetchedRecord[]) => records.filter((entry) => !entry.isControlRecord).map((entry) => Number(entry.offset));
+
+/** kafkajs 2.2.4's filter as published (before the patch), restated to prove the check catches it. */
+const upstreamFilter: AbortedRecordsFilter = ({ messages, abortedTransactions }) => {
+  const active = new Set<string>();
+  const remaining = [...abortedTransactions];
+  return messages.filter((message) => {
+    const next = remaining[0];
+    if (next && BigInt(message.offset) >= BigInt(next.firstOffset)) active.add(remaining.shift()?.producerId ?? '');
+    const { producerId, inTransaction } = message.batchContext;
+    if (message.key?.equals(ABORT_MARKER)) active.delete(producerId);
+    else if (active.has(producerId) && inTransaction) return false;
+    return true;
+  });
+};
 
 describe('read-committed filtering of aborted transactions (patched kafkajs)', () => {
   // Producers A and B both abort; C commits. Offsets: a0 b1 a2 b3 c4, then B's and A's markers.
@@ -39,5 +42,10 @@ describe('read-committed filtering of aborted transactions (patched kafkajs)', (
       const fetched = partition.slice(start);
       expect(offsetsOf(filterAbortedMessages({ messages: fetched, abortedTransactions: aborted }))).toEqual([4, 7].filter((offset) => offset >= start));
     }
+  });
+
+  it('has a start-up check that passes the installed filter and catches the unpatched one', () => {
+    expect(leaksAbortedRecords(filterAbortedMessages)).toBe(false);
+    expect(leaksAbortedRecords(upstreamFilter)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig, type logCreator } from 'kafkajs';
 import { destination, pino, type Logger } from 'pino';
 import { explainKafkaError } from './connection-errors';
+import { assertKafkajsPatched } from './read-committed-filter';
 import { kafkajsSecurity, type KafkaCluster } from './security';
 
 /** A cluster (brokers and security, see kafkaClusterFrom) and who connects to it. */
@@ -100,6 +101,7 @@ const clientConfigs = new WeakMap<Kafka, KafkaConfig>();
  * its PEM files here, when the client is made.
  */
 export function createKafkaClient(connection: KafkaConnection, overrides: Partial<KafkaConfig> = {}): Kafka {
+  assertKafkajsPatched();
   const config: KafkaConfig = {
     clientId: connection.clientId,
     brokers: connection.brokers,
