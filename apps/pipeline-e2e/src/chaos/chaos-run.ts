@@ -109,7 +109,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const settings = stackSettings();
   const repoRoot = settings.repoRoot;
   for (const app of ['ingest-producer', 'stream-aggregator', 'warehouse-sink']) {
-    if (!existsSync(join(repoRoot, 'dist', 'apps', app, 'main.js'))) throw new Error(`dist/apps/${app}/main.js is missing: build the services first (npx nx run-many -t build -p ingest-producer,stream-aggregator,warehouse-sink)`);
+    if (!existsSync(join(repoRoot, 'dist', 'apps', app, 'main.js'))) throw new Error(`dist/apps/${app}/main.js is missing: build the services first (npx nx run-many -t build -p ingest-producer,stream-aggregator,warehouse-sink; npm run chaos does it)`);
   }
   log(`chaos: bringing up the suite's own stack in ${settings.stackDir} (Kafka ${settings.kafkaPort}, registry ${settings.registryPort}, PostgreSQL ${settings.postgresPort})`);
   const run = isolatedRun('chaos');
