@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { acceptsObject, avroFields, objectSchema, type AvroField, type FieldShape, type ShapeValue } from './fields';
+import { acceptsObject, avroFields, objectFromText, objectSchema, type AvroField, type FieldShape, type ShapeValue } from './fields';
 
 /** A value or a text row broke its contract; says which contract and every field that is wrong. */
 export class ContractViolationError extends Error {
@@ -53,6 +53,7 @@ export function defineContract<const S extends FieldShape>(definition: { name: s
   const valueSchema = objectSchema(definition.fields, 'value');
   const textSchema = objectSchema(definition.fields, 'text');
   const accepts = acceptsObject(definition.fields);
+  const fromText = objectFromText(definition.fields);
   const run = (schema: z.ZodType<ShapeValue<S>>, input: unknown): ShapeValue<S> => {
     const result = schema.safeParse(input);
     if (!result.success) throw new ContractViolationError(definition.name, problemsOf(result.error));
@@ -71,6 +72,6 @@ export function defineContract<const S extends FieldShape>(definition: { name: s
     },
     // A value that passes the quick test is returned as it is; anything else gets zod's verdict and reasons.
     parse: (value) => (accepts(value) ? (value as ShapeValue<S>) : run(valueSchema, value)),
-    parseText: (row) => run(textSchema, row),
+    parseText: (row) => fromText(row) ?? run(textSchema, row),
   };
 }
