@@ -1,4 +1,4 @@
-import { httpServerEnv, kafkaEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv, webhookEnv } from '@pipeline/config';
+import { heapEnv, httpServerEnv, kafkaEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv, webhookEnv } from '@pipeline/config';
 import { BATCHING_DEFAULTS, DEFAULT_LATE_BY_MS } from '@pipeline/ingest';
 import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
@@ -11,6 +11,7 @@ const env = {
   ...topicNamespaceEnv,
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3001),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
+  ...heapEnv,
   ...httpServerEnv,
   ...webhookEnv,
   INGEST_CSV_FILE: setting.csvFile.optional().describe('CSV file to replay (unset: no replay)'),

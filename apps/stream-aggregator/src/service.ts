@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DOMAINS, type Domain } from '@pipeline/contracts';
-import { kafkaEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
+import { heapEnv, kafkaEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
 import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
 
@@ -17,6 +17,7 @@ const env = {
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3002),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
   STARTUP_DEADLINE_MS: serviceEnv.STARTUP_DEADLINE_MS,
+  ...heapEnv,
   AGGREGATOR_PIPELINES: domainList.default(DOMAINS).describe('pipelines (domains) this instance runs'),
   AGGREGATOR_GROUP_ID: z.string().trim().min(1).default('stream-aggregator').describe('consumer group prefix; names the state changelog too'),
   AGGREGATOR_INSTANCE_ID: z.string().trim().min(1).default('local').describe('name of this replica in logs and client ids (fencing is per input partition)'),

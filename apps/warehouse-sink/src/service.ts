@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpointEnv, kafkaSecurityEnv, schemaRegistrySecurityEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
+import { endpointEnv, heapEnv, kafkaSecurityEnv, schemaRegistrySecurityEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
 import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
 import { postgresDependency, warehouseEnv, warehouseSettingsFrom, type WarehouseSinkSettings } from '@pipeline/warehouse';
@@ -21,6 +21,7 @@ const env = {
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3003),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
   STARTUP_DEADLINE_MS: serviceEnv.STARTUP_DEADLINE_MS,
+  ...heapEnv,
 };
 
 export type WarehouseSinkConfig = ServiceConfig<typeof env>;

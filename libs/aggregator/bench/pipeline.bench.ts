@@ -21,7 +21,7 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { loadEnvironment, parseEnv, topicNamespaceEnv } from '@pipeline/config';
+import { applyHeapGrowth, heapEnv, loadEnvironment, parseEnv, topicNamespaceEnv } from '@pipeline/config';
 import { avroBindingOf, sensorReadingsTopic as readingsDefinition, TopicNamespace } from '@pipeline/contracts';
 import * as kafkaLib from '@pipeline/kafka';
 import { iotPipeline as iotTemplate } from '@pipeline/pipelines';
@@ -33,7 +33,10 @@ const KEYS = Number(values.keys);
 const EVENTS = Number(values.events);
 const EVENT_TIME_SPAN_MS = 8 * 60_000;
 // The run's namespace (the Nx target sets PIPELINE_TOPIC_NAMESPACE=bench-<time>.), read by the one loader.
-const topics = TopicNamespace.of(parseEnv('aggregator bench', topicNamespaceEnv, loadEnvironment()).PIPELINE_TOPIC_NAMESPACE);
+const settings = parseEnv('aggregator bench', { ...topicNamespaceEnv, ...heapEnv }, loadEnvironment());
+const topics = TopicNamespace.of(settings.PIPELINE_TOPIC_NAMESPACE);
+// The heap policy the service runs with (HEAP_GROWTH_PERCENT, default 100; 0 for V8's own).
+applyHeapGrowth(settings);
 const sensorReadingsTopic = topics.bind(readingsDefinition);
 const iotPipeline = iotTemplate.resolve(topics);
 const quiet = { log: () => undefined, warn: (message: string, context?: Record<string, unknown>) => console.error(message, context ?? ''), error: (message: string, context?: Record<string, unknown>) => console.error(message, context ?? '') };

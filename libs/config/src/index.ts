@@ -3,3 +3,4 @@ export * from './lib/environment';
 export * from './lib/security-env';
 export * from './lib/redact';
 export * from './lib/http-env';
+export * from './lib/heap-env';

@@ -13,7 +13,7 @@ import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { endpointEnv, parseEnv } from '@pipeline/config';
+import { applyHeapGrowth, endpointEnv, heapEnv, parseEnv } from '@pipeline/config';
 import { clickEventsTopic, TopicNamespace } from '@pipeline/contracts';
 import { COMPRESSION_CODECS, createKafkaClient, ensureTopics, parseBrokerList, type CompressionName } from '@pipeline/kafka';
 import { BATCHING_DEFAULTS, BULK_COMMIT_INTERVAL_MS, formatSummary, INGEST_COMPRESSION, ProgressReporter, renamedTopic, replayCsvFile, runRetrying, writeClickstreamCsv } from '../src';
@@ -62,7 +62,9 @@ function sampleMemory(): { stop(): { heap: number; rss: number; samples: number 
 }
 
 async function main(): Promise<void> {
-  const env = parseEnv('ingest bench', { KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL }, process.env);
+  const env = parseEnv('ingest bench', { KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL, ...heapEnv }, process.env);
+  // The heap policy the ingest-producer runs with (HEAP_GROWTH_PERCENT, default 100; 0 for V8's own).
+  applyHeapGrowth(env);
   const runId = randomUUID().slice(0, 8);
   const file = join(tmpdir(), `clickstream-bench-${runId}.csv`);
   const topic = renamedTopic(TopicNamespace.none.bind(clickEventsTopic), `${clickEventsTopic.name}-bench-${runId}`);

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import type { z } from 'zod';
-import { ConfigValidationError, loadEnvironment, parseEnv } from '@pipeline/config';
+import { applyHeapGrowth, ConfigValidationError, heapEnv, loadEnvironment, parseEnv } from '@pipeline/config';
 import { HealthContributors } from './health-contributors';
 import { hardenHttp, listenHttp, type HttpServerSettings } from './http-hardening';
 import { SERVICE_CONFIG, type ServiceDefinition } from './service-kit.module';
@@ -26,7 +26,7 @@ function stillWaiting(app: INestApplication): string {
 
 /**
  * Boots a service: validated config (a bad one exits 1 listing every problem,
- * before anything starts), JSON logs (credential headers redacted), helmet headers, bodies
+ * before anything starts), the heap growth policy (HEAP_GROWTH_PERCENT), JSON logs (credential headers redacted), helmet headers, bodies
  * as bounded raw bytes, /health and /metrics on HTTP_PORT (or OPS_PORT), and graceful shutdown
  * on SIGTERM/SIGINT (Nest runs the modules' shutdown hooks: consumers leave their
  * group, producers flush). The HTTP port listens first; the transports then wait for
@@ -41,7 +41,10 @@ export async function runService<Shape extends z.ZodRawShape>(
   transports: (app: INestApplication) => CustomTransportStrategy[] = () => [],
 ): Promise<INestApplication> {
   try {
-    parseEnv(definition.name, definition.env, loadEnvironment());
+    const environment = loadEnvironment();
+    parseEnv(definition.name, definition.env, environment);
+    // Before the service allocates anything much: HEAP_GROWTH_PERCENT bounds the garbage its heap holds.
+    applyHeapGrowth(parseEnv(definition.name, heapEnv, environment));
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     process.stderr.write(`${error.message}\n`);
