@@ -3,10 +3,10 @@ import { z } from 'zod';
 
 /**
  * How much garbage a process lets its heap hold. V8 sizes the old generation's next collection
- * from the heap limit: with a limit of 2 GB or more (Node's default on a machine with 8 GB or
- * more) it lets the heap grow up to 4× past what survived the last full collection, so a service
- * whose live data is small (the ingest pump's byte budget, an aggregator with few keys) shows
- * mostly uncollected garbage in its RSS. A fixed growing factor bounds that without capping the
+ * from the heap limit: with a limit of 2 GB or more (Node derives it from the machine's memory:
+ * 4 GB on the 24 GiB reference machine) it lets the heap grow up to 4× past what survived the
+ * last full collection, so a service whose live data is small (the ingest pump's byte budget,
+ * an aggregator with few keys) shows mostly uncollected garbage in its RSS. A fixed growing factor bounds that without capping the
  * heap, so a service holding 1,000,000 keys of state still grows as far as it needs.
  */
 export const heapEnv = {

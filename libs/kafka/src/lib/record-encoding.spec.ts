@@ -1,0 +1,113 @@
+/**
+ * kafkajs' record encoding as patched (patches/kafkajs+2.2.4.patch): each record's encoder is
+ * allocated at the record's size, varints are written in place, and the produce request passes a
+ * record's fields by name. A record of any size, with or without key, value and headers, must
+ * decode to what was sent, and every varint must be the bytes upstream wrote.
+ */
+type RecordHeaders = Record<string, string | string[]>;
+interface EncodedRecord {
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: RecordHeaders;
+  offsetDelta: number;
+  timestampDelta: number;
+}
+interface DecodedRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | Buffer[]>;
+  offset: string;
+  timestamp: string;
+}
+// kafkajs internals (no typings), resolved at run time like the read-committed filter.
+const encodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (record: EncodedRecord) => { buffer: Buffer };
+const { RecordBatch: encodeBatch } = require('kafkajs/src/protocol/recordBatch/v0') as { RecordBatch: (batch: { records: unknown[]; firstTimestamp: number; maxTimestamp: number; lastOffsetDelta: number }) => Promise<{ buffer: Buffer }> };
+const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (decoder: unknown) => Promise<{ records: DecodedRecord[] }>;
+const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => { readVarInt(): number };
+interface KafkajsEncoder {
+  writeVarInt(value: number): unknown;
+  writeVarLong(value: number): unknown;
+  buffer: Buffer;
+}
+const Encoder = require('kafkajs/src/protocol/encoder') as { new (initialSize?: number): KafkajsEncoder; sizeOfVarLong(value: number): number };
+
+/** kafkajs 2.2.4's varlong as published (64-bit zigzag, then LEB128), restated with BigInt as the reference. */
+function upstreamVarLong(value: number): Buffer {
+  const long = BigInt(value);
+  let unsigned = BigInt.asUintN(64, (long << 1n) ^ (long >> 63n));
+  const bytes: number[] = [];
+  while ((unsigned & 0xffffffffffffff80n) !== 0n) {
+    bytes.push(Number(unsigned & 0x7fn) | 0x80);
+    unsigned >>= 7n;
+  }
+  bytes.push(Number(unsigned));
+  return Buffer.from(bytes);
+}
+
+/** kafkajs 2.2.4's varint as published (zigzag, then LEB128), restated as the reference. */
+function upstreamVarInt(value: number): Buffer {
+  let unsigned = (value << 1) ^ (value >> 31);
+  const bytes: number[] = [];
+  while ((unsigned & 0xffffff80) !== 0) {
+    bytes.push((unsigned & 0x7f) | 0x80);
+    unsigned >>>= 7;
+  }
+  bytes.push(unsigned & 0x7f);
+  return Buffer.from(bytes);
+}
+
+const bytes = (length: number, seed: number) => Buffer.from(Array.from({ length }, (_, index) => (index * 31 + seed) % 256));
+
+describe('kafkajs record encoding (patched: encoders sized to the record)', () => {
+  const sizes = [0, 1, 100, 500, 511, 512, 513, 1024, 5000, 70_000];
+  const records: EncodedRecord[] = sizes.flatMap((size, index) => [
+    { key: `key-${size}`, value: bytes(size, index), offsetDelta: 2 * index, timestampDelta: index },
+    { key: null, value: size === 0 ? null : bytes(size, index + 1), headers: { a: 'x'.repeat(size % 700), b: ['1', '2'] }, offsetDelta: 2 * index + 1, timestampDelta: 1000 * index },
+  ]);
+
+  it('encodes each record to exactly its bytes and decodes back to what was sent', async () => {
+    const firstTimestamp = 1_700_000_000_000;
+    const batch = await encodeBatch({ records: records.map(encodeRecord), firstTimestamp, maxTimestamp: firstTimestamp + 10_000, lastOffsetDelta: records.length - 1 });
+    const decoded = await decodeBatch(new Decoder(batch.buffer));
+    expect(decoded.records).toHaveLength(records.length);
+    decoded.records.forEach((got, index) => {
+      const sent = records[index] as EncodedRecord;
+      expect(got.offset).toBe(String(sent.offsetDelta));
+      expect(got.timestamp).toBe(String(firstTimestamp + sent.timestampDelta));
+      expect(got.key?.toString()).toEqual(sent.key === null ? undefined : sent.key.toString());
+      expect(got.value === null ? null : Buffer.compare(got.value, sent.value as Buffer)).toBe(sent.value === null ? null : 0);
+      expect(Object.fromEntries(Object.entries(got.headers).map(([name, value]) => [name, Array.isArray(value) ? value.map(String) : String(value)]))).toEqual(sent.headers ?? {});
+    });
+  });
+
+  it('writes every varint as upstream did, and reads it back', () => {
+    const values = [0, 1, -1, 63, -64, 64, -65, 127, 128, 8191, 8192, 2 ** 20, -(2 ** 20), 2 ** 27, 2 ** 30, 2 ** 31 - 1, -(2 ** 31)];
+    for (let shift = 0; shift < 31; shift += 1) values.push(2 ** shift - 1, -(2 ** shift));
+    for (const value of values) {
+      // A one-byte encoder, so a varint that does not fit must grow it.
+      const encoder = new Encoder(1);
+      encoder.writeVarInt(value);
+      expect({ value, bytes: [...encoder.buffer] }).toEqual({ value, bytes: [...upstreamVarInt(value)] });
+      expect(new Decoder(encoder.buffer).readVarInt()).toBe(value);
+    }
+  });
+
+  it('writes every varlong as upstream did (an int32 number takes the varint path), and sizes it alike', () => {
+    const values = [0, 1, -1, 1000, -1000, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 2 ** 40, -(2 ** 40), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+    for (let shift = 0; shift < 53; shift += 1) values.push(2 ** shift - 1, -(2 ** shift));
+    for (const value of values) {
+      const encoder = new Encoder(1);
+      encoder.writeVarLong(value);
+      const expected = upstreamVarLong(value);
+      expect({ value, bytes: [...encoder.buffer] }).toEqual({ value, bytes: [...expected] });
+      expect({ value, size: Encoder.sizeOfVarLong(value) }).toEqual({ value, size: expected.length });
+    }
+  });
+
+  it('allocates no more than the next power of two above the record size (was 512 bytes at least)', () => {
+    const small = encodeRecord({ key: 'k', value: bytes(40, 1), offsetDelta: 0, timestampDelta: 0 });
+    expect(small.buffer.length).toBeLessThanOrEqual(64);
+    const large = encodeRecord({ key: 'k', value: bytes(5000, 1), offsetDelta: 0, timestampDelta: 0 });
+    expect(large.buffer.length).toBeGreaterThan(5000);
+  });
+});
