@@ -1,5 +1,5 @@
 import { deadLetterTopic, heartbeatEventTime, HEADERS, lateEventsTopic } from '@pipeline/contracts';
-import { createAvroCodec, readPartitionsToEnd, type AvroCodec, type Kafka, type Message, type SchemaRegistry } from '@pipeline/kafka';
+import { createAvroCodec, readPartitionsToEnd, type AvroCodec, type CompressionName, type Kafka, type Message, type SchemaRegistry } from '@pipeline/kafka';
 import type { OutputRecord, PipelineDefinition, StageOutput, WindowStageEngine } from '@pipeline/pipelines';
 import { aggregatorMetrics, classifyFailure, exposeWatermarks, KafkaStreamServer, streamMetrics, type HandlerResult, type RejectedRecord, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition, type BatchLimits } from '@pipeline/streaming';
 import type { LateRecord } from '@pipeline/windowing';
@@ -14,6 +14,8 @@ export interface RunnerOptions {
   sessionTimeoutMs?: number;
   /** Input partitions handled (each its own transaction) at the same time; default 2. */
   partitionsConsumedConcurrently?: number;
+  /** Codec of the outputs and state records it produces; default none (see StreamServerOptions.compression). */
+  compression?: CompressionName;
 }
 
 export interface RunnerCounters {
@@ -314,6 +316,7 @@ export function createPipelineServer<TEvent>(
     stallAfterMs: options.stallAfterMs,
     sessionTimeoutMs: options.sessionTimeoutMs,
     ...(options.partitionsConsumedConcurrently !== undefined && { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently }),
+    ...(options.compression !== undefined && { compression: options.compression }),
     logger: options.logger,
   });
   return { server, handler };

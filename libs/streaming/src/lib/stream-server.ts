@@ -1,6 +1,6 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { deadLetterRecord, type RecordOrigin } from '@pipeline/contracts';
-import { createReliableProducer, ensureTopics, reachKafka, SEND_DEFAULTS, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { createReliableProducer, ensureTopics, reachKafka, sendOptions, type CompressionName, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
 import { AdaptiveBatchSize, backoffMs, boundedChunks, DEFAULT_BATCH_LIMITS, nextChunk, type BatchLimits } from './batches';
 import { classifyFailure, dependencyOf, messageOf, type Failure } from './failures';
 import { exposeProgress, streamMetrics } from './metrics';
@@ -89,6 +89,11 @@ export interface StreamServerOptions {
   readonly ensureTopics?: readonly TopicSpec[];
   readonly deadLetterTopic: string;
   readonly limits?: BatchLimits;
+  /**
+   * Codec of the record batches it produces. Default `none`: at 1,000,000 keys gzip cost the aggregator
+   * a sixth of its CPU and doubled its state restore (libs/streaming README); `gzip` saves network and disk.
+   */
+  readonly compression?: CompressionName;
   /**
    * Transactional delivery: the broker aborts a transaction open longer than this (kafkajs'
    * default, 60 s). Batches adapt to take at most a sixth of it (see AdaptiveBatchSize).
@@ -190,6 +195,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   private readonly transactionTimeoutMs: number;
   private readonly batchSize: AdaptiveBatchSize;
   private readonly stallAfterMs: number;
+  private readonly sendSettings: ReturnType<typeof sendOptions>;
 
   constructor(private readonly options: StreamServerOptions) {
     super();
@@ -197,6 +203,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     this.transactionTimeoutMs = options.transactionTimeoutMs ?? 60_000;
     this.batchSize = new AdaptiveBatchSize(this.limits.maxRecords, this.transactionTimeoutMs / 6);
     this.stallAfterMs = options.stallAfterMs ?? 60_000;
+    this.sendSettings = sendOptions(options.compression ?? 'none');
   }
 
   // Nest's Server contract: this transport has no event listeners and no message patterns.
@@ -621,7 +628,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       const transaction = await producer.transaction();
       try {
         // In requests of bounded size: one request per transaction would exceed the broker's limits.
-        for (const request of requestsOf(outgoing)) await transaction.sendBatch({ ...SEND_DEFAULTS, topicMessages: groupMessages(request) });
+        for (const request of requestsOf(outgoing)) await transaction.sendBatch({ ...this.sendSettings, topicMessages: groupMessages(request) });
         await transaction.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic: partition.topic, partitions: [{ partition: partition.partition, offset: nextOffset }] }] });
         await transaction.commit();
       } catch (error) {
@@ -636,7 +643,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       }
       this.positions.set(key(partition), BigInt(nextOffset));
     } else {
-      for (const request of requestsOf(outgoing)) await this.producer?.sendBatch({ ...SEND_DEFAULTS, topicMessages: groupMessages(request) });
+      for (const request of requestsOf(outgoing)) await this.producer?.sendBatch({ ...this.sendSettings, topicMessages: groupMessages(request) });
       await this.consumer?.commitOffsets([{ topic: partition.topic, partition: partition.partition, offset: nextOffset }]);
     }
     this.board.committed(partition.topic, partition.partition, Number(nextOffset));
