@@ -278,17 +278,21 @@ function isFiniteNumber(input: unknown, integer: boolean): input is number {
 export function acceptsObject(shape: FieldShape): (input: unknown) => boolean {
   const fields = Object.entries(shape);
   return (input) => {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) return false;
-    const record = input as Record<string, unknown>;
-    let keys = 0;
-    for (const name in record) {
-      if (!Object.prototype.hasOwnProperty.call(record, name)) return false;
-      keys += 1;
-    }
-    if (keys !== fields.length) return false;
-    for (const [name, definition] of fields) if (!definition.accepts(record[name])) return false;
+    if (!hasOnlyOwnKeys(input, fields.length)) return false;
+    for (const [name, definition] of fields) if (!definition.accepts(input[name])) return false;
     return true;
   };
+}
+
+/** A plain object with `count` own enumerable keys and no inherited ones (with `count` fields each present, exactly the fields). */
+function hasOnlyOwnKeys(input: unknown, count: number): input is Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return false;
+  let keys = 0;
+  for (const name in input) {
+    if (!Object.prototype.hasOwnProperty.call(input, name)) return false;
+    keys += 1;
+  }
+  return keys === count;
 }
 
 /**
@@ -298,17 +302,10 @@ export function acceptsObject(shape: FieldShape): (input: unknown) => boolean {
 export function objectFromText<S extends FieldShape>(shape: S): (row: unknown) => ShapeValue<S> | undefined {
   const fields = Object.entries(shape);
   return (row) => {
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) return undefined;
-    const cells = row as Record<string, unknown>;
-    let keys = 0;
-    for (const name in cells) {
-      if (!Object.prototype.hasOwnProperty.call(cells, name)) return undefined;
-      keys += 1;
-    }
-    if (keys !== fields.length) return undefined;
+    if (!hasOnlyOwnKeys(row, fields.length)) return undefined;
     const value: Record<string, unknown> = {};
     for (const [name, definition] of fields) {
-      const converted = definition.fromText(cells[name]);
+      const converted = definition.fromText(row[name]);
       if (converted === undefined) return undefined;
       value[name] = converted;
     }
