@@ -17,7 +17,11 @@ export function createReliableProducer(kafka: Kafka, overrides: Partial<Producer
   });
 }
 
-/** Every send of the pipeline: acknowledged by all in-sync replicas, batch-compressed. */
+/**
+ * Sends acknowledged by all in-sync replicas, gzip-compressed: the webhook's and the dead-letter tool's
+ * (small batches). The bulk paths choose their codec by measurement and default to none: the CSV replay
+ * (INGEST_COMPRESSION) and the stream server (its `compression`, AGGREGATOR_COMPRESSION), via sendOptions.
+ */
 export const SEND_DEFAULTS = { acks: -1, compression: CompressionTypes.GZIP } as const;
 
 /**
