@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DOMAINS, type Domain } from '@pipeline/contracts';
 import { heapEnv, kafkaEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
-import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
+import { COMPRESSION_CODECS, kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom, type CompressionName } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
 
 const domainList = z
@@ -9,6 +9,9 @@ const domainList = z
   .trim()
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
   .pipe(z.array(z.enum(DOMAINS as [Domain, ...Domain[]], { error: `each entry must be one of ${DOMAINS.join(', ')}` })).min(1));
+
+/** The codecs the Kafka client can use as installed (libs/kafka COMPRESSION_CODECS), the one list of them. */
+const COMPRESSION_NAMES = Object.keys(COMPRESSION_CODECS) as [CompressionName, ...CompressionName[]];
 
 const env = {
   ...kafkaEnv,
@@ -24,7 +27,7 @@ const env = {
   AGGREGATOR_STALL_AFTER_MS: z.coerce.number().int().min(1000).default(60_000).describe('a partition with lag and no commit for this long turns /health to 503'),
   AGGREGATOR_MAX_BATCH_RECORDS: z.coerce.number().int().min(1).default(50_000).describe('records per transaction at most'),
   AGGREGATOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).default(2).describe('input partitions a pipeline handles at once, each in its own transaction (more: a closing window waits less for its partition\'s turn, at the cost of more concurrent transactions)'),
-  AGGREGATOR_COMPRESSION: z.enum(['none', 'gzip'], { error: 'must be none or gzip' }).default('none').describe('codec of the outputs and state records it produces (none: least CPU, measured; gzip: less network and disk)'),
+  AGGREGATOR_COMPRESSION: z.enum(COMPRESSION_NAMES, { error: `must be one of ${COMPRESSION_NAMES.join(', ')}` }).default('none').describe('codec of the outputs and state records it produces (none: least CPU, measured; gzip: less network and disk)'),
   AGGREGATOR_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024).describe('input bytes per transaction at most'),
 };
 

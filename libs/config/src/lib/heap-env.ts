@@ -6,8 +6,9 @@ import { z } from 'zod';
  * from the heap limit: with a limit of 2 GB or more (Node derives it from the machine's memory:
  * 4 GB on the 24 GiB reference machine) it lets the heap grow up to 4× past what survived the
  * last full collection, so a service whose live data is small (the ingest pump's byte budget,
- * an aggregator with few keys) shows mostly uncollected garbage in its RSS. A fixed growing factor bounds that without capping the
- * heap, so a service holding 1,000,000 keys of state still grows as far as it needs.
+ * an aggregator with few keys) shows mostly uncollected garbage in its RSS. A fixed growing
+ * factor bounds that without capping the heap, so a service holding 1,000,000 keys of state
+ * still grows as far as it needs.
  */
 export const heapEnv = {
   HEAP_GROWTH_PERCENT: z.coerce
