@@ -6,8 +6,9 @@ const { join } = require('path');
  * measured process runs the code as users run it: no TypeScript compiler loaded in it
  * (@swc-node/register alone added about 70–120 MiB of RSS and compiled code on the clock).
  * Used by libs/<lib>/bench/webpack.config.js: module.exports = bench(__dirname, 'x.bench.ts', 'dist/…').
+ * extraEntries: more scripts bundled beside main.js, { name: path from the workspace root } (a worker thread's script).
  */
-module.exports = function bench(benchDir, entry, outputFromRoot) {
+module.exports = function bench(benchDir, entry, outputFromRoot, extraEntries = {}) {
   return {
     output: { path: join(__dirname, '../..', outputFromRoot) },
     plugins: [
@@ -15,6 +16,7 @@ module.exports = function bench(benchDir, entry, outputFromRoot) {
         target: 'node',
         compiler: 'tsc',
         main: join(benchDir, entry),
+        additionalEntryPoints: Object.entries(extraEntries).map(([entryName, path]) => ({ entryName, entryPath: join(__dirname, '../..', path) })),
         tsConfig: join(benchDir, '../tsconfig.bench.json'),
         assets: [],
         optimization: false,

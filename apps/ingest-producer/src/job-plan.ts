@@ -28,7 +28,7 @@ interface JobTarget {
 }
 
 export type JobPlan =
-  | (JobTarget & { kind: 'csv'; file: string; eventTime: EventTimeSource; pace: Pace; loop: boolean | number })
+  | (JobTarget & { kind: 'csv'; file: string; eventTime: EventTimeSource; pace: Pace; loop: boolean | number; parseInWorker?: boolean })
   | (JobTarget & { kind: 'generator'; options: GeneratorOptions; count?: number; pace?: Pace })
   | (JobTarget & { kind: 'poll'; config: PollConfig; polls?: number });
 
@@ -51,7 +51,7 @@ export function planJobs(config: IngestProducerConfig, now: number): IngestPlan 
     if (pace.kind === 'replay' && eventTime.kind === 'now') {
       throw new ConfigValidationError('ingest-producer', ['INGEST_PACE: replay pacing needs event times from a column; unset INGEST_INJECT_TIME or pick another pace']);
     }
-    jobs.push({ kind: 'csv', name: `csv:${file}`, domain: config.INGEST_CSV_DOMAIN, file, eventTime, pace, loop: config.INGEST_LOOP });
+    jobs.push({ kind: 'csv', name: `csv:${file}`, domain: config.INGEST_CSV_DOMAIN, file, eventTime, pace, loop: config.INGEST_LOOP, ...(config.INGEST_CSV_WORKER ? { parseInWorker: true } : {}) });
   }
   const poll = config.INGEST_POLL_CONFIG;
   if (poll) {
@@ -90,7 +90,7 @@ export function planJobs(config: IngestProducerConfig, now: number): IngestPlan 
 export function runJob(job: JobPlan, options: JobOptions): Promise<IngestSummary> {
   return forDomain(job.domain, options.topics, (domainTopic, generator) => {
     const topic = job.topic ? renamedTopic(domainTopic, job.topic) : domainTopic;
-    if (job.kind === 'csv') return replayCsvFile({ ...options, topic, file: job.file, eventTime: job.eventTime, pace: job.pace, loop: job.loop });
+    if (job.kind === 'csv') return replayCsvFile({ ...options, topic, file: job.file, eventTime: job.eventTime, pace: job.pace, loop: job.loop, parseInWorker: job.parseInWorker });
     if (job.kind === 'poll') {
       // A poll is one pump run per poll: a disorder bound could not be enforced across polls.
       const { maxDisorderMs: _unenforceable, ...pollOptions } = options;

@@ -4,7 +4,7 @@
  * afterwards) sampling heap and RSS, then runs Kafka's own ProducerPerformance on the same
  * broker with the replay's average record size (acks=all, idempotent) and prints both.
  * Not a test: run it with
- *   npx nx run ingest:bench [-- --rows 1000000 --invalid-every 1000 --batch-size 2000 --compression none]
+ *   npx nx run ingest:bench [-- --rows 1000000 --invalid-every 1000 --batch-size 2000 --compression none --parse-in-worker]
  * The last line is `ingest-bench rows=N rows_per_s=X producer_perf_records_per_s=Y ratio=Z peak_rss_mib=W`.
  * Kafka and the registry: KAFKA_BROKERS / SCHEMA_REGISTRY_URL (e.g. from .stack/stack.env).
  */
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     'commit-interval': { type: 'string', default: String(BULK_COMMIT_INTERVAL_MS) },
     compression: { type: 'string', default: INGEST_COMPRESSION },
     'skip-producer-perf': { type: 'boolean', default: false },
+    // The replay's opt-in worker thread (INGEST_CSV_WORKER): parsing, validation and encoding beside the sends.
+    'parse-in-worker': { type: 'boolean', default: false },
   },
 });
 const rows = Number(values.rows);
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
       maxBatchBytes,
       commitIntervalMs,
       compression,
+      parseInWorker: values['parse-in-worker'],
       onProgress: (snapshot) => reporter.update(snapshot),
     });
     const summary = await runRetrying(replay, { deadlineMs: 120_000, onWaiting: (waitingFor, retryInMs) => console.log(`${waitingFor}; retrying in ${retryInMs} ms`) });
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
     console.log(formatSummary(summary));
     console.log(
       [
-        `replay        ${seconds.toFixed(1)} s, ${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s, ${mib(bytes / seconds)}/s of records (avg ${recordSize} B key+value; batch ${batchSize} / ${mib(maxBatchBytes)}, commit every ${commitIntervalMs} ms, ${compression}, acks=all, transactional)`,
+        `replay        ${seconds.toFixed(1)} s, ${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s, ${mib(bytes / seconds)}/s of records (avg ${recordSize} B key+value; batch ${batchSize} / ${mib(maxBatchBytes)}, commit every ${commitIntervalMs} ms, ${compression}, acks=all, transactional${values['parse-in-worker'] ? ', rows parsed in a worker thread' : ''})`,
         `cpu           ${cpuSeconds.toFixed(1)} s (${((cpuSeconds * 1e6) / Math.max(1, summary.read)).toFixed(1)} µs per row; user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s)`,
         `memory        heap ${mib(before.heapUsed)} before, max ${mib(peak.heap)}; RSS ${mib(before.rss)} before, max ${mib(peak.rss)} (${peak.samples} samples)`,
         `file          ${mib(statSync(file).size)} on disk`,

@@ -4,6 +4,7 @@ export * from './lib/event-time';
 export * from './lib/csv/csv-records';
 export * from './lib/csv/csv-layout';
 export * from './lib/csv/csv-replay-source';
+export * from './lib/csv/csv-worker-source';
 export * from './lib/generators';
 export * from './lib/generators/seeded-random';
 export * from './lib/generators/timeline';

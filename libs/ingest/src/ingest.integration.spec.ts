@@ -126,13 +126,18 @@ describe('ingestion against the real broker and registry', () => {
     await admin.deleteTopics({ topics }).finally(() => admin.disconnect());
   });
 
-  it('replays a CSV: every valid row once on the topic, keyed and decodable; every invalid row dead-lettered with reason and line; heartbeats close every partition', async () => {
-    const topic = ownTopic(clickEventsTopic, `-${runId}`);
+  it.each([
+    ['on the main thread', false],
+    ['in a worker thread', true],
+  ])('replays a CSV (rows parsed %s): every valid row once on the topic, keyed and decodable; every invalid row dead-lettered with reason and line; heartbeats close every partition', async (_, parseInWorker) => {
+    const variant = parseInWorker ? 'w-' : '';
+    const topic = ownTopic(clickEventsTopic, `-${variant}${runId}`);
+    const deadLetterTopic = { topic: `pipeline.dead-letter-${variant}${runId}`, partitions: 2 };
     const rows = 1_200;
     const invalidEvery = 40;
-    const { file } = await writeClickstreamCsv(join(directory, 'clicks.csv'), { rows, invalidEvery });
+    const { file } = await writeClickstreamCsv(join(directory, `clicks-${variant}.csv`), { rows, invalidEvery });
 
-    const summary = await replayCsvFile({ connection, topics, topic, file, deadLetterTopic, pace: { kind: 'asap' }, batchSize: 100, heartbeatIntervalMs: 100 });
+    const summary = await replayCsvFile({ connection, topics, topic, file, deadLetterTopic, pace: { kind: 'asap' }, batchSize: 100, heartbeatIntervalMs: 100, parseInWorker });
 
     const generated = [...take(clickstreamSessions(CLICKSTREAM_CSV_DEFAULTS), rows)];
     const valid = generated.filter((_, index) => !isBrokenClickstreamRow(index + 1, invalidEvery));

@@ -31,12 +31,23 @@ export function renamedTopic<T extends EventValue>(topic: EventTopic<T>, name: s
 /** A source's verdict on one input: a valid event, or a rejection bound for the dead-letter topic. */
 export type Admission<T> = { accepted: true; value: T } | { accepted: false; reason: string; raw: unknown };
 
+/** An event already admitted, keyed and encoded (by a worker thread): its record goes out as it is. */
+export interface EncodedEvent {
+  readonly timestamp: number;
+  readonly key: Buffer;
+  /** The Confluent wire format of the topic's registered schema. */
+  readonly value: Buffer;
+  readonly partition: number;
+}
+
 /** One input of a source, admitted when it is sent (an injected wall-clock time is only known then). */
 export interface SourceItem<T> {
   /** Where it came from, for dead-letter headers: a CSV line number, a generator index. */
   readonly position: string;
   /** Its event time when known before sending; replay pacing needs it. */
   readonly eventTime?: number;
+  /** Admitted already, with its record's bytes: the pump sends these (admit still gives the value). */
+  readonly encoded?: EncodedEvent;
   admit(sendTime: number): Admission<T>;
 }
 

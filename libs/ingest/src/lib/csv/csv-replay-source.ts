@@ -12,7 +12,7 @@ export interface CsvReplaySourceOptions<T extends EventValue> {
   /** Rows (over all passes, in file order) already sent by an earlier run: read, not yielded. Default 0. */
   skip?: number;
   /** Told once the header is read: e.g. to report ignored columns. */
-  onLayout?: (layout: CsvLayout<T>) => void;
+  onLayout?: (layout: Pick<CsvLayout<T>, 'ignoredColumns'>) => void;
 }
 
 function settled<T extends EventValue>(position: string, admission: Admission<T>): SourceItem<T> {

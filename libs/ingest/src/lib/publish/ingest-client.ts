@@ -59,7 +59,7 @@ export class IngestClient {
   /** Registers the topic's schema (or finds it) and returns the sink encoding its values. */
   async sinkFor<T extends EventValue>(topic: EventTopic<T>): Promise<EventSink<T>> {
     const codec = await createAvroCodec(this.registry, { subject: topic.subject, schema: topic.contract.avroSchema, validate: topic.contract.parse });
-    return { topic, encode: (value) => codec.encode(value), encodeSync: (value) => codec.encodeSync(value) };
+    return { topic, schemaId: codec.schemaId, encode: (value) => codec.encode(value), encodeSync: (value) => codec.encodeSync(value) };
   }
 
   private ensureTopic(spec: TopicSpec): Promise<void> {

@@ -19,7 +19,7 @@ const topic: EventTopic<Tick> = {
 
 // A fixed 100-byte value per record: the byte budget is then easy to reason about.
 const encodeSync = () => Buffer.alloc(100);
-const sink: EventSink<Tick> = { topic, encodeSync, encode: async () => encodeSync() };
+const sink: EventSink<Tick> = { topic, schemaId: 1, encodeSync, encode: async () => encodeSync() };
 
 /** Keeps what the pump writes, in order (the writer is the pump's own interface, not Kafka). */
 class RecordingWriter implements RecordWriter {

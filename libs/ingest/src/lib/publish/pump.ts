@@ -2,7 +2,7 @@ import { HEADERS, type HeartbeatMessage } from '@pipeline/contracts';
 import type { Message } from '@pipeline/kafka';
 import { classifyFailure, ingestMetrics, observeIngestSend } from '@pipeline/streaming';
 import { createPaceSchedule, type Pace } from '../pacing';
-import type { EventTopic, EventValue, SourceItem } from '../source';
+import type { Admission, EncodedEvent, EventTopic, EventValue, SourceItem } from '../source';
 import { systemClock, type Clock } from './clock';
 import { deadLetterMessage } from './dead-letter';
 import { PartitionMaxima, PartitionProgress, partitionOfKey } from './partition-progress';
@@ -12,6 +12,8 @@ import { type IngestCounts, type IngestSummary, type ProgressSnapshot } from './
 /** Where valid records go and how they are encoded (Avro, Confluent wire format). */
 export interface EventSink<T extends EventValue> {
   topic: EventTopic<T>;
+  /** The registry's id of the topic's schema (in every encoded record's header). */
+  schemaId: number;
   encode(value: T): Promise<Buffer>;
   /** The same bytes without an await per record (the pump's hot loop). */
   encodeSync(value: T): Buffer;
@@ -90,6 +92,15 @@ function byteLength(data: Message['value'] | Message['key']): number {
   return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
 }
 
+function isRejection<T>(admitted: Admission<T> | EncodedEvent): admitted is Extract<Admission<T>, { accepted: false }> {
+  return 'accepted' in admitted && !admitted.accepted;
+}
+
+/** The value of an item sent already encoded (its admission decodes it): only a dead letter needs it. */
+function acceptedValue<T>(admission: Admission<T>): unknown {
+  return admission.accepted ? admission.value : admission.raw;
+}
+
 /** Records waiting for their send. */
 class PendingBatch {
   readonly events: Message[] = [];
@@ -119,10 +130,10 @@ class PendingBatch {
     this.lastPosition = position;
   }
 
-  addEvent(message: Message & { key: string; value: Buffer; partition: number }, eventTime: number, position: string, now: number): void {
+  addEvent(message: Message & { key: string | Buffer; value: Buffer; partition: number }, eventTime: number, position: string, now: number): void {
     this.note(position, now);
     this.events.push(message);
-    const bytes = Buffer.byteLength(message.key) + message.value.length;
+    const bytes = byteLength(message.key) + message.value.length;
     this.bytes += bytes;
     this.eventBytes += bytes;
     this.partitionMaxima.note(message.partition, eventTime);
@@ -253,26 +264,30 @@ class Pump<T extends EventValue> {
   private async add(item: SourceItem<T>): Promise<void> {
     const now = this.clock.now();
     await this.yieldToSends(now);
-    const admission = item.admit(now);
+    const admitted = item.encoded ?? item.admit(now);
     this.counts.read += 1;
     const contract = this.sink.topic.contract.name;
     this.batch.readThrough = this.counts.read;
-    if (admission.accepted) {
-      const { value } = admission;
-      const outOfBound = this.progress.admit(value.timestamp);
+    if (isRejection(admitted)) {
+      const letter = { source: this.options.source, position: item.position, reason: admitted.reason, contract, raw: admitted.raw };
+      this.batch.addDeadLetter(deadLetterMessage(letter), item.position, now);
+    } else {
+      const event = 'accepted' in admitted ? this.encode(admitted.value) : admitted;
+      const outOfBound = this.progress.admit(event.timestamp);
       if (outOfBound === undefined) {
-        const key = this.sink.topic.key(value);
-        const message = { key, value: this.sink.encodeSync(value), partition: partitionOfKey(key, this.progress.partitions) };
-        this.batch.addEvent(message, value.timestamp, item.position, now);
+        this.batch.addEvent({ key: event.key, value: event.value, partition: event.partition }, event.timestamp, item.position, now);
       } else {
+        const value = 'accepted' in admitted ? admitted.value : acceptedValue(item.admit(now));
         const letter = { source: this.options.source, position: item.position, reason: outOfBound, reasonClass: 'out-of-order', contract, raw: value };
         this.batch.addDeadLetter(deadLetterMessage(letter), item.position, now);
       }
-    } else {
-      const letter = { source: this.options.source, position: item.position, reason: admission.reason, contract, raw: admission.raw };
-      this.batch.addDeadLetter(deadLetterMessage(letter), item.position, now);
     }
     if (this.batch.size >= this.batchSize || this.batch.bytes >= this.maxBatchBytes) await this.flush();
+  }
+
+  private encode(value: T): Omit<EncodedEvent, 'key'> & { key: string } {
+    const key = this.sink.topic.key(value);
+    return { timestamp: value.timestamp, key, value: this.sink.encodeSync(value), partition: partitionOfKey(key, this.progress.partitions) };
   }
 
   /** Starts sending the pending batch once the previous send is acknowledged; `withHeartbeats`: due heartbeats ride along. */

@@ -74,8 +74,8 @@ export interface JobIdentity {
 
 /** A source that can resume: what identifies it and its input, and its items after the first `skip`. */
 export interface ResumableSource<T extends EventValue> extends JobIdentity {
-  /** The source's items after the first `skip`; `input` is the stored one on resume (a generator continues its timeline). */
-  items(skip: number, input: Record<string, unknown>): AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>;
+  /** The source's items after the first `skip`; `input` is the stored one on resume (a generator continues its timeline); `sink` where they go. */
+  items(skip: number, input: Record<string, unknown>, sink: EventSink<T>): AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>;
 }
 
 export interface RunSpec<T extends EventValue> extends JobOptions {
@@ -187,7 +187,7 @@ export async function runJobSession<T extends EventValue>(spec: RunSpec<T>, iden
 export async function runResumable<T extends EventValue>(spec: RunSpec<T>, source: ResumableSource<T>): Promise<IngestSummary> {
   return runJobSession(spec, source, async ({ sink, deadLetterTopic, start, writer: writerFrom }) => {
     const writer = writerFrom();
-    const summary = await pump(source.items(start.items, start.input), sink, { ...spec, writer, deadLetterTopic });
+    const summary = await pump(source.items(start.items, start.input, sink), sink, { ...spec, writer, deadLetterTopic });
     // The closing heartbeats are committed; the position now says whether the job is done.
     await writer.flush(summary.endOfInput);
     return summary;
