@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseEnv as parseDotEnv, parseArgs } from 'node:util';
 import { z } from 'zod';
 import { destination, pino } from 'pino';
-import { applyHeapGrowth, ConfigValidationError, heapEnv, kafkaEnv, loadEnvironment, parseEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
+import { applyHeapGrowth, ConfigValidationError, heapEnvDefaulting, kafkaEnv, loadEnvironment, parseEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
 import { deadLetterTopic, DOMAINS, TopicNamespace } from '@pipeline/contracts';
 import {
   BATCHING_DEFAULTS,
@@ -14,6 +14,7 @@ import {
   formatReplay,
   formatShown,
   formatSummary,
+  INGEST_HEAP_GROWTH_PERCENT,
   parseFixes,
   parsePosition,
   shownJson,
@@ -299,7 +300,7 @@ export async function runCli(argv: readonly string[], output: { out: NodeJS.Writ
     topics = topicsFromEnv();
     command = parseCommand(argv, topics);
     // The service's heap policy (HEAP_GROWTH_PERCENT) for the CLI's jobs too: a replay's RSS stays near its byte budget.
-    applyHeapGrowth(parseEnv('ingest-producer', heapEnv, loadEnvironment()));
+    applyHeapGrowth(parseEnv('ingest-producer', heapEnvDefaulting(INGEST_HEAP_GROWTH_PERCENT), loadEnvironment()));
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     output.err.write(`${error.message}\n\n${USAGE}\n`);

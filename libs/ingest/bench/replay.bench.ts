@@ -8,15 +8,16 @@
  * The last line is `ingest-bench rows=N rows_per_s=X producer_perf_records_per_s=Y ratio=Z peak_rss_mib=W`.
  * Kafka and the registry: KAFKA_BROKERS / SCHEMA_REGISTRY_URL (e.g. from .stack/stack.env).
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { applyHeapGrowth, endpointEnv, heapEnv, parseEnv } from '@pipeline/config';
+import { applyHeapGrowth, endpointEnv, heapEnvDefaulting, parseEnv } from '@pipeline/config';
 import { clickEventsTopic, TopicNamespace } from '@pipeline/contracts';
 import { COMPRESSION_CODECS, createKafkaClient, ensureTopics, parseBrokerList, type CompressionName } from '@pipeline/kafka';
-import { BATCHING_DEFAULTS, BULK_COMMIT_INTERVAL_MS, formatSummary, INGEST_COMPRESSION, ProgressReporter, renamedTopic, replayCsvFile, runRetrying, writeClickstreamCsv } from '../src';
+import { BATCHING_DEFAULTS, BULK_COMMIT_INTERVAL_MS, formatSummary, INGEST_COMPRESSION, INGEST_HEAP_GROWTH_PERCENT, ProgressReporter, renamedTopic, replayCsvFile, runRetrying, writeClickstreamCsv } from '../src';
 import { kafkaToolsClasspath, runProducerPerformance } from './producer-performance';
 
 const { values } = parseArgs({
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     'skip-producer-perf': { type: 'boolean', default: false },
     // The replay's opt-in worker thread (INGEST_CSV_WORKER): parsing, validation and encoding beside the sends.
     'parse-in-worker': { type: 'boolean', default: false },
+    // Internal: the child process that writes the input file (see main).
+    'write-csv': { type: 'string' },
   },
 });
 const rows = Number(values.rows);
@@ -64,8 +67,8 @@ function sampleMemory(): { stop(): { heap: number; rss: number; samples: number 
 }
 
 async function main(): Promise<void> {
-  const env = parseEnv('ingest bench', { KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL, ...heapEnv }, process.env);
-  // The heap policy the ingest-producer runs with (HEAP_GROWTH_PERCENT, default 100; 0 for V8's own).
+  const env = parseEnv('ingest bench', { KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL, ...heapEnvDefaulting(INGEST_HEAP_GROWTH_PERCENT) }, process.env);
+  // The heap policy the ingest-producer runs with (HEAP_GROWTH_PERCENT, its default 50; 0 for V8's own).
   applyHeapGrowth(env);
   const runId = randomUUID().slice(0, 8);
   const file = join(tmpdir(), `clickstream-bench-${runId}.csv`);
@@ -77,9 +80,11 @@ async function main(): Promise<void> {
   const classpath = values['skip-producer-perf'] ? '' : kafkaToolsClasspath();
 
   let started = Date.now();
-  const written = await writeClickstreamCsv(file, { rows, invalidEvery });
+  // Written by a child process, so the memory measured below is the replay's own, not the generator's garbage.
+  const writer = spawnSync(process.execPath, [...process.execArgv, process.argv[1] ?? __filename, '--write-csv', file, '--rows', String(rows), '--invalid-every', String(invalidEvery)], { stdio: 'inherit' });
+  if (writer.status !== 0) throw new Error(`writing ${file} failed (exit ${writer.status})`);
   const writeSeconds = (Date.now() - started) / 1000;
-  console.log(`wrote ${written.rows.toLocaleString('en-US')} rows (${written.brokenRows.toLocaleString('en-US')} broken) to ${file}: ${mib(statSync(file).size)} in ${writeSeconds.toFixed(1)} s`);
+  console.log(`wrote ${rows.toLocaleString('en-US')} rows (one in ${invalidEvery} broken) to ${file}: ${mib(statSync(file).size)} in ${writeSeconds.toFixed(1)} s`);
 
   const kafka = createKafkaClient({ brokers, clientId: `ingest-bench-${runId}` });
   let perfTopicCreated = false;
@@ -143,7 +148,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+const csvToWrite = values['write-csv'];
+(csvToWrite === undefined ? main() : writeClickstreamCsv(csvToWrite, { rows, invalidEvery }).then(() => undefined)).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);
 });

@@ -10,15 +10,20 @@ import { z } from 'zod';
  * factor bounds that without capping the heap, so a service holding 1,000,000 keys of state
  * still grows as far as it needs.
  */
-export const heapEnv = {
-  HEAP_GROWTH_PERCENT: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(400)
-    .default(100)
-    .describe("the heap may grow this many percent past the live data before the next full garbage collection (V8's --heap-growing-percent); 0: V8's own choice (up to 300 on a big machine)"),
-};
+export function heapEnvDefaulting(percent: number) {
+  return {
+    HEAP_GROWTH_PERCENT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(400)
+      .default(percent)
+      .describe("the heap may grow this many percent past the live data before the next full garbage collection (V8's --heap-growing-percent); 0: V8's own choice (up to 300 on a big machine)"),
+  };
+}
+
+/** The services' default: 100 %. The ingest-producer takes 50 (its live data is a few batches: see libs/ingest). */
+export const heapEnv = heapEnvDefaulting(100);
 
 /**
  * Applies HEAP_GROWTH_PERCENT to this process. V8 reads the flag at every full collection, so

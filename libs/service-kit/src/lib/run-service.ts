@@ -42,9 +42,11 @@ export async function runService<Shape extends z.ZodRawShape>(
 ): Promise<INestApplication> {
   try {
     const environment = loadEnvironment();
-    parseEnv(definition.name, definition.env, environment);
-    // Before the service allocates anything much: HEAP_GROWTH_PERCENT bounds the garbage its heap holds.
-    applyHeapGrowth(parseEnv(definition.name, heapEnv, environment));
+    const config: Record<string, unknown> = parseEnv(definition.name, definition.env, environment);
+    // Before the service allocates anything much: HEAP_GROWTH_PERCENT bounds the garbage its heap holds
+    // (the service's own default when its settings declare one).
+    const { HEAP_GROWTH_PERCENT } = config;
+    applyHeapGrowth(typeof HEAP_GROWTH_PERCENT === 'number' ? { HEAP_GROWTH_PERCENT } : parseEnv(definition.name, heapEnv, environment));
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     process.stderr.write(`${error.message}\n`);
