@@ -101,15 +101,20 @@ class BatchBuilder {
     this.partitions.push(0);
   }
 
-  /** The batch to post (its buffers transferred) and a fresh builder state; `minBytes` for a row that did not fit an empty one. */
-  take(minBytes = 0): { batch: CsvWorkerBatch; transfer: ArrayBuffer[] } {
+  /** An empty batch's buffer grown to hold `bytes` (a row larger than a batch). */
+  reserve(bytes: number): void {
+    if (this.at === 0 && bytes > this.bytes.length) this.bytes = Buffer.allocUnsafeSlow(bytes);
+  }
+
+  /** The batch to post (its buffers transferred) and a fresh builder state. */
+  take(): { batch: CsvWorkerBatch; transfer: ArrayBuffer[] } {
     const ends = Int32Array.from(this.ends);
     const eventTimes = Float64Array.from(this.eventTimes);
     const partitions = Uint16Array.from(this.partitions);
     // A slow buffer owns its ArrayBuffer (no pool), so it can move to the other thread.
     const bytes = this.bytes.buffer as ArrayBuffer;
     const batch: CsvWorkerBatch = { kind: 'batch', bytes, ends, positions: this.positions, eventTimes, partitions, rejections: this.rejections };
-    this.bytes = Buffer.allocUnsafeSlow(Math.max(BATCH_BYTES, minBytes));
+    this.bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
     this.at = 0;
     this.ends = [];
     this.positions = [];
@@ -135,7 +140,8 @@ function failureOf(error: unknown): CsvWorkerFailure {
 async function runCsvWorker(port: MessagePort, data: CsvWorkerData): Promise<void> {
   const topic = eventTopics[data.domain];
   const contract = topic.contract;
-  const key: (value: EventValue) => string = topic.key as (value: EventValue) => string;
+  // One of the domains' key functions; each value below comes from that domain's own contract.
+  const key = topic.key as (value: EventValue) => string;
   // Plain records, as the main thread's codec encodes them (createAvroCodec).
   const avro = Type.forSchema(contract.avroSchema as Schema, { omitRecordMethods: true });
   let ahead = 0;
@@ -147,16 +153,16 @@ async function runCsvWorker(port: MessagePort, data: CsvWorkerData): Promise<voi
     credited?.();
   });
   const builder = new BatchBuilder(data.schemaId);
-  const post = async (minBytes = 0): Promise<void> => {
+  const post = async (): Promise<void> => {
     while (ahead >= data.maxAhead && !stopped) await new Promise<void>((resolve) => (credited = resolve));
     if (stopped) return;
-    const { batch, transfer } = builder.take(minBytes);
+    const { batch, transfer } = builder.take();
     ahead += 1;
     port.postMessage(batch, transfer);
   };
   const items = csvReplayItems<EventValue>({
     file: data.file,
-    contract: contract as unknown as Parameters<typeof csvReplayItems<EventValue>>[0]['contract'],
+    contract,
     eventTime: data.eventTime,
     passes: data.passes,
     skip: data.skip,
@@ -173,7 +179,9 @@ async function runCsvWorker(port: MessagePort, data: CsvWorkerData): Promise<voi
       const partition = partitionOfKey(eventKey, data.partitions);
       const encode = (into: Buffer, offset: number) => avro.encode(value, into, offset);
       if (!builder.addEvent(item.position, value.timestamp, eventKey, partition, encode)) {
-        await post(builder.rows > 0 ? 0 : 2 * (Buffer.byteLength(eventKey) + 5 + avro.toBuffer(value).length));
+        // The batch is full: post it, and make room for a row larger than a whole batch.
+        if (builder.rows > 0) await post();
+        builder.reserve(Buffer.byteLength(eventKey) + 5 + avro.toBuffer(value).length);
         if (!builder.addEvent(item.position, value.timestamp, eventKey, partition, encode)) throw new Error(`row ${item.position} does not fit a batch of its own size`);
       }
     }
