@@ -134,13 +134,16 @@ export interface StreamHealth {
 const key = ({ topic, partition }: TopicPartition) => `${topic}:${partition}`;
 
 /**
- * What one fetch brings per partition. It counts compressed bytes: a gzip batch of small Avro
- * records holds 5-10 times as many records as its size suggests, and kafkajs keeps a fetch's
- * records as objects until they are processed, so this is what bounds the consumer's memory.
- * Measured on the IoT bench (100 keys): 1 MiB per partition and 4 per fetch kept ~200 MiB of
- * fetched records alive and peaked at 817-1287 MiB RSS; 256 KiB and 2 per fetch: 75 MiB, 498 MiB.
+ * What one fetch brings per partition. kafkajs keeps a fetch's records as objects until they are
+ * processed, so this bounds the consumer's memory, and a fetch is at most one transaction's worth, so it
+ * also bounds how many updates of one key a state record folds. It counts bytes as sent: the pipeline's
+ * sources send uncompressed by default (INGEST_COMPRESSION), where 256 KiB holds about 3,000 IoT readings.
+ * Measured on the IoT bench with uncompressed input (A/B on one input, 2026-11-30): 256 KiB gave 82,330
+ * events/s at 100 keys (198 MiB) and 43,129–45,601 at 10,000 keys; 1 MiB 100,188–119,497 (250–256 MiB) and
+ * 93,741; 2 MiB 100,496–100,549 (284–289 MiB) and 74,983–83,073. (With gzip input, 1 MiB had kept ~200 MiB
+ * of records alive: a gzip batch holds 5–10 times the records its size suggests.)
  */
-const FETCH_BYTES_PER_PARTITION = 256 * 1024;
+const FETCH_BYTES_PER_PARTITION = 1024 * 1024;
 
 /**
  * A transaction that could neither commit nor abort (the broker went away during the commit):
