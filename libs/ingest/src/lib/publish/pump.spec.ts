@@ -90,4 +90,19 @@ describe('pump batching', () => {
     await pump(source(), sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: false, batchSize: 1000, lingerMs: 0 });
     expect(writer.writes.filter((write) => write.reached).map((write) => write.topicMessages[0].messages.length)).toEqual([1, 9]);
   });
+
+  it('sends an item encoded already (a worker thread did it) as it is, and dead-letters one out of the disorder bound with its decoded value', async () => {
+    const item = (timestamp: number, position: string) => {
+      const value = { timestamp, id: 'k1' };
+      const encoded = { timestamp, key: Buffer.from('k1'), value: Buffer.from(`bytes of ${position}`), partition: 2 };
+      return { position, eventTime: timestamp, encoded, admit: () => ({ accepted: true as const, value }) };
+    };
+    const writer = new RecordingWriter();
+    const summary = await pump([item(5_000, '1'), item(1_000, '2')], sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: false, maxDisorderMs: 1_000 });
+    expect(summary).toMatchObject({ read: 2, produced: 1, deadLettered: 1, reconciled: true });
+    const written = writer.writes.flatMap((write) => write.topicMessages);
+    expect(written.find((entry) => entry.topic === 'ticks')?.messages[0]).toEqual({ key: Buffer.from('k1'), value: Buffer.from('bytes of 1'), partition: 2 });
+    const letter = written.find((entry) => entry.topic === 'dlq')?.messages[0];
+    expect(JSON.parse(letter?.value?.toString() ?? 'null')).toEqual({ timestamp: 1_000, id: 'k1' });
+  });
 });
