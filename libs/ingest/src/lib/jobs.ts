@@ -28,7 +28,7 @@ export interface CsvReplayJob<T extends EventValue> extends JobOptions {
   source?: string;
   /**
    * Parse, validate and encode the rows in a worker thread while the main thread sends (default false:
-   * the worker's heap costs about 30 MiB; it applies to catalog domains with a column or synthetic
+   * the worker's heap costs about 55 MiB; it applies to catalog domains with a column or synthetic
    * event time, see csvWorkerPlan).
    */
   parseInWorker?: boolean;
