@@ -141,9 +141,11 @@ const key = ({ topic, partition }: TopicPartition) => `${topic}:${partition}`;
  * Measured on the IoT bench with uncompressed input (A/B on one input, 2026-11-30): 256 KiB gave 82,330
  * events/s at 100 keys (198 MiB) and 43,129–45,601 at 10,000 keys; 1 MiB 100,188–119,497 (250–256 MiB) and
  * 93,741; 2 MiB 100,496–100,549 (284–289 MiB) and 74,983–83,073. (With gzip input, 1 MiB had kept ~200 MiB
- * of records alive: a gzip batch holds 5–10 times the records its size suggests.)
+ * of records alive: a gzip batch holds 5–10 times the records its size suggests.) It stays 256 KiB: with
+ * 1 MiB one run of the chaos suite committed 17 IoT readings twice after a replica's SIGSTOP, which is not
+ * explained yet; 256 KiB has passed every chaos run so far.
  */
-const FETCH_BYTES_PER_PARTITION = 1024 * 1024;
+const FETCH_BYTES_PER_PARTITION = 256 * 1024;
 
 /**
  * A transaction that could neither commit nor abort (the broker went away during the commit):
