@@ -15,7 +15,8 @@ export interface CsvReplaySourceOptions<T extends EventValue> {
   onLayout?: (layout: Pick<CsvLayout<T>, 'ignoredColumns'>) => void;
 }
 
-function settled<T extends EventValue>(position: string, admission: Admission<T>): SourceItem<T> {
+/** An item whose admission is decided already (a column's or an injected synthetic event time). */
+export function settled<T extends EventValue>(position: string, admission: Admission<T>): SourceItem<T> {
   return { position, eventTime: admission.accepted ? admission.value.timestamp : undefined, admit: () => admission };
 }
 

@@ -6,7 +6,7 @@ import { Type, type Schema } from 'avsc';
 import type { Admission, EncodedEvent, EventTopic, EventValue, SourceItem } from '../source';
 import { CsvHeaderError } from './csv-layout';
 import { CsvSourceError } from './csv-records';
-import type { CsvReplaySourceOptions } from './csv-replay-source';
+import { settled, type CsvReplaySourceOptions } from './csv-replay-source';
 import { CSV_WORKER_CREDIT, CSV_WORKER_STOP, type CsvWorkerBatch, type CsvWorkerData, type CsvWorkerFailure, type CsvWorkerMessage } from './csv-worker';
 
 /** How to start the worker: a bundle's csv-worker.js beside it, or the TypeScript source under @swc-node/register (tests). */
@@ -64,12 +64,7 @@ class EncodedItem<T> implements SourceItem<T> {
   }
 }
 
-function rejected<T>(position: string, reason: string, raw: unknown): SourceItem<T> {
-  const admission: Admission<T> = { accepted: false, reason, raw };
-  return { position, admit: () => admission };
-}
-
-function* itemsOf<T>(batch: CsvWorkerBatch, decode: (value: Buffer) => T): Generator<SourceItem<T>> {
+function* itemsOf<T extends EventValue>(batch: CsvWorkerBatch, decode: (value: Buffer) => T): Generator<SourceItem<T>> {
   const bytes = Buffer.from(batch.bytes);
   let rejection = 0;
   let start = 0;
@@ -80,7 +75,7 @@ function* itemsOf<T>(batch: CsvWorkerBatch, decode: (value: Buffer) => T): Gener
     const refused = batch.rejections[rejection];
     if (refused?.row === row) {
       rejection += 1;
-      yield rejected(position, refused.reason, refused.raw);
+      yield settled<T>(position, { accepted: false, reason: refused.reason, raw: refused.raw });
     } else {
       const encoded = { timestamp: batch.eventTimes[row] ?? Number.NaN, key: bytes.subarray(start, keyEnd), value: bytes.subarray(keyEnd, valueEnd), partition: batch.partitions[row] ?? 0 };
       yield new EncodedItem(position, encoded, decode);
