@@ -1,6 +1,6 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { deadLetterRecord, type RecordOrigin } from '@pipeline/contracts';
-import { createReliableProducer, ensureTopics, reachKafka, sendOptions, type CompressionName, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { abortLeftovers, createReliableProducer, ensureTopics, reachKafka, sendOptions, type CompressionName, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
 import { AdaptiveBatchSize, backoffMs, boundedChunks, DEFAULT_BATCH_LIMITS, nextChunk, type BatchLimits } from './batches';
 import { classifyFailure, dependencyOf, messageOf, type Failure } from './failures';
 import { exposeProgress, streamMetrics } from './metrics';
@@ -85,7 +85,11 @@ export interface StreamServerOptions {
    * point; dead letters are produced, then offsets committed.
    */
   readonly delivery: 'transactional' | 'after-handler';
-  /** Topics to create if missing before consuming (inputs, outputs, dead letters). */
+  /**
+   * Topics to create if missing before consuming (inputs, outputs, dead letters). In transactional delivery
+   * every one of them besides the inputs must be listed: a partition owned anew aborts whatever an earlier
+   * owner left open on them (abortLeftovers).
+   */
   readonly ensureTopics?: readonly TopicSpec[];
   readonly deadLetterTopic: string;
   readonly limits?: BatchLimits;
@@ -401,6 +405,9 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       // position had been read. An empty transaction aborts locally, without a request.
       const fencing = await producer.transaction();
       await fencing.abort();
+      // A broker restart can leave an earlier owner's transaction hanging on a partition it wrote to; ended
+      // as aborted here, it cannot be committed later behind the state and position read next.
+      await abortLeftovers(producer, { topics: this.writtenTopics(), offsets: { groupId: this.options.groupId, ...partition } });
       return producer;
     })();
     this.partitionProducers.set(key(partition), creating);
@@ -429,6 +436,11 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       this.dropProducer(partition);
       throw error;
     }
+  }
+
+  /** What this server's transactions write to: the topics it makes sure of, besides its inputs. */
+  private writtenTopics(): TopicSpec[] {
+    return (this.options.ensureTopics ?? []).filter((spec) => !this.options.topics.includes(spec.topic));
   }
 
   /** The group's committed offset of a partition (read after fencing, so no earlier owner can move it any more). */

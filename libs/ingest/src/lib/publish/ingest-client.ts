@@ -1,4 +1,5 @@
 import {
+  abortLeftovers,
   createAvroCodec,
   createKafkaClient,
   createReliableProducer,
@@ -7,6 +8,7 @@ import {
   type Kafka,
   type KafkaCluster,
   type KafkaLogSink,
+  type LeftoverScope,
   type Producer,
   type SchemaRegistry,
   type SchemaRegistryConnection,
@@ -79,11 +81,14 @@ export class IngestClient {
    * at the same moment) and aborts its open transaction, so what `work` reads next (the job's
    * committed position) can no longer change under it. kafkajs initialises the id again at the
    * first transaction (not at connect), so an empty transaction is begun and aborted here;
-   * aborting one with nothing in it sends nothing to the broker.
+   * aborting one with nothing in it sends nothing to the broker. With `writesTo`, whatever an earlier
+   * producer of the id left open on those partitions (a hanging transaction after a broker restart) is
+   * then ended as aborted too (abortLeftovers), so it cannot become visible behind what `work` reads.
    */
-  async withTransactionalProducer<R>(transactionalId: string, work: (producer: Producer) => Promise<R>): Promise<R> {
+  async withTransactionalProducer<R>(transactionalId: string, work: (producer: Producer) => Promise<R>, writesTo?: LeftoverScope): Promise<R> {
     return this.using(createReliableProducer(this.kafka, { transactionalId, maxInFlightRequests: 1 }), async (producer) => {
       await (await producer.transaction()).abort();
+      if (writesTo) await abortLeftovers(producer, writesTo);
       return work(producer);
     });
   }

@@ -145,11 +145,13 @@ export async function runJobSession<T extends EventValue>(spec: RunSpec<T>, iden
   const client = new IngestClient(spec.connection);
   const deadLetterTopic = spec.deadLetterTopic ?? spec.topics.bind(defaultDeadLetterTopic);
   const positionsTopic = spec.topics.bind(ingestPositionsTopic);
-  await talkingTo('kafka', () => client.ensureTopics([{ topic: spec.topic.topic, partitions: spec.topic.partitions }, deadLetterTopic, positionsTopic]));
+  const jobTopics = [{ topic: spec.topic.topic, partitions: spec.topic.partitions }, deadLetterTopic, positionsTopic];
+  await talkingTo('kafka', () => client.ensureTopics(jobTopics));
   const sink = await talkingTo('schema-registry', () => client.sinkFor(spec.topic));
   return talkingTo('kafka', () =>
     client.withTransactionalProducer(jobTransactionalId(spec.topics, identity.jobId), async (producer) => {
-      // After the producer's initialisation: a killed run's open transaction is aborted, so the read ends.
+      // After the producer's initialisation (and the abort of anything an earlier run left open on the job's
+      // partitions): a killed run's open transaction is aborted, so the read ends, and nothing read is undone later.
       const stored = spec.restart ? undefined : await readJobPosition(client.kafka, identity.jobId, positionsTopic.topic);
       const start = startingPoint(identity, stored);
       if (start.finished) {
@@ -173,7 +175,7 @@ export async function runJobSession<T extends EventValue>(spec: RunSpec<T>, iden
         await latest?.abandon();
         throw error;
       }
-    }),
+    }, { topics: jobTopics }),
   );
 }
 
