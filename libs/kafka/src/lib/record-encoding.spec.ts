@@ -2,7 +2,8 @@
  * kafkajs' record encoding as patched (patches/kafkajs+2.2.4.patch): each record's encoder is
  * allocated at the record's size, varints are written in place, and the produce request passes a
  * record's fields by name. A record of any size, with or without key, value and headers, must
- * decode to what was sent, and every varint must be the bytes upstream wrote.
+ * decode to what was sent, and every varint must be the bytes upstream wrote. Decoding as patched:
+ * offsets and timestamps in doubles where exact, in Longs beyond, always the values upstream read.
  */
 type RecordHeaders = Record<string, string | string[]>;
 interface EncodedRecord {
@@ -23,7 +24,7 @@ interface DecodedRecord {
 const encodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (record: EncodedRecord) => { buffer: Buffer };
 const { RecordBatch: encodeBatch } = require('kafkajs/src/protocol/recordBatch/v0') as { RecordBatch: (batch: { records: unknown[]; firstTimestamp: number; maxTimestamp: number; lastOffsetDelta: number }) => Promise<{ buffer: Buffer }> };
 const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (decoder: unknown) => Promise<{ records: DecodedRecord[] }>;
-const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => { readVarInt(): number };
+const Decoder = require('kafkajs/src/protocol/decoder') as new (buffer: Buffer) => { readVarInt(): number; readVarLongSafe(): number | { toString(): string } };
 interface KafkajsEncoder {
   writeVarInt(value: number): unknown;
   writeVarLong(value: number): unknown;
@@ -32,7 +33,7 @@ interface KafkajsEncoder {
 const Encoder = require('kafkajs/src/protocol/encoder') as { new (initialSize?: number): KafkajsEncoder; sizeOfVarLong(value: number): number };
 
 /** kafkajs 2.2.4's varlong as published (64-bit zigzag, then LEB128), restated with BigInt as the reference. */
-function upstreamVarLong(value: number): Buffer {
+function upstreamVarLong(value: number | bigint): Buffer {
   const long = BigInt(value);
   let unsigned = BigInt.asUintN(64, (long << 1n) ^ (long >> 63n));
   const bytes: number[] = [];
@@ -101,6 +102,35 @@ describe('kafkajs record encoding (patched: encoders sized to the record)', () =
       const expected = upstreamVarLong(value);
       expect({ value, bytes: [...encoder.buffer] }).toEqual({ value, bytes: [...expected] });
       expect({ value, size: Encoder.sizeOfVarLong(value) }).toEqual({ value, size: expected.length });
+    }
+  });
+
+  it('reads every varlong as upstream did: a number where it is exact, beyond 2^53 the same digits', () => {
+    const values: bigint[] = [0n, 1n, -1n, 2n ** 31n, -(2n ** 31n), 2n ** 53n - 1n, -(2n ** 53n) + 1n, 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n) - 3n, 2n ** 62n, -(2n ** 63n), 2n ** 63n - 1n];
+    for (let shift = 0n; shift < 63n; shift += 1n) values.push(2n ** shift - 1n, -(2n ** shift), 2n ** shift + 1n);
+    for (const value of values) {
+      const read = new Decoder(upstreamVarLong(value)).readVarLongSafe();
+      expect({ value: String(value), read: String(read) }).toEqual({ value: String(value), read: String(value) });
+      if (value > -(2n ** 48n) && value < 2n ** 48n) expect(typeof read).toBe('number');
+    }
+  });
+
+  it('decodes offsets and timestamps from any base, across 2^53 too', async () => {
+    const encoded = await encodeBatch({ records: records.map(encodeRecord), firstTimestamp: 0, maxTimestamp: 10_000, lastOffsetDelta: records.length - 1 });
+    for (const [baseOffset, baseTimestamp] of [
+      [0n, 1_700_000_000_000n],
+      [2n ** 53n - 5n, 2n ** 53n - 1_000n],
+      [2n ** 62n, -1n],
+    ] as const) {
+      // The batch header's base offset (bytes 0–7) and first timestamp (27–34); kafkajs does not check the CRC.
+      const buffer = Buffer.from(encoded.buffer);
+      buffer.writeBigInt64BE(baseOffset, 0);
+      buffer.writeBigInt64BE(baseTimestamp, 27);
+      const decoded = await decodeBatch(new Decoder(buffer));
+      decoded.records.forEach((got, index) => {
+        const sent = records[index] as EncodedRecord;
+        expect({ offset: got.offset, timestamp: got.timestamp }).toEqual({ offset: String(baseOffset + BigInt(sent.offsetDelta)), timestamp: String(baseTimestamp + BigInt(sent.timestampDelta)) });
+      });
     }
   });
 
