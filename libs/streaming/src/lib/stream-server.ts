@@ -141,15 +141,15 @@ const key = ({ topic, partition }: TopicPartition) => `${topic}:${partition}`;
  * What one fetch brings per partition. kafkajs keeps a fetch's records as objects until they are
  * processed, so this bounds the consumer's memory, and a fetch is at most one transaction's worth, so it
  * also bounds how many updates of one key a state record folds. It counts bytes as sent: the pipeline's
- * sources send uncompressed by default (INGEST_COMPRESSION), where 256 KiB holds about 3,000 IoT readings.
+ * sources send uncompressed by default (INGEST_COMPRESSION), where 1 MiB holds about 12,000 IoT readings.
  * Measured on the IoT bench with uncompressed input (A/B on one input, 2026-11-30): 256 KiB gave 82,330
  * events/s at 100 keys (198 MiB) and 43,129–45,601 at 10,000 keys; 1 MiB 100,188–119,497 (250–256 MiB) and
  * 93,741; 2 MiB 100,496–100,549 (284–289 MiB) and 74,983–83,073. (With gzip input, 1 MiB had kept ~200 MiB
- * of records alive: a gzip batch holds 5–10 times the records its size suggests.) It stays 256 KiB: with
- * 1 MiB one run of the chaos suite committed 17 IoT readings twice after a replica's SIGSTOP, which is not
- * explained yet; 256 KiB has passed every chaos run so far.
+ * of records alive: a gzip batch holds 5–10 times the records its size suggests.) 1 MiB was held back for a
+ * while over a chaos run that committed 17 readings twice; that was a hanging transaction left by the broker's
+ * restart in the CSV replay's input, not the fetch size (see abortLeftovers).
  */
-const FETCH_BYTES_PER_PARTITION = 256 * 1024;
+const FETCH_BYTES_PER_PARTITION = 1024 * 1024;
 
 /**
  * A transaction that could neither commit nor abort (the broker went away during the commit):
