@@ -1,12 +1,11 @@
-import type { Message, Producer } from 'kafkajs';
-import type { TopicSpec } from './topics';
+import type { Kafka, Message, Producer } from 'kafkajs';
 
 /** Key of the placeholder records: compacted topics refuse records without a key. They are aborted, so no reader ever sees them. */
 export const LEFTOVER_PROBE_KEY = 'pipeline:abort-leftovers';
 
 export interface LeftoverScope {
-  /** Every topic (all its partitions) an earlier producer of this transactional id may have written to. */
-  readonly topics: readonly Pick<TopicSpec, 'topic' | 'partitions'>[];
+  /** Every topic (all its partitions, as the broker has them) an earlier producer of this transactional id may have written to. */
+  readonly topics: readonly string[];
   /** The consumer group whose offsets its transactions committed, with one of the input partitions. */
   readonly offsets?: { readonly groupId: string; readonly topic: string; readonly partition: number };
 }
@@ -24,12 +23,14 @@ export interface LeftoverScope {
  * decides its fate: a commit made it visible after the new run had resumed without it, so its records were
  * sent twice. An aborted transaction on every partition (and the group's offsets) settles it first: its
  * records, its position and its offsets go together, and the resume that follows redoes them exactly once.
- * On a partition with nothing open this is one aborted placeholder record.
+ * On a partition with nothing open this is one aborted placeholder record. The placeholder also moves each
+ * partition's high watermark to its log end, which a restarted broker can report short of it until the
+ * partition's next write: a read to the end that follows does not stop early.
  */
-export async function abortLeftovers(producer: Producer, scope: LeftoverScope): Promise<void> {
-  const topicMessages = scope.topics.map(({ topic, partitions }) => ({
+export async function abortLeftovers(kafka: Kafka, producer: Producer, scope: LeftoverScope): Promise<void> {
+  const topicMessages = (await partitionsOf(kafka, [...new Set(scope.topics)])).map(({ topic, partitions }) => ({
     topic,
-    messages: Array.from({ length: partitions }, (_, partition): Message => ({ key: LEFTOVER_PROBE_KEY, value: null, partition })),
+    messages: partitions.map((partition): Message => ({ key: LEFTOVER_PROBE_KEY, value: null, partition })),
   }));
   if (topicMessages.length === 0 && !scope.offsets) return;
   const transaction = await producer.transaction();
@@ -45,4 +46,17 @@ export async function abortLeftovers(producer: Producer, scope: LeftoverScope): 
     throw error;
   }
   await transaction.abort();
+}
+
+/** The partitions each topic has on the broker (not as configured: a topic made earlier may have more). */
+async function partitionsOf(kafka: Kafka, topics: readonly string[]): Promise<Array<{ topic: string; partitions: number[] }>> {
+  if (topics.length === 0) return [];
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics: described } = await admin.fetchTopicMetadata({ topics: [...topics] });
+    return described.map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((partition) => partition.partitionId) }));
+  } finally {
+    await admin.disconnect();
+  }
 }

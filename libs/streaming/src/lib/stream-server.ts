@@ -399,16 +399,22 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
         // The broker refuses a new transaction while the last one's markers are written; retry soon.
         retry: { initialRetryTime: 50, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
       });
-      await producer.connect();
-      // kafkajs sends the transactional InitProducerId at the first transaction(), not at connect(): without
-      // this, the fencing (and the wait for the previous owner's last transaction) came after the committed
-      // position had been read. An empty transaction aborts locally, without a request.
-      const fencing = await producer.transaction();
-      await fencing.abort();
-      // A broker restart can leave an earlier owner's transaction hanging on a partition it wrote to; ended
-      // as aborted here, it cannot be committed later behind the state and position read next.
-      await abortLeftovers(producer, { topics: this.writtenTopics(), offsets: { groupId: this.options.groupId, ...partition } });
-      return producer;
+      try {
+        await producer.connect();
+        // kafkajs sends the transactional InitProducerId at the first transaction(), not at connect(): without
+        // this, the fencing (and the wait for the previous owner's last transaction) came after the committed
+        // position had been read. An empty transaction aborts locally, without a request.
+        const fencing = await producer.transaction();
+        await fencing.abort();
+        // A broker restart can leave an earlier owner's transaction hanging on a partition it wrote to; ended
+        // as aborted here, it cannot be committed later behind the state and position read next.
+        await abortLeftovers(this.options.kafka, producer, { topics: this.writtenTopics(), offsets: { groupId: this.options.groupId, ...partition } });
+        return producer;
+      } catch (error) {
+        // The next attempt makes a producer of its own: this one lets go of its connections.
+        await producer.disconnect().catch(() => undefined);
+        throw error;
+      }
     })();
     this.partitionProducers.set(key(partition), creating);
     try {
@@ -439,8 +445,8 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   }
 
   /** What this server's transactions write to: the topics it makes sure of, besides its inputs. */
-  private writtenTopics(): TopicSpec[] {
-    return (this.options.ensureTopics ?? []).filter((spec) => !this.options.topics.includes(spec.topic));
+  private writtenTopics(): string[] {
+    return (this.options.ensureTopics ?? []).map((spec) => spec.topic).filter((topic) => !this.options.topics.includes(topic));
   }
 
   /** The group's committed offset of a partition (read after fencing, so no earlier owner can move it any more). */

@@ -88,7 +88,7 @@ export class IngestClient {
   async withTransactionalProducer<R>(transactionalId: string, work: (producer: Producer) => Promise<R>, writesTo?: LeftoverScope): Promise<R> {
     return this.using(createReliableProducer(this.kafka, { transactionalId, maxInFlightRequests: 1 }), async (producer) => {
       await (await producer.transaction()).abort();
-      if (writesTo) await abortLeftovers(producer, writesTo);
+      if (writesTo) await abortLeftovers(this.kafka, producer, writesTo);
       return work(producer);
     });
   }

@@ -175,7 +175,7 @@ export async function runJobSession<T extends EventValue>(spec: RunSpec<T>, iden
         await latest?.abandon();
         throw error;
       }
-    }, { topics: jobTopics }),
+    }, { topics: jobTopics.map((jobTopic) => jobTopic.topic) }),
   );
 }
 
