@@ -1,5 +1,5 @@
 import { HEADERS, TopicNamespace } from '@pipeline/contracts';
-import { createAvroCodec, readPartitionsToEnd, SEND_DEFAULTS, type AvroCodec, type IHeaders, type Kafka, type Message, type Producer } from '@pipeline/kafka';
+import { createAvroCodec, readPartitionsToEnd, SEND_DEFAULTS, type AvroCodec, type IHeaders, type Kafka, type LeftoverScope, type Message, type Producer } from '@pipeline/kafka';
 import { classifyFailure } from '@pipeline/streaming';
 import { IngestClient, type IngestConnection } from '../publish/ingest-client';
 import {
@@ -189,7 +189,10 @@ export class DeadLetterTool {
       return report(plan, true);
     }
     await this.client.ensureTopics([ledger]);
-    return this.inTransactions(`${this.deadLetterTopic}.replay`, async (producer) => {
+    // Where an earlier run of this replay sent, as far as this one can tell (its own selection's targets): what a
+    // broker restart left hanging there and in the ledger is aborted before the ledger is read (abortLeftovers).
+    const targets = planReplay(entries, new Set(), request.fixes, this.topics).send.map((item) => item.target);
+    return this.inTransactions(`${this.deadLetterTopic}.replay`, { topics: [ledger.topic, ...new Set(targets)] }, async (producer) => {
       // kafkajs initialises the transactional id once more at the first transaction() (besides connect()): only
       // from then on is every other replay fenced and its open transaction aborted. So the ledger is read after
       // it; read before, two replays starting together both found it empty and both sent (seen in the spec).
@@ -226,9 +229,9 @@ export class DeadLetterTool {
   }
 
   /** Runs the replay with its transactional producer; a fence by another replay becomes a ReplayFencedError. */
-  private async inTransactions(transactionalId: string, work: (producer: Producer) => Promise<ReplayReport>): Promise<ReplayReport> {
+  private async inTransactions(transactionalId: string, writesTo: LeftoverScope, work: (producer: Producer) => Promise<ReplayReport>): Promise<ReplayReport> {
     try {
-      return await this.client.withTransactionalProducer(transactionalId, work);
+      return await this.client.withTransactionalProducer(transactionalId, work, writesTo);
     } catch (error) {
       if (!(error instanceof DeadLetterSelectionError) && classifyFailure(error).kind === 'fenced') throw new ReplayFencedError(this.deadLetterTopic, error);
       throw error;
