@@ -37,6 +37,7 @@ export class AggregatorService implements OnApplicationShutdown {
           logger,
           stallAfterMs: config.AGGREGATOR_STALL_AFTER_MS,
           partitionsConsumedConcurrently: config.AGGREGATOR_PARTITIONS_CONCURRENTLY,
+          fetchBytesPerPartition: config.AGGREGATOR_FETCH_KIB * 1024,
           compression: config.AGGREGATOR_COMPRESSION,
           limits: { maxRecords: config.AGGREGATOR_MAX_BATCH_RECORDS, maxBytes: config.AGGREGATOR_MAX_BATCH_BYTES },
         });

@@ -27,6 +27,7 @@ const env = {
   AGGREGATOR_STALL_AFTER_MS: z.coerce.number().int().min(1000).default(60_000).describe('a partition with lag and no commit for this long turns /health to 503'),
   AGGREGATOR_MAX_BATCH_RECORDS: z.coerce.number().int().min(1).default(50_000).describe('records per transaction at most'),
   AGGREGATOR_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).default(2).describe('input partitions a pipeline handles at once, each in its own transaction (more: a closing window waits less for its partition\'s turn, at the cost of more concurrent transactions)'),
+  AGGREGATOR_FETCH_KIB: z.coerce.number().int().min(64).max(16 * 1024).default(1024).describe('KiB a fetch brings per input partition at most (bigger: more events folded per transaction, throughput; smaller: a closing window or an alert waits less behind a large fetch, latency)'),
   AGGREGATOR_COMPRESSION: z.enum(COMPRESSION_NAMES, { error: `must be one of ${COMPRESSION_NAMES.join(', ')}` }).default('none').describe('codec of the outputs and state records it produces (none: least CPU, measured; gzip: less network and disk)'),
   AGGREGATOR_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024).describe('input bytes per transaction at most'),
 };

@@ -14,6 +14,8 @@ export interface RunnerOptions {
   sessionTimeoutMs?: number;
   /** Input partitions handled (each its own transaction) at the same time; default 2. */
   partitionsConsumedConcurrently?: number;
+  /** Bytes a fetch brings per input partition at most; default the runtime's (1 MiB). */
+  fetchBytesPerPartition?: number;
   /** Codec of the outputs and state records it produces; default none (see StreamServerOptions.compression). */
   compression?: CompressionName;
 }
@@ -316,6 +318,7 @@ export function createPipelineServer<TEvent>(
     stallAfterMs: options.stallAfterMs,
     sessionTimeoutMs: options.sessionTimeoutMs,
     ...(options.partitionsConsumedConcurrently !== undefined && { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently }),
+    ...(options.fetchBytesPerPartition !== undefined && { fetchBytesPerPartition: options.fetchBytesPerPartition }),
     ...(options.compression !== undefined && { compression: options.compression }),
     logger: options.logger,
   });

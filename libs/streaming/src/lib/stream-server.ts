@@ -119,6 +119,8 @@ export interface StreamServerOptions {
   readonly heartbeatIntervalMs?: number;
   /** Partitions processed at once (each has its own producer and transactions). Default 2. */
   readonly partitionsConsumedConcurrently?: number;
+  /** Bytes a fetch brings per partition at most (as sent). Default FETCH_BYTES_PER_PARTITION (1 MiB). */
+  readonly fetchBytesPerPartition?: number;
   readonly logger: StreamLogger;
 }
 
@@ -278,8 +280,8 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       maxWaitTimeInMs: 1000,
       // A fetch brings up to one transaction's worth per partition: the bigger a transaction, the more
       // updates of one key it folds into one state record. Memory stays bounded by the limits.
-      maxBytesPerPartition: Math.min(this.limits.maxBytes, FETCH_BYTES_PER_PARTITION),
-      maxBytes: Math.min(this.limits.maxBytes, FETCH_BYTES_PER_PARTITION) * 2,
+      maxBytesPerPartition: Math.min(this.limits.maxBytes, options.fetchBytesPerPartition ?? FETCH_BYTES_PER_PARTITION),
+      maxBytes: Math.min(this.limits.maxBytes, options.fetchBytesPerPartition ?? FETCH_BYTES_PER_PARTITION) * 2,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
