@@ -11,6 +11,17 @@ export interface LeftoverScope {
 }
 
 /**
+ * Takes a transactional id over before anything committed is read: initialises it, which fences every
+ * earlier producer of the id and completes or aborts its open transaction (kafkajs sends InitProducerId at
+ * a producer's first transaction(), not at connect(); an empty transaction aborts locally, without a
+ * request), then, given the partitions the id writes to, aborts what a broker restart left hanging there.
+ */
+export async function takeOverTransactionalId(kafka: Kafka, producer: Producer, writesTo?: LeftoverScope): Promise<void> {
+  await (await producer.transaction()).abort();
+  if (writesTo) await abortLeftovers(kafka, producer, writesTo);
+}
+
+/**
  * Ends, as aborted, anything an earlier producer of this transactional id left open on the partitions it
  * writes to. Call it right after the id is (re)initialised, before reading what was committed.
  *
@@ -50,18 +61,17 @@ export async function abortLeftovers(kafka: Kafka, producer: Producer, scope: Le
 
 /**
  * The partitions each topic has on the broker (not as configured: a topic made earlier may have more).
- * A topic the broker does not have holds nothing open, and is left out.
+ * A topic the broker does not have holds nothing open, and is left out. One metadata request (of every
+ * topic: naming a missing one would fail it).
  */
 async function partitionsOf(kafka: Kafka, topics: readonly string[]): Promise<Array<{ topic: string; partitions: number[] }>> {
   if (topics.length === 0) return [];
+  const wanted = new Set(topics);
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const present = topics.filter((topic) => existing.has(topic));
-    if (present.length === 0) return [];
-    const { topics: described } = await admin.fetchTopicMetadata({ topics: present });
-    return described.map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((partition) => partition.partitionId) }));
+    const { topics: described } = await admin.fetchTopicMetadata();
+    return described.filter((topic) => wanted.has(topic.name)).map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((partition) => partition.partitionId) }));
   } finally {
     await admin.disconnect();
   }

@@ -1,6 +1,6 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { deadLetterRecord, type RecordOrigin } from '@pipeline/contracts';
-import { abortLeftovers, createReliableProducer, ensureTopics, reachKafka, sendOptions, type CompressionName, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { createReliableProducer, ensureTopics, reachKafka, sendOptions, takeOverTransactionalId, type CompressionName, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
 import { AdaptiveBatchSize, backoffMs, boundedChunks, DEFAULT_BATCH_LIMITS, nextChunk, type BatchLimits } from './batches';
 import { classifyFailure, dependencyOf, messageOf, type Failure } from './failures';
 import { exposeProgress, streamMetrics } from './metrics';
@@ -270,6 +270,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     this.producer = createReliableProducer(kafka);
     const producer = this.producer;
     await this.untilReady('connecting the producer', 'kafka', () => producer.connect());
+    const fetchBytes = Math.min(this.limits.maxBytes, options.fetchBytesPerPartition ?? FETCH_BYTES_PER_PARTITION);
     const consumer = kafka.consumer({
       groupId: options.groupId,
       readUncommitted: false,
@@ -280,8 +281,8 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       maxWaitTimeInMs: 1000,
       // A fetch brings up to one transaction's worth per partition: the bigger a transaction, the more
       // updates of one key it folds into one state record. Memory stays bounded by the limits.
-      maxBytesPerPartition: Math.min(this.limits.maxBytes, options.fetchBytesPerPartition ?? FETCH_BYTES_PER_PARTITION),
-      maxBytes: Math.min(this.limits.maxBytes, options.fetchBytesPerPartition ?? FETCH_BYTES_PER_PARTITION) * 2,
+      maxBytesPerPartition: fetchBytes,
+      maxBytes: fetchBytes * 2,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -403,14 +404,9 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       });
       try {
         await producer.connect();
-        // kafkajs sends the transactional InitProducerId at the first transaction(), not at connect(): without
-        // this, the fencing (and the wait for the previous owner's last transaction) came after the committed
-        // position had been read. An empty transaction aborts locally, without a request.
-        const fencing = await producer.transaction();
-        await fencing.abort();
-        // A broker restart can leave an earlier owner's transaction hanging on a partition it wrote to; ended
-        // as aborted here, it cannot be committed later behind the state and position read next.
-        await abortLeftovers(this.options.kafka, producer, { topics: this.writtenTopics(), offsets: { groupId: this.options.groupId, ...partition } });
+        // Fenced (and the previous owner's last transaction completed) before the committed position is read,
+        // and whatever a broker restart left hanging on the partitions it writes to aborted.
+        await takeOverTransactionalId(this.options.kafka, producer, { topics: this.writtenTopics(), offsets: { groupId: this.options.groupId, ...partition } });
         return producer;
       } catch (error) {
         // The next attempt makes a producer of its own: this one lets go of its connections.

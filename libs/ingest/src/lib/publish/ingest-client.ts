@@ -1,5 +1,4 @@
 import {
-  abortLeftovers,
   createAvroCodec,
   createKafkaClient,
   createReliableProducer,
@@ -12,6 +11,7 @@ import {
   type Producer,
   type SchemaRegistry,
   type SchemaRegistryConnection,
+  takeOverTransactionalId,
   type TopicSpec,
 } from '@pipeline/kafka';
 import type { EventTopic, EventValue } from '../source';
@@ -79,16 +79,13 @@ export class IngestClient {
    * Runs `work` with a transactional producer whose transactional id is initialised before
    * `work` starts: that fences every earlier producer of the id (a killed run, or one running
    * at the same moment) and aborts its open transaction, so what `work` reads next (the job's
-   * committed position) can no longer change under it. kafkajs initialises the id again at the
-   * first transaction (not at connect), so an empty transaction is begun and aborted here;
-   * aborting one with nothing in it sends nothing to the broker. With `writesTo`, whatever an earlier
-   * producer of the id left open on those partitions (a hanging transaction after a broker restart) is
-   * then ended as aborted too (abortLeftovers), so it cannot become visible behind what `work` reads.
+   * committed position) can no longer change under it (takeOverTransactionalId). With `writesTo`,
+   * whatever an earlier producer of the id left open on those partitions (a hanging transaction after a
+   * broker restart) is ended as aborted too, so it cannot become visible behind what `work` reads.
    */
   async withTransactionalProducer<R>(transactionalId: string, work: (producer: Producer) => Promise<R>, writesTo?: LeftoverScope): Promise<R> {
     return this.using(createReliableProducer(this.kafka, { transactionalId, maxInFlightRequests: 1 }), async (producer) => {
-      await (await producer.transaction()).abort();
-      if (writesTo) await abortLeftovers(this.kafka, producer, writesTo);
+      await takeOverTransactionalId(this.kafka, producer, writesTo);
       return work(producer);
     });
   }
