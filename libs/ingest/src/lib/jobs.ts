@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { eventTopics, type Domain, type TopicNamespace } from '@pipeline/contracts';
-import { csvReplayItems, type CsvReplaySourceOptions } from './csv/csv-replay-source';
+import { csvReplayItemChunks, type CsvReplaySourceOptions } from './csv/csv-replay-source';
 import { csvReplayItemsInWorker, csvWorkerPlan } from './csv/csv-worker-source';
 import { describeEventTime, EVENT_TIME_FIELD, type EventTimeSource } from './event-time';
 import { GENERATORS, take } from './generators';
@@ -86,7 +86,7 @@ export async function replayCsvFile<T extends EventValue>(job: CsvReplayJob<T>):
         };
         const plan = job.parseInWorker ? csvWorkerPlan(job.topic, eventTime, sink.schemaId) : undefined;
         if (job.parseInWorker && !plan) job.log?.(`${source}: rows parsed on the main thread: a worker thread needs a catalog topic with its own key, an event time not injected at send, and csv-worker.js beside the bundle`);
-        return plan ? csvReplayItemsInWorker(options, plan) : csvReplayItems(options);
+        return plan ? csvReplayItemsInWorker(options, plan) : csvReplayItemChunks(options);
       },
     },
   );

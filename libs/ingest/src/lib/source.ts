@@ -51,6 +51,12 @@ export interface SourceItem<T> {
   admit(sendTime: number): Admission<T>;
 }
 
+/**
+ * What a source hands the pump: items one at a time, or in chunks (the rows of a read chunk of a
+ * file), which the pump takes without an await per item.
+ */
+export type SourceItems<T> = AsyncIterable<SourceItem<T> | readonly SourceItem<T>[]> | Iterable<SourceItem<T>>;
+
 /** Contract violations become rejections (with the raw input, built only then); anything else is a bug and propagates. */
 export function admitParsed<T>(parse: () => T, rawInput: () => unknown): Admission<T> {
   try {

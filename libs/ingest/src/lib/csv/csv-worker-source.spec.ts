@@ -32,10 +32,11 @@ async function collect(items: AsyncIterable<SourceItem<Turnstile>>): Promise<Sou
   return all;
 }
 
-function inWorker(options: CsvReplaySourceOptions<Turnstile>): AsyncGenerator<SourceItem<Turnstile>> {
+/** The worker's items, one by one (it hands them over a batch at a time). */
+async function* inWorker(options: CsvReplaySourceOptions<Turnstile>): AsyncGenerator<SourceItem<Turnstile>> {
   const plan = csvWorkerPlan(topic, options.eventTime, SCHEMA_ID);
   if (!plan) throw new Error('no worker plan for the turnstile topic');
-  return csvReplayItemsInWorker(options, plan);
+  for await (const batch of csvReplayItemsInWorker(options, plan)) yield* batch;
 }
 
 describe('CSV replay rows parsed in a worker thread', () => {

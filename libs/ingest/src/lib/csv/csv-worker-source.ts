@@ -64,7 +64,8 @@ class EncodedItem<T> implements SourceItem<T> {
   }
 }
 
-function* itemsOf<T extends EventValue>(batch: CsvWorkerBatch, decode: (value: Buffer) => T): Generator<SourceItem<T>> {
+function itemsOf<T extends EventValue>(batch: CsvWorkerBatch, decode: (value: Buffer) => T): SourceItem<T>[] {
+  const items: SourceItem<T>[] = [];
   const bytes = Buffer.from(batch.bytes);
   let rejection = 0;
   let start = 0;
@@ -75,13 +76,14 @@ function* itemsOf<T extends EventValue>(batch: CsvWorkerBatch, decode: (value: B
     const refused = batch.rejections[rejection];
     if (refused?.row === row) {
       rejection += 1;
-      yield settled<T>(position, { accepted: false, reason: refused.reason, raw: refused.raw });
+      items.push(settled<T>(position, { accepted: false, reason: refused.reason, raw: refused.raw }));
     } else {
       const encoded = { timestamp: batch.eventTimes[row] ?? Number.NaN, key: bytes.subarray(start, keyEnd), value: bytes.subarray(keyEnd, valueEnd), partition: batch.partitions[row] ?? 0 };
-      yield new EncodedItem(position, encoded, decode);
+      items.push(new EncodedItem(position, encoded, decode));
     }
     start = valueEnd;
   }
+  return items;
 }
 
 function errorOf(failure: CsvWorkerFailure): Error {
@@ -145,11 +147,11 @@ class Inbox {
 }
 
 /**
- * csvReplayItems with the reading, validation, keying and encoding in a worker thread: the same
+ * csvReplayItemChunks with the reading, validation, keying and encoding in a worker thread: the same
  * items in the same order (each already encoded), while the main thread sends the previous batch.
  * A replay on one core spends about half its time there (libs/ingest README, benchmark).
  */
-export async function* csvReplayItemsInWorker<T extends EventValue>(options: CsvReplaySourceOptions<T>, plan: CsvWorkerPlan): AsyncGenerator<SourceItem<T>> {
+export async function* csvReplayItemsInWorker<T extends EventValue>(options: CsvReplaySourceOptions<T>, plan: CsvWorkerPlan): AsyncGenerator<SourceItem<T>[]> {
   if (options.eventTime.kind === 'now') throw new Error('a worker cannot admit rows whose event time is the moment they are sent');
   const workerData: CsvWorkerData = {
     kind: 'csv-replay',
@@ -177,7 +179,7 @@ export async function* csvReplayItemsInWorker<T extends EventValue>(options: Csv
         options.onLayout?.(message);
         continue;
       }
-      yield* itemsOf(message, decode);
+      yield itemsOf(message, decode);
       worker.postMessage(CSV_WORKER_CREDIT);
     }
   } finally {

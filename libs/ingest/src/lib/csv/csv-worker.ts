@@ -4,7 +4,7 @@ import { partitionOfKey } from '@pipeline/kafka';
 import { Type, type Schema } from 'avsc';
 import type { EventTimeSource } from '../event-time';
 import type { EventValue } from '../source';
-import { csvReplayItems } from './csv-replay-source';
+import { csvReplayItemChunks } from './csv-replay-source';
 
 /**
  * The worker-thread side of a CSV replay (see csv-worker-source.ts): reads the file, admits every
@@ -160,7 +160,7 @@ async function runCsvWorker(port: MessagePort, data: CsvWorkerData): Promise<voi
     ahead += 1;
     port.postMessage(batch, transfer);
   };
-  const items = csvReplayItems<EventValue>({
+  const chunks = csvReplayItemChunks<EventValue>({
     file: data.file,
     contract,
     eventTime: data.eventTime,
@@ -168,24 +168,26 @@ async function runCsvWorker(port: MessagePort, data: CsvWorkerData): Promise<voi
     skip: data.skip,
     onLayout: (layout) => port.postMessage({ kind: 'layout', ignoredColumns: layout.ignoredColumns } satisfies CsvWorkerMessage),
   });
-  for await (const item of items) {
-    if (stopped) return;
-    const admission = item.admit(0);
-    if (!admission.accepted) {
-      builder.addRejection(item.position, admission.reason, admission.raw);
-    } else {
-      const { value } = admission;
-      const eventKey = key(value);
-      const partition = partitionOfKey(eventKey, data.partitions);
-      const encode = (into: Buffer, offset: number) => avro.encode(value, into, offset);
-      if (!builder.addEvent(item.position, value.timestamp, eventKey, partition, encode)) {
-        // The batch is full: post it, and make room for a row larger than a whole batch.
-        if (builder.rows > 0) await post();
-        builder.reserve(Buffer.byteLength(eventKey) + 5 + avro.toBuffer(value).length);
-        if (!builder.addEvent(item.position, value.timestamp, eventKey, partition, encode)) throw new Error(`row ${item.position} does not fit a batch of its own size`);
+  for await (const items of chunks) {
+    for (const item of items) {
+      if (stopped) return;
+      const admission = item.admit(0);
+      if (!admission.accepted) {
+        builder.addRejection(item.position, admission.reason, admission.raw);
+      } else {
+        const { value } = admission;
+        const eventKey = key(value);
+        const partition = partitionOfKey(eventKey, data.partitions);
+        const encode = (into: Buffer, offset: number) => avro.encode(value, into, offset);
+        if (!builder.addEvent(item.position, value.timestamp, eventKey, partition, encode)) {
+          // The batch is full: post it, and make room for a row larger than a whole batch.
+          if (builder.rows > 0) await post();
+          builder.reserve(Buffer.byteLength(eventKey) + 5 + avro.toBuffer(value).length);
+          if (!builder.addEvent(item.position, value.timestamp, eventKey, partition, encode)) throw new Error(`row ${item.position} does not fit a batch of its own size`);
+        }
       }
+      if (builder.rows >= data.batchRows) await post();
     }
-    if (builder.rows >= data.batchRows) await post();
   }
   if (builder.rows > 0) await post();
   if (!stopped) port.postMessage({ kind: 'end' } satisfies CsvWorkerMessage);

@@ -2,7 +2,7 @@ import { HEADERS, type HeartbeatMessage } from '@pipeline/contracts';
 import type { Message } from '@pipeline/kafka';
 import { classifyFailure, ingestMetrics, observeIngestSend } from '@pipeline/streaming';
 import { createPaceSchedule, type Pace } from '../pacing';
-import type { Admission, EncodedEvent, EventTopic, EventValue, SourceItem } from '../source';
+import type { Admission, EncodedEvent, EventTopic, EventValue, SourceItem, SourceItems } from '../source';
 import { systemClock, type Clock } from './clock';
 import { deadLetterMessage } from './dead-letter';
 import { PartitionMaxima, PartitionProgress, partitionOfKey } from './partition-progress';
@@ -100,6 +100,10 @@ function byteLength(data: Message['value'] | Message['key']): number {
   return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
 }
 
+function isChunk<T>(entry: SourceItem<T> | readonly SourceItem<T>[]): entry is readonly SourceItem<T>[] {
+  return Array.isArray(entry);
+}
+
 function isRejection<T>(admitted: Admission<T> | EncodedEvent): admitted is Extract<Admission<T>, { accepted: false }> {
   return 'accepted' in admitted && !admitted.accepted;
 }
@@ -166,7 +170,7 @@ class PendingBatch {
  * each partition's at what is safe for it
  * (PartitionProgress: its own progress, or the source's minus a declared disorder bound).
  */
-export async function pump<T extends EventValue>(items: AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>, sink: EventSink<T>, options: PumpOptions): Promise<IngestSummary> {
+export async function pump<T extends EventValue>(items: SourceItems<T>, sink: EventSink<T>, options: PumpOptions): Promise<IngestSummary> {
   return new Pump(sink, options).run(items);
 }
 
@@ -181,7 +185,7 @@ class Pump<T extends EventValue> {
   private inFlight: Promise<void> = Promise.resolve();
   /** A send is in flight (not yet acknowledged or failed). */
   private sending = false;
-  /** When the pump last let the event loop run (see yieldToSends). */
+  /** When the pump last let the event loop run (see afterAdd). */
   private yieldedAt = 0;
   private failure: { error: unknown } | undefined;
   private producedBytes = 0;
@@ -203,18 +207,22 @@ class Pump<T extends EventValue> {
     this.progress = new PartitionProgress({ partitions: sink.topic.partitions, maxDisorderMs: options.maxDisorderMs });
   }
 
-  async run(items: AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>): Promise<IngestSummary> {
+  async run(items: SourceItems<T>): Promise<IngestSummary> {
     this.startedAt = this.clock.now();
     this.nextHeartbeatAt = this.startedAt + this.heartbeatIntervalMs;
     const schedule = createPaceSchedule(this.options.pace, this.startedAt, this.options.paceSeed);
     let stopped = false;
-    for await (const item of items) {
-      await this.waitUntil(schedule.next(item.eventTime));
-      if (this.options.signal?.aborted) {
-        stopped = true;
-        break;
+    reading: for await (const entry of items) {
+      for (const item of isChunk(entry) ? entry : [entry]) {
+        const due = schedule.next(item.eventTime);
+        // Awaited only when there is something to wait for or to send: most items of a fast replay have neither.
+        if (this.mustWait(due)) await this.waitUntil(due);
+        if (this.options.signal?.aborted) {
+          stopped = true;
+          break reading;
+        }
+        if (this.addNow(item)) await this.afterAdd();
       }
-      await this.add(item);
     }
     await this.drain();
     const endOfInput = this.options.endOfInput && !stopped;
@@ -258,20 +266,19 @@ class Pump<T extends EventValue> {
     }
   }
 
-  /**
-   * While a send is in flight, lets the event loop run every YIELD_EVERY_MS: reading a buffered source
-   * is a chain of microtasks that would otherwise hold back the send's network steps (the client's
-   * AddPartitionsToTxn, produce and EndTxn answers) for as long as the reading takes.
-   */
-  private async yieldToSends(now: number): Promise<void> {
-    if (!this.sending || now - this.yieldedAt < YIELD_EVERY_MS) return;
-    this.yieldedAt = now;
-    await new Promise((resolve) => setImmediate(resolve));
+  /** Whether waitUntil(due) has anything to do now: wait for the due time, send a lingering batch, or heartbeats. */
+  private mustWait(due: number): boolean {
+    const now = this.clock.now();
+    if (now < due || now >= this.nextHeartbeatAt) return true;
+    return this.batch.size > 0 && now - this.batch.openedAt >= this.lingerMs && !this.sending;
   }
 
-  private async add(item: SourceItem<T>): Promise<void> {
+  /**
+   * Takes an item into the pending batch (admitted, encoded, or dead-lettered); true when afterAdd must run:
+   * the batch is full, or a send is in flight and the event loop is due a turn (see afterAdd).
+   */
+  private addNow(item: SourceItem<T>): boolean {
     const now = this.clock.now();
-    await this.yieldToSends(now);
     const admitted = item.encoded ?? item.admit(now);
     this.counts.read += 1;
     const contract = this.sink.topic.contract.name;
@@ -290,7 +297,22 @@ class Pump<T extends EventValue> {
         this.batch.addDeadLetter(deadLetterMessage(letter), item.position, now);
       }
     }
-    if (this.batch.size >= this.batchSize || this.batch.bytes >= this.maxBatchBytes) await this.flush();
+    return this.isFull() || (this.sending && now - this.yieldedAt >= YIELD_EVERY_MS);
+  }
+
+  private isFull(): boolean {
+    return this.batch.size >= this.batchSize || this.batch.bytes >= this.maxBatchBytes;
+  }
+
+  /**
+   * Sends a full batch; else, while a send is in flight, lets the event loop run (every YIELD_EVERY_MS):
+   * reading a buffered source is a chain of microtasks that would otherwise hold back the send's network
+   * steps (the client's AddPartitionsToTxn, produce and EndTxn answers) for as long as the reading takes.
+   */
+  private async afterAdd(): Promise<void> {
+    if (this.isFull()) return this.flush();
+    this.yieldedAt = this.clock.now();
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   private encode(value: T): Omit<EncodedEvent, 'key'> & { key: string } {

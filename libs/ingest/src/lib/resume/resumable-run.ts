@@ -5,7 +5,7 @@ import type { Pace } from '../pacing';
 import { IngestClient, type IngestConnection } from '../publish/ingest-client';
 import { pump, type BatchingOptions, type ByteBudgetOptions, type DisorderOptions, type EventSink } from '../publish/pump';
 import type { IngestSummary, ProgressSnapshot } from '../publish/summary';
-import type { EventTopic, EventValue, SourceItem } from '../source';
+import type { EventTopic, EventValue, SourceItems } from '../source';
 import { ingestPositionsTopic, jobTransactionalId, JobPositionError, readJobPosition, type JobPosition } from './job-position';
 import { BULK_COMMIT_INTERVAL_MS, DEFAULT_COMMIT_INTERVAL_MS, TransactionalWriter } from './transactional-writer';
 
@@ -75,7 +75,7 @@ export interface JobIdentity {
 /** A source that can resume: what identifies it and its input, and its items after the first `skip`. */
 export interface ResumableSource<T extends EventValue> extends JobIdentity {
   /** The source's items after the first `skip`; `input` is the stored one on resume (a generator continues its timeline); `sink` where they go. */
-  items(skip: number, input: Record<string, unknown>, sink: EventSink<T>): AsyncIterable<SourceItem<T>> | Iterable<SourceItem<T>>;
+  items(skip: number, input: Record<string, unknown>, sink: EventSink<T>): SourceItems<T>;
 }
 
 export interface RunSpec<T extends EventValue> extends JobOptions {

@@ -4,7 +4,6 @@ import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { DEFAULT_BI_READER_PASSWORD, warehouseRoleStatements } from '@pipeline/warehouse';
 import type { StackSettings } from '../stack-settings';
 import { ComponentStartError, MissingPrerequisiteError } from '../errors';
 import { ownedLivePid, portAnswers, stopProcess, waitUntil } from '../processes';
@@ -183,6 +182,9 @@ export class PostgresServer implements LocalComponent {
         const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
         if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${database} OWNER ${databaseUser}`).catch((error: unknown) => ignoreDuplicate(error));
       }
+      // Loaded here, not at import: the warehouse lib brings TypeORM (about 30 MiB), which a process that only
+      // reads the stack's settings (a benchmark measuring its own memory) does not need.
+      const { DEFAULT_BI_READER_PASSWORD, warehouseRoleStatements } = await import('@pipeline/warehouse');
       for (const statement of warehouseRoleStatements({ database: databaseName, owner: databaseUser, biReaderPassword: DEFAULT_BI_READER_PASSWORD })) await client.query(statement);
       // The registry's storage is the owner's alone; nobody else needs to connect to it or to the maintenance database.
       await client.query(`ALTER DATABASE schema_registry OWNER TO ${databaseUser}`);
