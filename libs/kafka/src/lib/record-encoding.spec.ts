@@ -216,3 +216,28 @@ describe('kafkajs uncompressed partition entry (patched: one pass into one buffe
     expect(decoded.records[0]?.headers).toEqual({ a: [Buffer.from('1'), Buffer.from('2')], b: Buffer.from('x') });
   });
 });
+
+describe('kafkajs CRC32C (patched: eight bytes per step)', () => {
+  const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (buffer: Buffer) => number;
+
+  /** CRC32C bit by bit (reflected polynomial 0x82f63b78), the reference. */
+  function bitwise(buffer: Uint8Array): number {
+    let crc = 0xffffffff;
+    for (const byte of buffer) {
+      crc ^= byte;
+      for (let bit = 0; bit < 8; bit += 1) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+    }
+    return (crc ^ 0xffffffff) >>> 0;
+  }
+
+  it('gives the standard check value and the bitwise checksum of any bytes, at every length and offset', () => {
+    expect(crc32C(Buffer.from('123456789'))).toBe(0xe3069283);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(7), (bytes, offset) => {
+        const buffer = Buffer.from(bytes).subarray(Math.min(offset, bytes.length));
+        expect(crc32C(buffer)).toBe(bitwise(buffer));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
