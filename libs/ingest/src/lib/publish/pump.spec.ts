@@ -1,4 +1,5 @@
 import { heartbeatEventTime } from '@pipeline/contracts';
+import fc from 'fast-check';
 import type { EventTopic } from '../source';
 import { partitionOfKey } from './partition-progress';
 import { pump, type EventSink } from './pump';
@@ -104,5 +105,23 @@ describe('pump batching', () => {
     expect(written.find((entry) => entry.topic === 'ticks')?.messages[0]).toEqual({ key: Buffer.from('k1'), value: Buffer.from('bytes of 1'), partition: 2 });
     const letter = written.find((entry) => entry.topic === 'dlq')?.messages[0];
     expect(JSON.parse(letter?.value?.toString() ?? 'null')).toEqual({ timestamp: 1_000, id: 'k1' });
+  });
+
+  it('writes the same records in the same writes whether a source hands its items one by one or in chunks of any sizes', async () => {
+    const options = { deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' as const }, endOfInput: true, batchSize: 7 };
+    const items = ticks(60);
+    const oneByOne = new RecordingWriter();
+    await pump(items, sink, { ...options, writer: oneByOne });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 60 }), async (sizes) => {
+        async function* chunks() {
+          for (let start = 0, index = 0; start < items.length; start += sizes[index % sizes.length] ?? 1, index += 1) yield items.slice(start, start + (sizes[index % sizes.length] ?? 1));
+        }
+        const chunked = new RecordingWriter();
+        await pump(chunks(), sink, { ...options, writer: chunked });
+        expect(chunked.writes).toEqual(oneByOne.writes);
+      }),
+      { numRuns: 50 },
+    );
   });
 });
