@@ -13,7 +13,8 @@
  * Prints one line:
  *   aggregator-bench keys=K events=N events_per_s=X peak_rss_mib=Y restore_ms=Z
  * after a line with the aggregator's CPU time while aggregating (steadier than events/s on a loaded machine).
- * Runs in its own topic namespace (the Nx target sets PIPELINE_TOPIC_NAMESPACE=bench-<time>.).
+ * Runs in its own topic namespace (the Nx target sets PIPELINE_TOPIC_NAMESPACE=bench-<time>.), whose topics it deletes
+ * at the end (`--keep-topics` keeps them; a `--reuse-input` run keeps its input for the next).
  * A/B comparisons: build once (`npx nx run aggregator:bench-build`), produce once with
  * `PIPELINE_TOPIC_NAMESPACE=bench-ab. node dist/bench/aggregator/main.js --keys K --events N --produce-only`,
  * then time each variant on that input with `--reuse-input --group <a fresh name per run>`.
@@ -28,7 +29,7 @@ import { iotPipeline as iotTemplate } from '@pipeline/pipelines';
 import { bringUpStack } from '@pipeline/stack';
 import { createPipelineServer } from '../src/index';
 
-const { values } = parseArgs({ options: { keys: { type: 'string', default: '100' }, events: { type: 'string', default: '1000000' }, 'produce-only': { type: 'boolean', default: false }, 'max-batch': { type: 'string' }, 'reuse-input': { type: 'boolean', default: false }, group: { type: 'string', default: 'aggregator-bench' }, 'restore-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { keys: { type: 'string', default: '100' }, events: { type: 'string', default: '1000000' }, 'produce-only': { type: 'boolean', default: false }, 'max-batch': { type: 'string' }, 'reuse-input': { type: 'boolean', default: false }, group: { type: 'string', default: 'aggregator-bench' }, 'restore-only': { type: 'boolean', default: false }, 'keep-topics': { type: 'boolean', default: false } } });
 const KEYS = Number(values.keys);
 const EVENTS = Number(values.events);
 const EVENT_TIME_SPAN_MS = 8 * 60_000;
@@ -49,7 +50,6 @@ async function produce(kafka: kafkaLib.Kafka, registry: kafkaLib.SchemaRegistry)
   const base = Date.UTC(2024, 0, 1);
   const rounds = Math.ceil(EVENTS / KEYS);
   const spacing = EVENT_TIME_SPAN_MS / rounds;
-  const inFlight: Promise<unknown>[] = [];
   for (let start = 0; start < EVENTS; start += 5000) {
     const messages: kafkaLib.Message[] = [];
     for (let index = start; index < Math.min(EVENTS, start + 5000); index += 1) {
@@ -67,11 +67,22 @@ async function produce(kafka: kafkaLib.Kafka, registry: kafkaLib.SchemaRegistry)
       messages.push({ key: sensorReadingsTopic.key(reading), value: await codec.encode(reading) });
     }
     // Uncompressed, as the ingest-producer sends by default (INGEST_COMPRESSION): the aggregator then pays no gunzip the pipeline does not.
-    inFlight.push(producer.send({ ...kafkaLib.sendOptions('none'), topic: sensorReadingsTopic.topic, messages }));
-    if (inFlight.length >= 4) await inFlight.shift();
+    // One send at a time: kafkajs' idempotent producer can reuse a sequence number when sends to one partition overlap.
+    await producer.send({ ...kafkaLib.sendOptions('none'), topic: sensorReadingsTopic.topic, messages });
   }
-  await Promise.all(inFlight);
   await producer.disconnect();
+}
+
+/** Deletes every topic of this run's namespace (`bench-<time>.`). */
+async function deleteRunTopics(kafka: kafkaLib.Kafka): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const own = (await admin.listTopics()).filter((name) => name.startsWith(topics.prefix));
+    if (own.length > 0) await admin.deleteTopics({ topics: own });
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function main(): Promise<void> {
@@ -130,6 +141,9 @@ async function main(): Promise<void> {
   if (restorer.status !== 0) throw new Error(`the restoring replica failed (exit ${restorer.status})`);
   const { restoreMs, keys } = JSON.parse(restorer.stdout.trim().split('\n').at(-1) ?? '{}') as { restoreMs: number; keys: number };
   console.error(`restored ${keys} key states in ${restoreMs} ms (a fresh process)`);
+
+  // The run's topics (input, outputs, changelogs: gigabytes at 1,000,000 keys) go with it, unless its input is to be reused.
+  if (!values['reuse-input'] && !values['keep-topics']) await deleteRunTopics(kafka);
 
   console.log(`aggregator CPU while aggregating: ${cpuSeconds.toFixed(1)} s`);
   // The issue's exact line, last, for scripts.
