@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { requiredEnv } from '@pipeline/config';
-import { createKafkaClient, createReliableProducer, ensureTopics, parseBrokerList, readTopicToEnd, SEND_DEFAULTS } from '../index';
+import { createKafkaClient, createReliableProducer, ensureTopics, parseBrokerList, readTopicToEnd, SEND_DEFAULTS, sendOptions } from '../index';
 
 const brokers = () => parseBrokerList(requiredEnv('KAFKA_BROKERS'));
 
@@ -76,6 +76,53 @@ describe('kafkajs against the pinned broker', () => {
     expect(values.sort()).toEqual(['seen 0', 'seen 1', 'seen 2', 'seen 3']);
 
     await Promise.all([first.disconnect(), second.disconnect(), transactional.disconnect()]);
+  });
+
+  // The broker checks each batch's CRC and layout: uncompressed batches are the patched one-pass encoder's
+  // (record-encoding.spec.ts), gzip ones upstream's path.
+  it.each(['none', 'gzip'] as const)('takes transactional batches encoded for codec %s and returns every key, value, header and timestamp', async (codec) => {
+    const topic = `protocol-codec-${codec}-${run}`;
+    await ensureTopics(kafka, [{ topic, partitions: 3 }]);
+    const sent = Array.from({ length: 2_000 }, (_, index) => ({
+      key: index % 10 === 0 ? null : `key-${index % 97}`,
+      value: index % 50 === 0 ? Buffer.alloc(20_000, index % 256) : `value ${index} ${'é'.repeat(index % 7)}`,
+      headers: index % 3 === 0 ? { a: `${index}`, b: ['x', 'y'] } : {},
+      timestamp: String(1_700_000_000_000 + index * 1_000),
+      partition: index % 3,
+    }));
+    const producer = createReliableProducer(kafka, { transactionalId: `protocol-codec-${codec}-${run}`, maxInFlightRequests: 1 });
+    await producer.connect();
+    const transaction = await producer.transaction();
+    await transaction.send({ ...sendOptions(codec), topic, messages: sent.slice(0, 1_500) });
+    await transaction.send({ ...sendOptions(codec), topic, messages: sent.slice(1_500) });
+    await transaction.commit();
+    await producer.disconnect();
+
+    // The commit markers are written after EndTxn answers: read until every partition's committed end has moved past them.
+    type Received = { key: string | null; value: string; headers: Record<string, string | string[]>; timestamp: string; partition: number };
+    let received: Received[] = [];
+    const deadline = Date.now() + 30_000;
+    while (received.length < sent.length && Date.now() < deadline) {
+      const read: Received[] = [];
+      await readTopicToEnd(kafka, topic, (record, partition) =>
+        read.push({
+          key: record.key?.toString() ?? null,
+          value: record.value?.toString('hex') ?? '',
+          headers: Object.fromEntries(Object.entries(record.headers ?? {}).map(([name, value]) => [name, Array.isArray(value) ? value.map(String) : String(value)])),
+          timestamp: record.timestamp,
+          partition,
+        }),
+      );
+      received = read;
+      if (received.length < sent.length) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const expected = sent.map((message) => ({ key: message.key, value: Buffer.from(message.value).toString('hex'), headers: message.headers, timestamp: message.timestamp, partition: message.partition }));
+    const order = (entry: { partition: number; timestamp: string }) => `${entry.partition}:${entry.timestamp}`;
+    expect(received.sort((a, b) => order(a).localeCompare(order(b)))).toEqual(expected.sort((a, b) => order(a).localeCompare(order(b))));
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
   });
 
   afterAll(async () => {
