@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parseEnv as parseDotEnv, parseArgs } from 'node:util';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { destination, pino } from 'pino';
 import { applyHeapGrowth, ConfigValidationError, heapEnvDefaulting, kafkaEnv, loadEnvironment, parseEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { createKafkaClient, createReliableProducer, createSchemaRegistry, ensureTopics, parseBrokerList, registerAvroSchema } from '@pipeline/kafka';
-import { createWarehouseDataSource } from '@pipeline/warehouse';
 import { requiredEnv } from '@pipeline/config';
 
 
@@ -65,6 +64,8 @@ describe('the local stack (real broker, registry and database)', () => {
   });
 
   it('writes and reads a row in PostgreSQL through TypeORM', async () => {
+    // Imported lazily, as the stack lib itself loads the warehouse lib (postgres-server.ts).
+    const { createWarehouseDataSource } = await import('@pipeline/warehouse');
     const dataSource = createWarehouseDataSource(requiredEnv('DATABASE_URL'), { entities: [StackProbeRow] });
     await dataSource.initialize();
     try {
