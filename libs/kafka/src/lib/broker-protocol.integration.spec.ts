@@ -9,9 +9,9 @@ import { createKafkaClient, createReliableProducer, ensureTopics, parseBrokerLis
 
 const brokers = () => parseBrokerList(requiredEnv('KAFKA_BROKERS'));
 
-const until = async (condition: () => boolean, what: string, timeoutMs = 30000) => {
+const until = async (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30000) => {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -101,8 +101,7 @@ describe('kafkajs against the pinned broker', () => {
     // The commit markers are written after EndTxn answers: read until every partition's committed end has moved past them.
     type Received = { key: string | null; value: string; headers: Record<string, string | string[]>; timestamp: string; partition: number };
     let received: Received[] = [];
-    const deadline = Date.now() + 30_000;
-    while (received.length < sent.length && Date.now() < deadline) {
+    await until(async () => {
       const read: Received[] = [];
       await readTopicToEnd(kafka, topic, (record, partition) =>
         read.push({
@@ -114,8 +113,8 @@ describe('kafkajs against the pinned broker', () => {
         }),
       );
       received = read;
-      if (received.length < sent.length) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+      return received.length >= sent.length;
+    }, 'every record of the committed transaction');
     const expected = sent.map((message) => ({ key: message.key, value: Buffer.from(message.value).toString('hex'), headers: message.headers, timestamp: message.timestamp, partition: message.partition }));
     const order = (entry: { partition: number; timestamp: string }) => `${entry.partition}:${entry.timestamp}`;
     expect(received.sort((a, b) => order(a).localeCompare(order(b)))).toEqual(expected.sort((a, b) => order(a).localeCompare(order(b))));
