@@ -138,10 +138,50 @@ function numberField(avro: 'double' | 'long' | 'int', sql: string, base: z.ZodNu
   };
 }
 
+const ZERO = 48;
+
+/** The value of the `count` decimal digits of `text` at `from`; -1 if any is not a digit. */
+function digitsAt(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let index = from; index < from + count; index++) {
+    const digit = text.charCodeAt(index) - ZERO;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.s|.ss|.sss]Z` (what toISOString and most exporters write) as epoch millis without
+ * Date.parse, which cost 4 % of a CSV replay's CPU; undefined for anything else, which Date.parse then reads.
+ * Days past 28 are left to Date.parse too, so what a month holds is its decision alone (the spec holds the two equal).
+ */
+export function utcIsoMillis(text: string): number | undefined {
+  const length = text.length;
+  if (length !== 20 && (length < 22 || length > 24)) return undefined;
+  if (text[length - 1] !== 'Z') return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  let millis = 0;
+  if (length > 20) {
+    if (text[19] !== '.') return undefined;
+    const fraction = digitsAt(text, 20, length - 21);
+    if (fraction < 0) return undefined;
+    millis = fraction * (length === 22 ? 100 : length === 23 ? 10 : 1);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+}
+
 /** Epoch milliseconds; text accepts epoch millis or an ISO-8601 timestamp with a zone. */
 function timestampField(doc?: string): Field<number> {
   const value = finiteNumber().int().min(0, 'is before 1970').max(253402300799999, 'is after year 9999');
-  const millisOf = (cell: string) => (/^\d+$/.test(cell) ? Number(cell) : /[zZ]|[+-]\d\d:?\d\d$/.test(cell) ? Date.parse(cell) : Number.NaN);
+  const millisOf = (cell: string) => (/^\d+$/.test(cell) ? Number(cell) : /[zZ]|[+-]\d\d:?\d\d$/.test(cell) ? (utcIsoMillis(cell) ?? Date.parse(cell)) : Number.NaN);
   const text = z
     .string()
     .trim()
