@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { destination, pino } from 'pino';
-import { applyHeapGrowth, ConfigValidationError, heapEnvDefaulting, kafkaEnv, loadEnvironment, parseEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
+import { applyHeapPolicy, ConfigValidationError, heapEnvDefaulting, kafkaEnv, loadEnvironment, parseEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv } from '@pipeline/config';
 import { deadLetterTopic, DOMAINS, TopicNamespace } from '@pipeline/contracts';
 import {
   BATCHING_DEFAULTS,
@@ -13,7 +13,7 @@ import {
   formatReplay,
   formatShown,
   formatSummary,
-  INGEST_HEAP_GROWTH_PERCENT,
+  INGEST_HEAP_DEFAULTS,
   parseFixes,
   parsePosition,
   shownJson,
@@ -298,8 +298,8 @@ export async function runCli(argv: readonly string[], output: { out: NodeJS.Writ
   try {
     topics = topicsFromEnv();
     command = parseCommand(argv, topics);
-    // The service's heap policy (HEAP_GROWTH_PERCENT) for the CLI's jobs too: a replay's RSS stays near its byte budget.
-    applyHeapGrowth(parseEnv('ingest-producer', heapEnvDefaulting(INGEST_HEAP_GROWTH_PERCENT), loadEnvironment()));
+    // The service's heap policy (HEAP_GROWTH_PERCENT, HEAP_PRETENURING) for the CLI's jobs too: a replay's RSS stays near its byte budget.
+    applyHeapPolicy(parseEnv('ingest-producer', heapEnvDefaulting(INGEST_HEAP_DEFAULTS), loadEnvironment()));
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     output.err.write(`${error.message}\n\n${USAGE}\n`);

@@ -1,5 +1,5 @@
 import { heapEnvDefaulting, httpServerEnv, kafkaEnv, schemaRegistryEnv, serviceEnv, topicNamespaceEnv, webhookEnv } from '@pipeline/config';
-import { BATCHING_DEFAULTS, DEFAULT_LATE_BY_MS, INGEST_HEAP_GROWTH_PERCENT } from '@pipeline/ingest';
+import { BATCHING_DEFAULTS, DEFAULT_LATE_BY_MS, INGEST_HEAP_DEFAULTS } from '@pipeline/ingest';
 import { kafkaClusterFrom, kafkaDependency, schemaRegistryDependency, schemaRegistryFrom } from '@pipeline/kafka';
 import type { ServiceConfig, ServiceDefinition } from '@pipeline/service-kit';
 import { jobBoard } from './job-board';
@@ -11,7 +11,7 @@ const env = {
   ...topicNamespaceEnv,
   HTTP_PORT: serviceEnv.HTTP_PORT.default(3001),
   LOG_LEVEL: serviceEnv.LOG_LEVEL,
-  ...heapEnvDefaulting(INGEST_HEAP_GROWTH_PERCENT),
+  ...heapEnvDefaulting(INGEST_HEAP_DEFAULTS),
   ...httpServerEnv,
   ...webhookEnv,
   INGEST_CSV_FILE: setting.csvFile.optional().describe('CSV file to replay (unset: no replay)'),

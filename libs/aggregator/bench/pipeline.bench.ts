@@ -22,7 +22,7 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { applyHeapGrowth, heapEnv, loadEnvironment, parseEnv, topicNamespaceEnv } from '@pipeline/config';
+import { applyHeapPolicy, heapEnv, loadEnvironment, parseEnv, topicNamespaceEnv } from '@pipeline/config';
 import { avroBindingOf, sensorReadingsTopic as readingsDefinition, TopicNamespace } from '@pipeline/contracts';
 import * as kafkaLib from '@pipeline/kafka';
 import { iotPipeline as iotTemplate } from '@pipeline/pipelines';
@@ -37,7 +37,7 @@ const EVENT_TIME_SPAN_MS = 8 * 60_000;
 const settings = parseEnv('aggregator bench', { ...topicNamespaceEnv, ...heapEnv }, loadEnvironment());
 const topics = TopicNamespace.of(settings.PIPELINE_TOPIC_NAMESPACE);
 // The heap policy the service runs with (HEAP_GROWTH_PERCENT, default 100; 0 for V8's own).
-applyHeapGrowth(settings);
+applyHeapPolicy(settings);
 const sensorReadingsTopic = topics.bind(readingsDefinition);
 const iotPipeline = iotTemplate.resolve(topics);
 const quiet = { log: () => undefined, warn: (message: string, context?: Record<string, unknown>) => console.error(message, context ?? ''), error: (message: string, context?: Record<string, unknown>) => console.error(message, context ?? '') };

@@ -14,10 +14,10 @@ import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { applyHeapGrowth, endpointEnv, heapEnvDefaulting, parseEnv } from '@pipeline/config';
+import { applyHeapPolicy, endpointEnv, heapEnvDefaulting, parseEnv } from '@pipeline/config';
 import { clickEventsTopic, TopicNamespace } from '@pipeline/contracts';
 import { COMPRESSION_CODECS, createKafkaClient, ensureTopics, parseBrokerList, type CompressionName } from '@pipeline/kafka';
-import { BATCHING_DEFAULTS, BULK_COMMIT_INTERVAL_MS, formatSummary, INGEST_COMPRESSION, INGEST_HEAP_GROWTH_PERCENT, ProgressReporter, renamedTopic, replayCsvFile, runRetrying, writeClickstreamCsv } from '../src';
+import { BATCHING_DEFAULTS, BULK_COMMIT_INTERVAL_MS, formatSummary, INGEST_COMPRESSION, INGEST_HEAP_DEFAULTS, ProgressReporter, renamedTopic, replayCsvFile, runRetrying, writeClickstreamCsv } from '../src';
 import { kafkaToolsClasspath, runProducerPerformance } from './producer-performance';
 
 const { values } = parseArgs({
@@ -67,9 +67,9 @@ function sampleMemory(): { stop(): { heap: number; rss: number; samples: number 
 }
 
 async function main(): Promise<void> {
-  const env = parseEnv('ingest bench', { KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL, ...heapEnvDefaulting(INGEST_HEAP_GROWTH_PERCENT) }, process.env);
-  // The heap policy the ingest-producer runs with (HEAP_GROWTH_PERCENT, its default 50; 0 for V8's own).
-  applyHeapGrowth(env);
+  const env = parseEnv('ingest bench', { KAFKA_BROKERS: endpointEnv.KAFKA_BROKERS, SCHEMA_REGISTRY_URL: endpointEnv.SCHEMA_REGISTRY_URL, ...heapEnvDefaulting(INGEST_HEAP_DEFAULTS) }, process.env);
+  // The heap policy the ingest-producer runs with (HEAP_GROWTH_PERCENT, its default 50, 0 for V8's own; HEAP_PRETENURING, its default false).
+  applyHeapPolicy(env);
   const runId = randomUUID().slice(0, 8);
   const file = join(tmpdir(), `clickstream-bench-${runId}.csv`);
   const topic = renamedTopic(TopicNamespace.none.bind(clickEventsTopic), `${clickEventsTopic.name}-bench-${runId}`);

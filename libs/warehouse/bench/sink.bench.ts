@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { DataSource, EntityManager } from 'typeorm';
 import { sensorWindowStatsTable, toSqlValue, type ContractValue, type sensorWindowStats } from '@pipeline/contracts';
-import { applyHeapGrowth, heapEnv, loadEnvironment, parseEnv } from '@pipeline/config';
+import { applyHeapPolicy, heapEnv, loadEnvironment, parseEnv } from '@pipeline/config';
 import { DEFAULT_BATCH_LIMITS } from '@pipeline/streaming';
 import { copyRows, createWarehouseSchemaDataSource, landBatch, lastPerKey, migrateWarehouse, quoteIdentifier, upsertStatements, warehouseEnv, warehouseSettingsFrom, type LandingItem, type LandingRow } from '../src/index';
 
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   }
   // The sink's settings, read as `npm run warehouse:migrate` reads them (environment, .env, .stack/stack.env), in a schema of its own.
   // The heap policy the warehouse-sink runs with (HEAP_GROWTH_PERCENT).
-  applyHeapGrowth(parseEnv('warehouse:bench', heapEnv, loadEnvironment()));
+  applyHeapPolicy(parseEnv('warehouse:bench', heapEnv, loadEnvironment()));
   const settings = { ...warehouseSettingsFrom(parseEnv('warehouse:bench', warehouseEnv, loadEnvironment())), schema: `warehouse_bench_${Date.now()}` };
   await migrateWarehouse(settings);
   // The sink's own data source (pool size and all); only the schema is the bench's.

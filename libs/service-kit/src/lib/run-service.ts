@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import type { z } from 'zod';
-import { applyHeapGrowth, ConfigValidationError, heapEnv, loadEnvironment, parseEnv } from '@pipeline/config';
+import { applyHeapPolicy, ConfigValidationError, heapEnv, loadEnvironment, parseEnv } from '@pipeline/config';
 import { HealthContributors } from './health-contributors';
 import { hardenHttp, listenHttp, type HttpServerSettings } from './http-hardening';
 import { SERVICE_CONFIG, type ServiceDefinition } from './service-kit.module';
@@ -44,9 +44,9 @@ export async function runService<Shape extends z.ZodRawShape>(
     const environment = loadEnvironment();
     const config: Record<string, unknown> = parseEnv(definition.name, definition.env, environment);
     // Before the service allocates anything much: HEAP_GROWTH_PERCENT bounds the garbage its heap holds
-    // (the service's own default when its settings declare one).
-    const { HEAP_GROWTH_PERCENT } = config;
-    applyHeapGrowth(typeof HEAP_GROWTH_PERCENT === 'number' ? { HEAP_GROWTH_PERCENT } : parseEnv(definition.name, heapEnv, environment));
+    // (the service's own defaults when its settings declare the heap policy).
+    const { HEAP_GROWTH_PERCENT, HEAP_PRETENURING } = config;
+    applyHeapPolicy(typeof HEAP_GROWTH_PERCENT === 'number' && typeof HEAP_PRETENURING === 'boolean' ? { HEAP_GROWTH_PERCENT, HEAP_PRETENURING } : parseEnv(definition.name, heapEnv, environment));
   } catch (error) {
     if (!(error instanceof ConfigValidationError)) throw error;
     process.stderr.write(`${error.message}\n`);
