@@ -175,13 +175,23 @@ export function utcIsoMillis(text: string): number | undefined {
     if (fraction < 0) return undefined;
     millis = fraction * (length === 22 ? 100 : length === 23 ? 10 : 1);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  return daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil; years from 1970 here). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /** Epoch milliseconds; text accepts epoch millis or an ISO-8601 timestamp with a zone. */
 function timestampField(doc?: string): Field<number> {
   const value = finiteNumber().int().min(0, 'is before 1970').max(253402300799999, 'is after year 9999');
-  const millisOf = (cell: string) => (/^\d+$/.test(cell) ? Number(cell) : /[zZ]|[+-]\d\d:?\d\d$/.test(cell) ? (utcIsoMillis(cell) ?? Date.parse(cell)) : Number.NaN);
+  const millisOf = (cell: string) => utcIsoMillis(cell) ?? (/^\d+$/.test(cell) ? Number(cell) : /[zZ]|[+-]\d\d:?\d\d$/.test(cell) ? Date.parse(cell) : Number.NaN);
   const text = z
     .string()
     .trim()
