@@ -2,7 +2,7 @@ import { heartbeatEventTime } from '@pipeline/contracts';
 import fc from 'fast-check';
 import type { EventTopic } from '../source';
 import { partitionOfKey } from './partition-progress';
-import { pump, type EventSink } from './pump';
+import { MAX_WAITING_BATCHES, pump, type EventSink } from './pump';
 import type { RecordWriter, SourceReached, TopicRecords } from './record-writer';
 
 interface Tick {
@@ -90,6 +90,45 @@ describe('pump batching', () => {
     const writer = new GatedWriter();
     await pump(source(), sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: false, batchSize: 1000, lingerMs: 0 });
     expect(writer.writes.filter((write) => write.reached).map((write) => write.topicMessages[0].messages.length)).toEqual([1, 9]);
+  });
+
+  it('reads on while a send is slow, up to MAX_WAITING_BATCHES full batches, and sends them one at a time in order', async () => {
+    const batchSize = 5;
+    let read = 0;
+    let inFlight = 0;
+    let overlapped = false;
+    const releases: Array<() => void> = [];
+    class SlowWriter extends RecordingWriter {
+      override async write(topicMessages: TopicRecords[], reached?: SourceReached): Promise<void> {
+        inFlight += 1;
+        overlapped ||= inFlight > 1;
+        await super.write(topicMessages, reached);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        inFlight -= 1;
+      }
+    }
+    function* source() {
+      for (const item of ticks(100)) {
+        read += 1;
+        yield item;
+      }
+    }
+    const writer = new SlowWriter();
+    const done = pump(source(), sink, { writer, deadLetterTopic: 'dlq', source: 'test', pace: { kind: 'asap' }, endOfInput: false, batchSize });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first send is held: one batch in flight, MAX_WAITING_BATCHES waiting, one full one queued that waits for room.
+    expect(writer.writes).toHaveLength(1);
+    expect(read).toBe((MAX_WAITING_BATCHES + 2) * batchSize);
+    let finished = false;
+    void done.finally(() => (finished = true));
+    while (!finished) {
+      releases.shift()?.();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await done;
+    expect(overlapped).toBe(false);
+    const data = writer.writes.filter((write) => write.reached);
+    expect(data.map((write) => write.reached?.read)).toEqual(Array.from({ length: 20 }, (_, index) => (index + 1) * batchSize));
   });
 
   it('sends an item encoded already (a worker thread did it) as it is, and dead-letters one out of the disorder bound with its decoded value', async () => {
