@@ -1,4 +1,6 @@
-import { clickEvent, sensorReading } from '@pipeline/contracts';
+import { clickEvent, sensorReading, type TextRow } from '@pipeline/contracts';
+import fc from 'fast-check';
+import { admitParsed } from '../source';
 import { CsvHeaderError, CsvLayout } from './csv-layout';
 
 const header = ['eventId', 'sessionId', 'customerId', 'eventType', 'productId', 'category', 'price', 'ts', 'referrer'];
@@ -74,5 +76,56 @@ describe('CSV row → value or dead letter', () => {
 
   it('shifts a column event time by the loop offset', () => {
     expect(layout.admit(cells, undefined, 60_000)).toEqual({ accepted: true, value: { ...expected, timestamp: expected.timestamp + 60_000 } });
+  });
+});
+
+describe('CSV layout: the quick path from cells', () => {
+  /** The row parseText reads, built from the header's names here (dotted names nest): the reference the quick path must match. */
+  function textRow(fields: object, names: readonly string[], row: readonly string[], timeColumn: string | undefined, injected: number | undefined): TextRow {
+    const text: TextRow = {};
+    names.forEach((name, column) => {
+      const target = name === timeColumn ? 'timestamp' : name;
+      const [field = '', subField] = target.split('.');
+      // Columns the contract does not know are not in the row (the layout ignores them).
+      if (!(field in fields)) return;
+      if (subField === undefined) text[field] = row[column];
+      else ((text[field] as TextRow | undefined) ??= {})[subField] = row[column];
+    });
+    if (injected !== undefined) text['timestamp'] = String(injected);
+    return text;
+  }
+
+  // Cells that pass, and cells each field's quick path or zod refuses (blank, spaced, out of range, not a number, too long).
+  const cell = fc.oneof(
+    fc.constantFrom('', ' ', '0', '-1', '12', ' 12 ', '1e3', '0x10', 'NaN', '19.99', '91', '1700000000000', '2024-03-01T10:00:00Z', '2024-02-30T00:00:00Z', 'purchase', 'books', 'x'.repeat(200), 'page_view'),
+    fc.string({ maxLength: 8 }),
+    fc.double({ noNaN: true }).map(String),
+  );
+
+  it('admits and refuses every row exactly as parseText on its text row does (ClickEvent, event time from a column)', () => {
+    const layout = new CsvLayout(clickEvent, header, { kind: 'column', column: 'ts' }, 'clicks.csv');
+    fc.assert(
+      fc.property(fc.array(cell, { minLength: header.length, maxLength: header.length }), fc.boolean(), (row, valid) => {
+        const input = valid ? cells.map((value, column) => (column === 3 ? row[3] ?? value : value)) : row;
+        const expectedAdmission = admitParsed(() => clickEvent.parseText(textRow(clickEvent.fields, header, input, 'ts', undefined)), () => layout.rawRow(input));
+        expect(layout.admit(input, undefined, 0)).toEqual(expectedAdmission);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('does the same for a nested record and an injected event time (SensorReading)', () => {
+    const names = ['sensorId', 'temperature', 'humidity', 'pressure', 'location.latitude', 'location.longitude', 'batteryLevel'];
+    const layout = new CsvLayout(sensorReading, names, { kind: 'synthetic', start: 0, spacingMs: 1 }, 'sensors.csv');
+    const good = ['sensor-7', '21.5', '40', '1013.2', '52.5', '13.4', '0.8'];
+    fc.assert(
+      fc.property(fc.array(cell, { minLength: names.length, maxLength: names.length }), fc.integer({ min: 0, max: names.length }), fc.integer({ min: -1, max: 2 ** 45 }), (row, keep, time) => {
+        // Some cells of a good row replaced, so accepted rows are common too.
+        const input = good.map((value, column) => (column < keep ? value : row[column] ?? value));
+        const expectedAdmission = admitParsed(() => sensorReading.parseText(textRow(sensorReading.fields, names, input, undefined, time)), () => layout.rawRow(input));
+        expect(layout.admit(input, time, 0)).toEqual(expectedAdmission);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -17,7 +17,23 @@ export interface CsvReplaySourceOptions<T extends EventValue> {
 
 /** An item whose admission is decided already (a column's or an injected synthetic event time). */
 export function settled<T extends EventValue>(position: string, admission: Admission<T>): SourceItem<T> {
-  return { position, eventTime: admission.accepted ? admission.value.timestamp : undefined, admit: () => admission };
+  return new SettledItem(position, admission);
+}
+
+/** A class rather than an object with a closure: one allocation per row instead of three. */
+class SettledItem<T extends EventValue> implements SourceItem<T> {
+  readonly eventTime: number | undefined;
+
+  constructor(
+    readonly position: string,
+    private readonly admission: Admission<T>,
+  ) {
+    this.eventTime = admission.accepted ? admission.value.timestamp : undefined;
+  }
+
+  admit(): Admission<T> {
+    return this.admission;
+  }
 }
 
 /**
