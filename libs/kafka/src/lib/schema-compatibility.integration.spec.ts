@@ -62,8 +62,29 @@ describe('schema registration (real registry)', () => {
     const large = { sensorId: 'x'.repeat(200_000), temperature: 2 };
     const bytes = codec.encodeSync(large);
     expect(codec.decodeResolved(bytes)).toEqual(large);
-    // The scratch buffer grew: smaller values still encode to exactly their own bytes.
+    // After a record larger than a slab: smaller values still encode to exactly their own bytes.
     expect(codec.encodeSync({ sensorId: 's1', temperature: 1 })).toEqual(small);
     expect(() => codec.decodeResolved(Buffer.from([1, 2, 3]))).toThrow(/wire format/);
+  });
+
+  it('keeps every record its own bytes while later records fill the shared slab, across slab boundaries', async () => {
+    const registry = createSchemaRegistry(registryUrl());
+    const codec = await createAvroCodec(registry, { subject: `compat-${randomUUID()}-value`, schema: readingV1, validate: (value) => value });
+    await codec.decode(codec.encodeSync({ sensorId: 'warm-up', temperature: 0 }));
+    // Sizes from a few bytes to past a 64 KiB slab, in a fixed pseudo-random order, so records end at every kind of boundary.
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    const values = Array.from({ length: 3000 }, (_, index) => ({ sensorId: 's'.repeat(next() % (index % 500 === 0 ? 70_000 : 300)), temperature: index }));
+    // Each record's bytes copied as it is encoded: later encodes must leave them as they were.
+    const copies: Buffer[] = [];
+    const encoded = values.map((value) => {
+      const bytes = codec.encodeSync(value);
+      copies.push(Buffer.from(bytes));
+      return bytes;
+    });
+    for (const [index, bytes] of encoded.entries()) {
+      expect(bytes).toEqual(copies[index]);
+      expect(codec.decodeResolved(bytes)).toEqual(values[index]);
+    }
   });
 });
