@@ -231,13 +231,18 @@ class Pump<T extends EventValue> {
     reading: for await (const entry of items) {
       for (const item of isChunk(entry) ? entry : [entry]) {
         const due = schedule.next(item.eventTime);
-        // Awaited only when there is something to wait for or to send: most items of a fast replay have neither.
-        if (this.mustWait(due)) await this.waitUntil(due);
+        // One clock read per item, again only after a wait. Awaited only when there is something to wait for or to
+        // send: most items of a fast replay have neither.
+        let now = this.clock.now();
+        if (this.mustWait(due, now)) {
+          await this.waitUntil(due);
+          now = this.clock.now();
+        }
         if (this.options.signal?.aborted) {
           stopped = true;
           break reading;
         }
-        if (this.addNow(item)) await this.afterAdd();
+        if (this.addNow(item, now)) await this.afterAdd();
       }
     }
     await this.drain();
@@ -283,8 +288,7 @@ class Pump<T extends EventValue> {
   }
 
   /** Whether waitUntil(due) has anything to do now: wait for the due time, send a lingering batch, or heartbeats. */
-  private mustWait(due: number): boolean {
-    const now = this.clock.now();
+  private mustWait(due: number, now: number): boolean {
     if (now < due || now >= this.nextHeartbeatAt) return true;
     return this.batch.size > 0 && now - this.batch.openedAt >= this.lingerMs && !this.sending;
   }
@@ -293,8 +297,7 @@ class Pump<T extends EventValue> {
    * Takes an item into the pending batch (admitted, encoded, or dead-lettered); true when afterAdd must run:
    * the batch is full, or a send is in flight and the event loop is due a turn (see afterAdd).
    */
-  private addNow(item: SourceItem<T>): boolean {
-    const now = this.clock.now();
+  private addNow(item: SourceItem<T>, now: number): boolean {
     const admitted = item.encoded ?? item.admit(now);
     this.counts.read += 1;
     const contract = this.sink.topic.contract.name;
