@@ -350,12 +350,22 @@ function hasOnlyOwnKeys(input: unknown, count: number): input is Record<string, 
  * converted, no other key; undefined leaves the verdict to the zod text schema.
  */
 export function objectFromText<S extends FieldShape>(shape: S): (row: unknown) => ShapeValue<S> | undefined {
+  const names = Object.keys(shape);
+  const fromFieldTexts = objectFromFieldTexts(shape);
+  return (row) => (hasOnlyOwnKeys(row, names.length) ? fromFieldTexts((index) => row[names[index]]) : undefined);
+}
+
+/**
+ * The text quick path from each field's text, `textOf(i)` for the shape's i-th field (its order in the shape):
+ * objectFromText's, for a caller that holds the texts another way (a CSV row's cells by column).
+ */
+export function objectFromFieldTexts<S extends FieldShape>(shape: S): (textOf: (index: number) => unknown) => ShapeValue<S> | undefined {
   const fields = Object.entries(shape);
-  return (row) => {
-    if (!hasOnlyOwnKeys(row, fields.length)) return undefined;
+  return (textOf) => {
     const value: Record<string, unknown> = {};
-    for (const [name, definition] of fields) {
-      const converted = definition.fromText(row[name]);
+    for (let index = 0; index < fields.length; index++) {
+      const [name, definition] = fields[index];
+      const converted = definition.fromText(textOf(index));
       if (converted === undefined) return undefined;
       value[name] = converted;
     }

@@ -1,4 +1,4 @@
-import type { TextRow } from '@pipeline/contracts';
+import { objectFromFieldTexts, type TextRow } from '@pipeline/contracts';
 import { EVENT_TIME_FIELD, type EventTimeSource } from '../event-time';
 import { admitParsed, type Admission, type EventContract, type EventValue } from '../source';
 
@@ -19,7 +19,15 @@ type Placement = { column: number; field: string; subField?: string };
  * Where a contract field's text comes from in a row's cells: a column, the injected event time, or (a nested
  * record) one column per sub-field.
  */
-type CellSource = { field: string; fromText: (cell: unknown) => unknown } & ({ column: number } | { injected: true } | { subColumns: ReadonlyArray<readonly [string, number]> });
+type CellSource = { column: number } | { injected: true } | { subColumns: ReadonlyArray<readonly [string, number]> };
+
+function textOf(source: CellSource, cells: readonly string[], injectedTime: number | undefined): unknown {
+  if ('column' in source) return cells[source.column];
+  if ('injected' in source) return String(injectedTime);
+  const nested: TextRow = {};
+  for (const [subField, column] of source.subColumns) nested[subField] = cells[column];
+  return nested;
+}
 
 function subFieldsOf(contract: EventContract<unknown>, field: string): string[] | undefined {
   const avro = contract.fields[field]?.avro;
@@ -37,6 +45,7 @@ export class CsvLayout<T extends EventValue> {
   private readonly placements: Placement[] = [];
   /** Every contract field's source, in the contract's order; undefined when some field has no column (see quickValue). */
   private readonly cellSources: CellSource[] | undefined;
+  private readonly fromFieldTexts: (textOf: (index: number) => unknown) => unknown;
 
   constructor(
     private readonly contract: EventContract<T>,
@@ -71,52 +80,38 @@ export class CsvLayout<T extends EventValue> {
     if (missing.length > 0) problems.push(`misses the column${missing.length > 1 ? 's' : ''} ${missing.map((name) => `"${name}"`).join(', ')} of ${contract.name}`);
     if (problems.length > 0) throw new CsvHeaderError(file, problems);
     this.cellSources = this.cellSourcesOf();
+    this.fromFieldTexts = objectFromFieldTexts(contract.fields);
   }
 
   private cellSourcesOf(): CellSource[] | undefined {
     const sources: CellSource[] = [];
-    for (const [field, definition] of Object.entries(this.contract.fields)) {
-      const fromText = definition.fromText;
+    for (const field of Object.keys(this.contract.fields)) {
       const subFields = subFieldsOf(this.contract, field);
       if (field === EVENT_TIME_FIELD && this.eventTime.kind !== 'column') {
-        sources.push({ field, fromText, injected: true });
+        sources.push({ injected: true });
       } else if (subFields) {
         const subColumns = subFields.map((subField) => [subField, this.placements.find((placement) => placement.field === field && placement.subField === subField)?.column ?? -1] as const);
         if (subColumns.some(([, column]) => column < 0)) return undefined;
-        sources.push({ field, fromText, subColumns });
+        sources.push({ subColumns });
       } else {
         const column = this.placements.find((placement) => placement.field === field)?.column;
         if (column === undefined) return undefined;
-        sources.push({ field, fromText, column });
+        sources.push({ column });
       }
     }
     return sources;
   }
 
   /**
-   * The contract's text quick path (objectFromText) straight from the cells: the same value, in the same field
-   * order, without the text row, its key check and two closures per row (the row alone was a quarter of what a
-   * replay allocates). Undefined when a field's quick path cannot tell, or a field has no column: then the text
-   * row goes to parseText, whose zod parse gives the reasons.
+   * The contract's text quick path (objectFromFieldTexts, as parseText's) straight from the cells: the same value
+   * without the text row, its key check and two closures per row (the row alone was a quarter of what a replay
+   * allocates). Undefined when a field's quick path cannot tell, or a field has no column: then the text row goes
+   * to parseText, whose zod parse gives the reasons.
    */
   private quickValue(cells: readonly string[], injectedTime: number | undefined): T | undefined {
     const sources = this.cellSources;
     if (sources === undefined) return undefined;
-    const value: Record<string, unknown> = {};
-    for (const source of sources) {
-      let text: unknown;
-      if ('column' in source) text = cells[source.column];
-      else if ('injected' in source) text = String(injectedTime);
-      else {
-        const nested: TextRow = {};
-        for (const [subField, column] of source.subColumns) nested[subField] = cells[column];
-        text = nested;
-      }
-      const converted = source.fromText(text);
-      if (converted === undefined) return undefined;
-      value[source.field] = converted;
-    }
-    return value as unknown as T;
+    return this.fromFieldTexts((index) => textOf(sources[index], cells, injectedTime)) as T | undefined;
   }
 
   /** The row as it was read, column → cell: the dead-letter value. */
