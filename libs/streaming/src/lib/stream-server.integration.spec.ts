@@ -36,6 +36,7 @@ describe('KafkaStreamServer (real broker)', () => {
   const input = `stream-it-${run}.input`;
   const output = `stream-it-${run}.output`;
   const deadLetters = `stream-it-${run}.dead-letter`;
+  const crashOutput = `stream-it-${run}.crash-output`;
   const servers: KafkaStreamServer[] = [];
 
   beforeAll(async () => {
@@ -55,7 +56,7 @@ describe('KafkaStreamServer (real broker)', () => {
     await Promise.all(servers.map((server) => server.close()));
     const admin = kafka.admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [input, output, deadLetters] }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [input, output, deadLetters, crashOutput] }).catch(() => undefined);
     await admin.disconnect();
   });
 
@@ -137,6 +138,52 @@ describe('KafkaStreamServer (real broker)', () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(caughtUp.health()).toMatchObject({ ok: true, stalled: [] });
     expect(caughtUp.board.all().map((progress) => caughtUp.board.lag(progress))).toEqual([0]);
+  });
+
+  it('starts a new consumer after a crash kafkajs does not restart from, and still commits every record exactly once', async () => {
+    await ensureTopics(kafka, [{ topic: crashOutput, partitions: 1 }]);
+    let failures = 1;
+    let revokeFailures = 1;
+    const healthDuringCrash: string[] = [];
+    const handler: StreamHandler = {
+      async handle(_partition, records) {
+        if (failures > 0) {
+          failures -= 1;
+          throw new TransientError('database', 'database unavailable');
+        }
+        return { outputs: records.map((record) => ({ topic: crashOutput, message: { key: record.key, value: record.value } })) };
+      },
+      // Thrown out of the batch (dropping the failed attempt's state): kafkajs counts a TypeError as not
+      // retriable, crashes the consumer and leaves it down.
+      revoked() {
+        if (revokeFailures > 0) {
+          revokeFailures -= 1;
+          setTimeout(() => healthDuringCrash.push(server.health().detail), 200);
+          throw new TypeError("Cannot read properties of null (reading 'topicMetadata')");
+        }
+      },
+    };
+    const server = new KafkaStreamServer({
+      name: 'stream-it/crash',
+      kafka,
+      groupId: `stream-it-${run}.crash`,
+      topics: [input],
+      handler,
+      delivery: 'transactional',
+      deadLetterTopic: deadLetters,
+      ensureTopics: [{ topic: crashOutput, partitions: 1 }, { topic: deadLetters, partitions: 1 }],
+      retryBackoff: { initialMs: 50, maxMs: 200 },
+      logger: quiet,
+    });
+    servers.push(server);
+    await start(server);
+    await waitFor('every record committed by the new consumer', () => server.board.all().some((progress) => progress.committedOffset === 100));
+
+    expect(healthDuringCrash).toHaveLength(1);
+    expect(healthDuringCrash[0]).toContain("consumer crashed: Cannot read properties of null (reading 'topicMetadata')");
+    const outputs = (await readAll(crashOutput)).map((record) => Number(record.value?.toString()));
+    expect(outputs).toEqual(Array.from({ length: 100 }, (_, index) => index));
+    expect(server.health()).toMatchObject({ ok: true, state: 'running' });
   });
 
   it('reports a partition that stops moving on /health, naming it and why', async () => {

@@ -200,6 +200,8 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   private assignedPartitions: TopicPartition[] = [];
   private state: StreamHealth['state'] = 'starting';
   private crash: string | undefined;
+  /** Crashes kafkajs did not restart from, since the last batch committed (the restart's backoff). */
+  private crashesInARow = 0;
   private startupProblem: string | undefined;
   private withdrawMetrics: (() => void) | undefined;
   private readonly limits: BatchLimits;
@@ -270,8 +272,16 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     this.producer = createReliableProducer(kafka);
     const producer = this.producer;
     await this.untilReady('connecting the producer', 'kafka', () => producer.connect());
+    await this.runConsumer();
+    this.withdrawMetrics = exposeProgress(options.groupId, this.board);
+    options.logger.log(`${options.name}: consuming ${options.topics.join(', ')}`, { group: options.groupId, delivery: options.delivery });
+  }
+
+  /** A consumer of the group, joined and running: at start, and again after a crash (restartAfterCrash). */
+  private async runConsumer(): Promise<void> {
+    const options = this.options;
     const fetchBytes = Math.min(this.limits.maxBytes, options.fetchBytesPerPartition ?? FETCH_BYTES_PER_PARTITION);
-    const consumer = kafka.consumer({
+    const consumer = options.kafka.consumer({
       groupId: options.groupId,
       readUncommitted: false,
       allowAutoTopicCreation: false,
@@ -295,21 +305,49 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.crash = messageOf(payload.error);
-      if (!payload.restart) this.state = 'crashed';
-      this.options.logger.error(`${options.name}: consumer crashed${payload.restart ? ', restarting' : ''}`, { error: this.crash, group: options.groupId });
+      if (payload.restart || this.isStopped()) {
+        options.logger.error(`${options.name}: consumer crashed${payload.restart ? ', restarting' : ''}`, { error: this.crash, group: options.groupId });
+        return;
+      }
+      this.state = 'crashed';
+      void this.restartAfterCrash(consumer);
     });
     await this.untilReady('joining the consumer group', 'kafka', async () => {
       await consumer.connect();
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
     });
-    this.withdrawMetrics = exposeProgress(options.groupId, this.board);
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 2,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    options.logger.log(`${options.name}: consuming ${options.topics.join(', ')}`, { group: options.groupId, delivery: options.delivery });
+  }
+
+  /**
+   * kafkajs restarts its consumer only after errors it counts as retriable; after any other (a TypeError
+   * inside the client, a handler bug) the consumer stays down and every partition of the replica with it.
+   * The runtime starts a new one instead, after a backoff that grows while crashes repeat: the crashed
+   * consumer left its group, so its partitions' state and producers go as on a revocation, and whoever
+   * gets them next restores them. Until it has joined, /health says the consumer crashed, and why.
+   */
+  private async restartAfterCrash(crashed: Consumer): Promise<void> {
+    const attempt = this.crashesInARow++;
+    const delayMs = backoffMs(attempt, 1000, 30_000);
+    streamMetrics.consumerRestarts.inc({ group: this.options.groupId });
+    this.options.logger.error(`${this.options.name}: consumer crashed; a new consumer starts in ${Math.round(delayMs)} ms`, { error: this.crash, group: this.options.groupId, attempt });
+    await crashed.disconnect().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (this.isStopped() || this.consumer !== crashed) return;
+    await this.onAssignment([]);
+    try {
+      await this.runConsumer();
+    } catch (error) {
+      // Its group join failed for good (runConsumer waits out outages): the same again, later.
+      if (this.isStopped() || !this.consumer) return;
+      this.crash = messageOf(error);
+      await this.restartAfterCrash(this.consumer);
+    }
   }
 
   /**
@@ -506,15 +544,26 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     this.consumer?.seek({ topic: partition.topic, partition: partition.partition, offset: offset.toString() });
   }
 
-  /** Retries work that fails for a retriable reason (the partition owner or the offsets look-up). */
+  /**
+   * Retries the steps of owning a partition (its producer, the offsets look-up) after an outage and after an
+   * unclassified failure alike, with backoff: they concern no record, so there is nothing to isolate, and thrown
+   * out of the batch they would crash the consumer and every partition of the replica with it. Fenced while
+   * taking the partition over (two replicas in the middle of a rebalance), it asks the group who owns it, as a
+   * fenced batch does.
+   */
   private async retrying<T>(partition: TopicPartition, payload: EachBatchPayload, work: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await work();
       } catch (error) {
         const failure = classifyFailure(error);
-        if (failure.kind !== 'retriable') throw error;
+        if (failure.kind === 'fenced') {
+          await this.fenced(partition, failure, payload);
+          continue;
+        }
+        if (failure.kind !== 'retriable' && failure.kind !== 'unknown') throw error;
         await this.backOff(partition, failure, attempt, payload);
+        if (!payload.isRunning() || payload.isStale()) throw new Error(`${key(partition)}: batch abandoned (consumer stopping or seeking) after: ${failure.reason}`);
       }
     }
   }
@@ -668,6 +717,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       await this.consumer?.commitOffsets([{ topic: partition.topic, partition: partition.partition, offset: nextOffset }]);
     }
     this.board.committed(partition.topic, partition.partition, Number(nextOffset));
+    this.crashesInARow = 0;
     streamMetrics.records.inc({ group: this.options.groupId, topic: partition.topic, partition: String(partition.partition) }, records.length);
     streamMetrics.batches.inc({ group: this.options.groupId });
     for (const { failure } of result.rejected ?? []) streamMetrics.deadLetters.inc({ group: this.options.groupId, reason_class: failure.reasonClass });
