@@ -25,10 +25,21 @@ function runChaosProcess(args: readonly string[]): Promise<{ code: number | null
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
 }
 
+/**
+ * What failed, first: a runner that shows only the head and tail of a long failure still shows which table, topic
+ * or identity differs and how (the report's lines marked MISMATCH or FAILED, its "what differs" and "problems").
+ */
+function verdictOf(output: string): string {
+  const lines = output.split('\n');
+  const details = lines.findIndex((line) => / what differs$|^problems:$/.test(line));
+  const marked = lines.filter((line) => line.includes('MISMATCH') || line.includes('| FAILED |') || line.startsWith('chaos: '));
+  return [...marked, ...(details >= 0 ? lines.slice(details, details + 40) : [])].join('\n');
+}
+
 describe('chaos suite, short variant', () => {
   it('lands exactly the reference in every domain under kill -9, SIGSTOP, broker and PostgreSQL restarts', async () => {
     const { code, output } = await runChaosProcess(SHORT);
-    if (code !== 0) throw new Error(`npm run chaos -- ${SHORT.join(' ')} exited with ${code}:\n${output.split('\n').slice(-80).join('\n')}`);
+    if (code !== 0) throw new Error(`npm run chaos -- ${SHORT.join(' ')} exited with ${code}: ${verdictOf(output)}\n\n${output.split('\n').slice(-80).join('\n')}`);
     expect(output).toContain('PASSED');
   }, 30 * 60_000);
 });
