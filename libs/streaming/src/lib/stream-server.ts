@@ -1,6 +1,6 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { deadLetterRecord, type RecordOrigin } from '@pipeline/contracts';
-import { createReliableProducer, ensureTopics, reachKafka, sendOptions, takeOverTransactionalId, type CompressionName, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { createReliableProducer, createTransactionalProducer, ensureTopics, reachKafka, sendOptions, takeOverTransactionalId, type CompressionName, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
 import { AdaptiveBatchSize, backoffMs, boundedChunks, DEFAULT_BATCH_LIMITS, nextChunk, type BatchLimits } from './batches';
 import { classifyFailure, dependencyOf, messageOf, type Failure } from './failures';
 import { exposeProgress, streamMetrics } from './metrics';
@@ -433,11 +433,9 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     const existing = this.partitionProducers.get(key(partition));
     if (existing) return existing;
     const creating = (async () => {
-      const producer = createReliableProducer(this.options.kafka, {
-        transactionalId: `${this.options.groupId}.${partition.topic}.${partition.partition}`,
-        maxInFlightRequests: 1,
+      const producer = createTransactionalProducer(this.options.kafka, `${this.options.groupId}.${partition.topic}.${partition.partition}`, {
         transactionTimeout: this.transactionTimeoutMs,
-        // The broker refuses a new transaction while the last one's markers are written; retry soon.
+        // Backoff capped at 5 s: a partition waiting for the broker resumes soon after it is back.
         retry: { initialRetryTime: 50, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
       });
       try {

@@ -1,7 +1,7 @@
 import {
   createAvroCodec,
   createKafkaClient,
-  createReliableProducer,
+  createTransactionalProducer,
   createSchemaRegistry,
   ensureTopics,
   type Kafka,
@@ -84,7 +84,7 @@ export class IngestClient {
    * broker restart) is ended as aborted too, so it cannot become visible behind what `work` reads.
    */
   async withTransactionalProducer<R>(transactionalId: string, work: (producer: Producer) => Promise<R>, writesTo?: LeftoverScope): Promise<R> {
-    return this.using(createReliableProducer(this.kafka, { transactionalId, maxInFlightRequests: 1 }), async (producer) => {
+    return this.using(createTransactionalProducer(this.kafka, transactionalId), async (producer) => {
       await takeOverTransactionalId(this.kafka, producer, writesTo);
       return work(producer);
     });
