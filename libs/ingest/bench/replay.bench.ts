@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     console.log(formatSummary(summary));
     console.log(
       [
-        `replay        ${seconds.toFixed(1)} s, ${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s, ${mib(bytes / seconds)}/s of records (avg ${recordSize} B key+value; batch ${batchSize} / ${mib(maxBatchBytes)}, commit every ${commitIntervalMs} ms, ${compression}, acks=all, transactional${values['parse-in-worker'] ? ', rows parsed in a worker thread' : ''})`,
+        `replay        ${seconds.toFixed(1)} s (job start-up ${(seconds - summary.elapsedMs / 1000).toFixed(2)} s: topics, schema, producer, position), ${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s, ${mib(bytes / seconds)}/s of records (avg ${recordSize} B key+value; batch ${batchSize} / ${mib(maxBatchBytes)}, commit every ${commitIntervalMs} ms, ${compression}, acks=all, transactional${values['parse-in-worker'] ? ', rows parsed in a worker thread' : ''})`,
         `cpu           ${cpuSeconds.toFixed(1)} s (${((cpuSeconds * 1e6) / Math.max(1, summary.read)).toFixed(1)} µs per row; user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s)`,
         `memory        heap ${mib(before.heapUsed)} before, max ${mib(peak.heap)}; RSS ${mib(before.rss)} before, max ${mib(peak.rss)} (${peak.samples} samples)`,
         `file          ${mib(statSync(file).size)} on disk`,
