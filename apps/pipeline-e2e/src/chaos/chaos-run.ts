@@ -165,8 +165,12 @@ async function runOnStack(options: ChaosOptions, run: ReturnType<typeof isolated
     const ingestion = Promise.all(jobs.map((job) => job.runToEnd()));
     ingestion.catch(() => undefined);
 
+    /** What the services that are not working again said last (for a fault they did not recover from). */
+    let lastUnhealthy = '';
     const allHealthy = async () => {
+      const names = ['warehouse-sink', ...REPLICAS.map((replica) => `stream-aggregator ${replica}`)];
       const reports = await Promise.all([services.health('warehouse-sink'), ...REPLICAS.map((replica) => services.health('stream-aggregator', replica))]);
+      lastUnhealthy = reports.flatMap((report, index) => (workingAgain(report) ? [] : [`${names[index]}: ${report.status} ${JSON.stringify(report.dependencies)}`])).join('\n');
       return reports.every(workingAgain);
     };
     const waitRecovered = async (since: number): Promise<number | undefined> => {
@@ -181,6 +185,8 @@ async function runOnStack(options: ChaosOptions, run: ReturnType<typeof isolated
       const entry = { number: faults.length + 1, atS: (at - servicesUpAt) / 1000, kind, target, recoveryS };
       faults.push(entry);
       log(`chaos: fault ${entry.number} ${kind} ${target} at ${entry.atS.toFixed(1)} s, recovered ${recoveryS === undefined ? 'NOT within the limit' : `in ${recoveryS.toFixed(1)} s`}`);
+      // A service still unhealthy minutes after a fault is a stall, even if a later fault's restart hides it.
+      if (recoveryS === undefined) problems.push(`fault ${entry.number} (${kind}, ${target}): not every service healthy again within ${RECOVERY_LIMIT_MS / 1000} s:\n${lastUnhealthy}\n${logs()}`);
     };
     /** A service that exited without being killed is a finding: recorded, then started again. */
     const restartExited = async () => {
