@@ -12,4 +12,4 @@ export * from './lib/partitioner';
 export type { Kafka, Producer, Consumer, Message, IHeaders, EachBatchPayload, KafkaMessage, Transaction } from 'kafkajs';
 export * from './lib/read-to-end';
 export { assertKafkajsPatched, KafkajsNotPatchedError } from './lib/read-committed-filter';
-export * from './lib/abort-leftovers';
+export * from './lib/settle-leftovers';

@@ -88,7 +88,7 @@ export interface StreamServerOptions {
   /**
    * Topics to create if missing before consuming (inputs, outputs, dead letters). In transactional delivery
    * every one of them besides the inputs must be listed: a partition owned anew aborts whatever an earlier
-   * owner left open on them (abortLeftovers).
+   * owner left open on them (settleLeftovers).
    */
   readonly ensureTopics?: readonly TopicSpec[];
   readonly deadLetterTopic: string;
@@ -149,7 +149,7 @@ const key = ({ topic, partition }: TopicPartition) => `${topic}:${partition}`;
  * 93,741; 2 MiB 100,496–100,549 (284–289 MiB) and 74,983–83,073. (With gzip input, 1 MiB had kept ~200 MiB
  * of records alive: a gzip batch holds 5–10 times the records its size suggests.) 1 MiB was held back for a
  * while over a chaos run that committed 17 readings twice; that was a hanging transaction left by the broker's
- * restart in the CSV replay's input, not the fetch size (see abortLeftovers).
+ * restart in the CSV replay's input, not the fetch size (see settleLeftovers).
  */
 const FETCH_BYTES_PER_PARTITION = 1024 * 1024;
 
@@ -442,7 +442,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
         await producer.connect();
         // Fenced (and the previous owner's last transaction completed) before the committed position is read,
         // and whatever a broker restart left hanging on the partitions it writes to aborted.
-        await takeOverTransactionalId(this.options.kafka, producer, { topics: this.writtenTopics(), offsets: { groupId: this.options.groupId, ...partition } });
+        await takeOverTransactionalId(this.options.kafka, producer, { topics: this.writtenTopics(), offsets: { groupId: this.options.groupId } });
         return producer;
       } catch (error) {
         // The next attempt makes a producer of its own: this one lets go of its connections.

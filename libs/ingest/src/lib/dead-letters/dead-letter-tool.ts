@@ -190,7 +190,7 @@ export class DeadLetterTool {
     }
     await this.client.ensureTopics([ledger]);
     // Where an earlier run of this replay sent, as far as this one can tell (its own selection's targets): what a
-    // broker restart left hanging there and in the ledger is aborted before the ledger is read (abortLeftovers).
+    // broker restart left hanging there and in the ledger is settled before the ledger is read (settleLeftovers).
     const targets = planReplay(entries, new Set(), request.fixes, this.topics).send.map((item) => item.target);
     return this.inTransactions(`${this.deadLetterTopic}.replay`, { topics: [ledger.topic, ...new Set(targets)] }, async (producer) => {
       // kafkajs initialises the transactional id once more at the first transaction() (besides connect()): only

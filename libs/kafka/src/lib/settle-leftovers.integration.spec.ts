@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { requiredEnv } from '@pipeline/config';
-import { abortLeftovers, createKafkaClient, ensureTopics, parseBrokerList, readTopicToEnd, type Producer } from '../index';
+import { createKafkaClient, settleLeftovers, ensureTopics, parseBrokerList, readTopicToEnd, type Producer } from '../index';
 
 /**
  * On the real broker: what a partition owned anew does before it reads its committed state. Every
- * partition of the scope, and the group's offsets, get an abort marker of the producer id (which is
- * what ends a transaction an earlier epoch left hanging there), and nothing committed changes.
+ * partition of the scope, and the group's offsets, get a commit marker of the producer id (which is
+ * what ends a transaction an earlier epoch left hanging there), no record is written, and nothing
+ * committed changes.
  */
-describe('abortLeftovers (real broker)', () => {
+describe('settleLeftovers (real broker)', () => {
   const kafka = createKafkaClient({ brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')), clientId: 'leftovers-it' });
   const run = randomUUID();
   const output = `leftovers-it-${run}.out`;
@@ -42,7 +43,7 @@ describe('abortLeftovers (real broker)', () => {
     }
   };
 
-  it('writes an aborted placeholder and its marker to every partition, and leaves what was committed as it was', async () => {
+  it('writes a commit marker, and no record, to every partition, and leaves what was committed as it was', async () => {
     await ensureTopics(kafka, [
       { topic: output, partitions: 3 },
       { topic: compacted, partitions: 2, config: { 'cleanup.policy': 'compact' } },
@@ -58,11 +59,13 @@ describe('abortLeftovers (real broker)', () => {
     await until(async () => (await ends(output))[1] === 2);
     const before = { output: await ends(output), compacted: await ends(compacted) };
 
-    await abortLeftovers(kafka, producer, { topics: [output, compacted], offsets: { groupId, topic: input, partition: 0 } });
+    await settleLeftovers(kafka, producer, { topics: [output, compacted], offsets: { groupId } });
 
-    // One placeholder and one abort marker on each partition (the coordinator writes markers after the abort returns).
-    await until(async () => JSON.stringify(await ends(output)) === JSON.stringify(before.output.map((end) => end + 2)));
-    await until(async () => JSON.stringify(await ends(compacted)) === JSON.stringify(before.compacted.map((end) => end + 2)));
+    // One commit marker on each partition (the coordinator writes markers after the commit returns), and nothing else.
+    await until(async () => JSON.stringify(await ends(output)) === JSON.stringify(before.output.map((end) => end + 1)));
+    await until(async () => JSON.stringify(await ends(compacted)) === JSON.stringify(before.compacted.map((end) => end + 1)));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await ends(output)).toEqual(before.output.map((end) => end + 1));
     const seen: string[] = [];
     await readTopicToEnd(kafka, output, (message) => seen.push(message.value?.toString() ?? '<null>'));
     await readTopicToEnd(kafka, compacted, (message) => seen.push(message.value?.toString() ?? '<null>'));
@@ -84,6 +87,6 @@ describe('abortLeftovers (real broker)', () => {
 
   it('leaves out a topic the broker does not have (nothing can be open there)', async () => {
     if (!producer) throw new Error('the first test makes the producer');
-    await expect(abortLeftovers(kafka, producer, { topics: [`leftovers-it-${run}.never-created`, output] })).resolves.toBeUndefined();
+    await expect(settleLeftovers(kafka, producer, { topics: [`leftovers-it-${run}.never-created`, output] })).resolves.toBeUndefined();
   }, 60_000);
 });
