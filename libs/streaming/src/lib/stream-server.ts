@@ -87,7 +87,7 @@ export interface StreamServerOptions {
   readonly delivery: 'transactional' | 'after-handler';
   /**
    * Topics to create if missing before consuming (inputs, outputs, dead letters). In transactional delivery
-   * every one of them besides the inputs must be listed: a partition owned anew aborts whatever an earlier
+   * every one of them besides the inputs must be listed: a partition owned anew settles whatever an earlier
    * owner left open on them (settleLeftovers).
    */
   readonly ensureTopics?: readonly TopicSpec[];
@@ -441,7 +441,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       try {
         await producer.connect();
         // Fenced (and the previous owner's last transaction completed) before the committed position is read,
-        // and whatever a broker restart left hanging on the partitions it writes to aborted.
+        // and whatever a broker restart left hanging on the partitions it writes to settled (committed).
         await takeOverTransactionalId(this.options.kafka, producer, { topics: this.writtenTopics(), offsets: { groupId: this.options.groupId } });
         return producer;
       } catch (error) {

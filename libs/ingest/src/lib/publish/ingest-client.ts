@@ -81,7 +81,7 @@ export class IngestClient {
    * at the same moment) and aborts its open transaction, so what `work` reads next (the job's
    * committed position) can no longer change under it (takeOverTransactionalId). With `writesTo`,
    * whatever an earlier producer of the id left open on those partitions (a hanging transaction after a
-   * broker restart) is ended as aborted too, so it cannot become visible behind what `work` reads.
+   * broker restart) is ended as committed first (settleLeftovers), so it cannot change behind what `work` reads.
    */
   async withTransactionalProducer<R>(transactionalId: string, work: (producer: Producer) => Promise<R>, writesTo?: LeftoverScope): Promise<R> {
     return this.using(createTransactionalProducer(this.kafka, transactionalId), async (producer) => {

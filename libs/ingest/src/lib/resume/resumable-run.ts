@@ -150,7 +150,7 @@ export async function runJobSession<T extends EventValue>(spec: RunSpec<T>, iden
   const sink = await talkingTo('schema-registry', () => client.sinkFor(spec.topic));
   return talkingTo('kafka', () =>
     client.withTransactionalProducer(jobTransactionalId(spec.topics, identity.jobId), async (producer) => {
-      // After the producer's initialisation (and the abort of anything an earlier run left open on the job's
+      // After the producer's initialisation (and the settling of anything an earlier run left hanging on the job's
       // partitions): a killed run's open transaction is aborted, so the read ends, and nothing read is undone later.
       const stored = spec.restart ? undefined : await readJobPosition(client.kafka, identity.jobId, positionsTopic.topic);
       const start = startingPoint(identity, stored);
