@@ -1,6 +1,6 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { deadLetterRecord, type RecordOrigin } from '@pipeline/contracts';
-import { createReliableProducer, createTransactionalProducer, ensureTopics, reachKafka, sendOptions, takeOverTransactionalId, type CompressionName, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { createReliableProducer, createTransactionalProducer, ensureTopics, TRANSACTION_RETRY, reachKafka, sendOptions, takeOverTransactionalId, type CompressionName, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
 import { AdaptiveBatchSize, backoffMs, boundedChunks, DEFAULT_BATCH_LIMITS, nextChunk, type BatchLimits } from './batches';
 import { classifyFailure, dependencyOf, messageOf, type Failure } from './failures';
 import { exposeProgress, streamMetrics } from './metrics';
@@ -436,7 +436,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
       const producer = createTransactionalProducer(this.options.kafka, `${this.options.groupId}.${partition.topic}.${partition.partition}`, {
         transactionTimeout: this.transactionTimeoutMs,
         // Backoff capped at 5 s: a partition waiting for the broker resumes soon after it is back.
-        retry: { initialRetryTime: 50, maxRetryTime: 5000, retries: Number.MAX_SAFE_INTEGER },
+        retry: { ...TRANSACTION_RETRY, maxRetryTime: 5000 },
       });
       try {
         await producer.connect();
