@@ -9,10 +9,10 @@ import { createKafkaClient, createReliableProducer, ensureTopics, parseBrokerLis
 
 const brokers = () => parseBrokerList(requiredEnv('KAFKA_BROKERS'));
 
-const until = async (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30000) => {
+const until = async (condition: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs = 30000) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 };
@@ -98,28 +98,35 @@ describe('kafkajs against the pinned broker', () => {
     await transaction.commit();
     await producer.disconnect();
 
-    // The commit markers are written after EndTxn answers: read until every partition's committed end has moved past them.
+    // The commit markers are written after EndTxn answers: wait until every partition's committed end (its last
+    // stable offset) is past its records and their marker, then read once. On a loaded machine the markers can take
+    // a while; if they never come, the failure names each partition's committed end against its record count.
+    const admin = kafka.admin();
+    await admin.connect();
+    const recordsIn = (partition: number) => sent.filter((message) => message.partition === partition).length;
+    let committedEnds: { partition: number; high: string }[] = [];
+    await until(
+      async () => {
+        committedEnds = await admin.fetchTopicOffsets(topic);
+        return committedEnds.every(({ partition, high }) => Number(high) > recordsIn(partition));
+      },
+      () => `the commit markers: committed end per partition ${committedEnds.map(({ partition, high }) => `${partition}: ${high} (records ${recordsIn(partition)})`).join(', ')}`,
+      90_000,
+    );
     type Received = { key: string | null; value: string; headers: Record<string, string | string[]>; timestamp: string; partition: number };
-    let received: Received[] = [];
-    await until(async () => {
-      const read: Received[] = [];
-      await readTopicToEnd(kafka, topic, (record, partition) =>
-        read.push({
-          key: record.key?.toString() ?? null,
-          value: record.value?.toString('hex') ?? '',
-          headers: Object.fromEntries(Object.entries(record.headers ?? {}).map(([name, value]) => [name, Array.isArray(value) ? value.map(String) : String(value)])),
-          timestamp: record.timestamp,
-          partition,
-        }),
-      );
-      received = read;
-      return received.length >= sent.length;
-    }, 'every record of the committed transaction');
+    const received: Received[] = [];
+    await readTopicToEnd(kafka, topic, (record, partition) =>
+      received.push({
+        key: record.key?.toString() ?? null,
+        value: record.value?.toString('hex') ?? '',
+        headers: Object.fromEntries(Object.entries(record.headers ?? {}).map(([name, value]) => [name, Array.isArray(value) ? value.map(String) : String(value)])),
+        timestamp: record.timestamp,
+        partition,
+      }),
+    );
     const expected = sent.map((message) => ({ key: message.key, value: Buffer.from(message.value).toString('hex'), headers: message.headers, timestamp: message.timestamp, partition: message.partition }));
     const order = (entry: { partition: number; timestamp: string }) => `${entry.partition}:${entry.timestamp}`;
     expect(received.sort((a, b) => order(a).localeCompare(order(b)))).toEqual(expected.sort((a, b) => order(a).localeCompare(order(b))));
-    const admin = kafka.admin();
-    await admin.connect();
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   });
