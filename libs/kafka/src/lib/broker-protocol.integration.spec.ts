@@ -103,32 +103,35 @@ describe('kafkajs against the pinned broker', () => {
     // a while; if they never come, the failure names each partition's committed end against its record count.
     const admin = kafka.admin();
     await admin.connect();
-    const recordsIn = (partition: number) => sent.filter((message) => message.partition === partition).length;
-    let committedEnds: { partition: number; high: string }[] = [];
-    await until(
-      async () => {
-        committedEnds = await admin.fetchTopicOffsets(topic);
-        return committedEnds.every(({ partition, high }) => Number(high) > recordsIn(partition));
-      },
-      () => `the commit markers: committed end per partition ${committedEnds.map(({ partition, high }) => `${partition}: ${high} (records ${recordsIn(partition)})`).join(', ')}`,
-      90_000,
-    );
-    type Received = { key: string | null; value: string; headers: Record<string, string | string[]>; timestamp: string; partition: number };
-    const received: Received[] = [];
-    await readTopicToEnd(kafka, topic, (record, partition) =>
-      received.push({
-        key: record.key?.toString() ?? null,
-        value: record.value?.toString('hex') ?? '',
-        headers: Object.fromEntries(Object.entries(record.headers ?? {}).map(([name, value]) => [name, Array.isArray(value) ? value.map(String) : String(value)])),
-        timestamp: record.timestamp,
-        partition,
-      }),
-    );
-    const expected = sent.map((message) => ({ key: message.key, value: Buffer.from(message.value).toString('hex'), headers: message.headers, timestamp: message.timestamp, partition: message.partition }));
-    const order = (entry: { partition: number; timestamp: string }) => `${entry.partition}:${entry.timestamp}`;
-    expect(received.sort((a, b) => order(a).localeCompare(order(b)))).toEqual(expected.sort((a, b) => order(a).localeCompare(order(b))));
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    try {
+      const recordsIn = (partition: number) => sent.filter((message) => message.partition === partition).length;
+      let committedEnds: { partition: number; high: string }[] = [];
+      await until(
+        async () => {
+          committedEnds = await admin.fetchTopicOffsets(topic);
+          return committedEnds.every(({ partition, high }) => Number(high) > recordsIn(partition));
+        },
+        () => `the commit markers: committed end per partition ${committedEnds.map(({ partition, high }) => `${partition}: ${high} (records ${recordsIn(partition)})`).join(', ')}`,
+        90_000,
+      );
+      type Received = { key: string | null; value: string; headers: Record<string, string | string[]>; timestamp: string; partition: number };
+      const received: Received[] = [];
+      await readTopicToEnd(kafka, topic, (record, partition) =>
+        received.push({
+          key: record.key?.toString() ?? null,
+          value: record.value?.toString('hex') ?? '',
+          headers: Object.fromEntries(Object.entries(record.headers ?? {}).map(([name, value]) => [name, Array.isArray(value) ? value.map(String) : String(value)])),
+          timestamp: record.timestamp,
+          partition,
+        }),
+      );
+      const expected = sent.map((message) => ({ key: message.key, value: Buffer.from(message.value).toString('hex'), headers: message.headers, timestamp: message.timestamp, partition: message.partition }));
+      const order = (entry: { partition: number; timestamp: string }) => `${entry.partition}:${entry.timestamp}`;
+      expect(received.sort((a, b) => order(a).localeCompare(order(b)))).toEqual(expected.sort((a, b) => order(a).localeCompare(order(b))));
+    } finally {
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 
   afterAll(async () => {
