@@ -167,8 +167,8 @@ async function runOnStack(options: ChaosOptions, run: ReturnType<typeof isolated
 
     /** What the services that are not working again said last (for a fault they did not recover from). */
     let lastUnhealthy = '';
+    const names = ['warehouse-sink', ...REPLICAS.map((replica) => `stream-aggregator ${replica}`)];
     const allHealthy = async () => {
-      const names = ['warehouse-sink', ...REPLICAS.map((replica) => `stream-aggregator ${replica}`)];
       const reports = await Promise.all([services.health('warehouse-sink'), ...REPLICAS.map((replica) => services.health('stream-aggregator', replica))]);
       lastUnhealthy = reports.flatMap((report, index) => (workingAgain(report) ? [] : [`${names[index]}: ${report.status} ${JSON.stringify(report.dependencies)}`])).join('\n');
       return reports.every(workingAgain);

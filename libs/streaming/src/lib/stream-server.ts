@@ -139,6 +139,11 @@ export interface StreamHealth {
 
 const key = ({ topic, partition }: TopicPartition) => `${topic}:${partition}`;
 
+/** After a wait (backoff, fenced): a batch whose consumer is stopping or has sought elsewhere is not retried. */
+function abandonIfStale(partition: TopicPartition, failure: Failure, payload: EachBatchPayload): void {
+  if (!payload.isRunning() || payload.isStale()) throw new Error(`${key(partition)}: batch abandoned (consumer stopping or seeking) after: ${failure.reason}`);
+}
+
 /**
  * What one fetch brings per partition. kafkajs keeps a fetch's records as objects until they are
  * processed, so this bounds the consumer's memory, and a fetch is at most one transaction's worth, so it
@@ -561,11 +566,11 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
         }
         if (failure.kind !== 'retriable' && failure.kind !== 'unknown') throw error;
         await this.backOff(partition, failure, attempt, payload);
-        if (!payload.isRunning() || payload.isStale()) throw new Error(`${key(partition)}: batch abandoned (consumer stopping or seeking) after: ${failure.reason}`);
       }
     }
   }
 
+  /** Counts and logs a retry and waits its backoff, heartbeating; throws if the batch was abandoned meanwhile. */
   private async backOff(partition: TopicPartition, failure: Failure, attempt: number, payload: EachBatchPayload): Promise<void> {
     streamMetrics.retries.inc({ group: this.options.groupId, reason_class: failure.reasonClass });
     this.board.failed(partition.topic, partition.partition, failure.reason);
@@ -574,6 +579,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     }
     const { initialMs, maxMs } = this.options.retryBackoff ?? { initialMs: 200, maxMs: 15_000 };
     await this.waitHeartbeating(backoffMs(attempt, initialMs, maxMs), payload);
+    abandonIfStale(partition, failure, payload);
   }
 
   private async waitHeartbeating(waitMs: number, payload: EachBatchPayload): Promise<void> {
@@ -638,7 +644,6 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
           return this.processChunk(partition, records.slice(middle), payload);
         }
         await this.backOff(partition, failure, attempt, payload);
-        if (!payload.isRunning() || payload.isStale()) throw new Error(`${key(partition)}: batch abandoned (consumer stopping or seeking) after: ${failure.reason}`);
       }
     }
   }
@@ -674,7 +679,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     this.options.logger.warn(`${this.options.name}: ${key(partition)} was fenced by another producer; asking the group who owns it`, { reason: failure.reason });
     // Long enough for kafkajs to send at least one heartbeat (it sends at most one per interval).
     await this.waitHeartbeating(2 * (this.options.heartbeatIntervalMs ?? 1_000) + 100, payload);
-    if (!payload.isRunning() || payload.isStale()) throw new Error(`${key(partition)}: batch abandoned (consumer stopping or seeking) after: ${failure.reason}`);
+    abandonIfStale(partition, failure, payload);
   }
 
   private async commit(partition: TopicPartition, records: readonly StreamRecord[], result: HandlerResult): Promise<void> {
