@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { requiredEnv } from '@pipeline/config';
+import { freePort } from '@pipeline/stack';
 import { startFromSource, type SourceProcess } from './testing/source-process';
 
 jest.setTimeout(180_000);
@@ -14,7 +15,7 @@ describe('ingest-producer logs flushed before exit', () => {
   afterEach(() => service?.kill());
 
   it('on SIGTERM: the shutdown hooks run and "ingest-producer stopped (SIGTERM)" is its last line on stdout', async () => {
-    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     service = startFromSource([], {
       KAFKA_BROKERS: requiredEnv('KAFKA_BROKERS'),
       SCHEMA_REGISTRY_URL: requiredEnv('SCHEMA_REGISTRY_URL'),

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createKafkaClient, parseBrokerList } from '@pipeline/kafka';
 import { requiredEnv } from '@pipeline/config';
-import { startTcpProxy, type TcpProxy } from '@pipeline/stack';
+import { freePort, startTcpProxy, type TcpProxy } from '@pipeline/stack';
 import { REPO_ROOT, startFromSource, type SourceProcess } from './testing/source-process';
 
 jest.setTimeout(300_000);
@@ -61,7 +61,7 @@ describe('ingest-producer start-up with an unreachable dependency', () => {
 
   it.each(cases)('%s unreachable: /health 503 "starting: waiting for" it, then healthy and the job done once it answers', async (dependency, target, endpoint) => {
     proxy = await startTcpProxy({ target: target(), blocked: 'refuse' });
-    const port = 40_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     service = startFromSource([], {
       KAFKA_BROKERS: brokers,
       SCHEMA_REGISTRY_URL: registryUrl.toString(),

@@ -6,3 +6,4 @@ export * from './lib/services';
 export * from './lib/registry-faults';
 export * from './lib/component-faults';
 export * from './lib/tcp-proxy';
+export * from './lib/free-port';

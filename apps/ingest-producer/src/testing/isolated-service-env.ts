@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 
 export const TOPIC_NAMESPACE = `it-${randomUUID().slice(0, 8)}.`;
-// Random high ports: the config is validated when the app module loads, before anything could ask the OS for a free one.
-export const HTTP_PORT = 40_000 + Math.floor(Math.random() * 10_000);
-export const OPS_PORT = HTTP_PORT + 10_000;
+// Random ports: the config is validated when the app module loads, before anything could ask the OS for a free one
+// (freePort). Below Linux's ephemeral range (32768–60999), where a client connection's own port took one (EADDRINUSE).
+export const HTTP_PORT = 10_000 + Math.floor(Math.random() * 5_000);
+export const OPS_PORT = HTTP_PORT + 5_000;
 
 /** The test's senders: two API keys (one for the rate limit alone) and a signing secret. */
 export const API_KEY = `it-key-${randomUUID()}`;

@@ -1,19 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fetchHealth, SERVICES, stackSettings, startService, stopService, waitHealthy, type HealthReport, type RunningService, type ServiceName, type StackEndpoints } from '@pipeline/stack';
+import { fetchHealth, freePort, SERVICES, stackSettings, startService, stopService, waitHealthy, type HealthReport, type RunningService, type ServiceName, type StackEndpoints } from '@pipeline/stack';
 import { requiredEnv } from './run-environment';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function logPath(name: ServiceName): string {
   return join(stackSettings().stackDir, 'logs', `${name}.log`);
