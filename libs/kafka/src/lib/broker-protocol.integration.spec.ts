@@ -78,6 +78,29 @@ describe('kafkajs against the pinned broker', () => {
     await Promise.all([first.disconnect(), second.disconnect(), transactional.disconnect()]);
   });
 
+  // After EndTxn answers, the coordinator still completes the transaction (writes its markers) and answers
+  // CONCURRENT_TRANSACTIONS to the next one's AddOffsetsToTxn meanwhile: the patched client retries it, as the Java
+  // client does, instead of failing the commit of a consumer with nothing to produce.
+  it('commits offsets-only transactions back to back', async () => {
+    const groupId = `protocol-offsets-only-${run}`;
+    const producer = createReliableProducer(kafka, { transactionalId: `protocol-offsets-only-${run}`, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      for (let offset = 1; offset <= 30; offset += 1) {
+        const transaction = await producer.transaction();
+        await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: String(offset) }] }] });
+        await transaction.commit();
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    const admin = kafka.admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [input] });
+    await admin.disconnect();
+    expect(committed?.partitions.find((entry) => entry.partition === 0)?.offset).toBe('30');
+  });
+
   // The broker checks each batch's CRC and layout: uncompressed batches are the patched one-pass encoder's
   // (record-encoding.spec.ts), gzip ones upstream's path.
   it.each(['none', 'gzip'] as const)('takes transactional batches encoded for codec %s and returns every key, value, header and timestamp', async (codec) => {
