@@ -1,10 +1,10 @@
 /**
  * The service over HTTP against the real broker and registry: POST /ingest/:domain
- * authenticated, rate limited and idempotent, its counters on /metrics (served on OPS_PORT).
+ * authenticated (guessing locked out per client address), rate limited and idempotent, its counters on /metrics (served on OPS_PORT).
  * Topics get a namespace of their own (PIPELINE_TOPIC_NAMESPACE), set in the service's
  * environment by the first import.
  */
-import { API_KEY, BURST_API_KEY, HMAC_SECRET, HTTP_PORT, OPS_PORT, RATE_LIMIT_PER_MIN, TOPIC_NAMESPACE } from './testing/isolated-service-env';
+import { API_KEY, AUTH_FAILURES_PER_MIN, BURST_API_KEY, HMAC_SECRET, HTTP_PORT, OPS_PORT, RATE_LIMIT_PER_MIN, TOPIC_NAMESPACE } from './testing/isolated-service-env';
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { deadLetterTopic, HEADERS, sensorReadingsTopic, TopicNamespace } from '@pipeline/contracts';
@@ -186,5 +186,24 @@ describe('ingest-producer webhook (real broker and registry)', () => {
     const response = await post('/ingest/iot', { ...reading, sensorId });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ accepted: 0, rejected: 1, rejections: [{ index: 0, reason: expect.stringContaining('sensorId') }] });
+  });
+
+  // The service trusts the loopback proxy here (HTTP_TRUST_PROXY): X-Forwarded-For names the client address.
+  it('locks a client address out after its failed authentications of the minute, valid key or not; other addresses unaffected', async () => {
+    const from = (address: string) => ({ 'x-forwarded-for': address });
+    const guesses: number[] = [];
+    for (let guess = 0; guess < AUTH_FAILURES_PER_MIN; guess += 1) {
+      guesses.push((await post('/ingest/iot', { ...reading, sensorId: 'guessing' }, { 'x-api-key': `guess-${guess}-${randomUUID()}`, ...from('203.0.113.7') })).status);
+    }
+    expect(guesses).toEqual(Array.from({ length: AUTH_FAILURES_PER_MIN }, () => 401));
+
+    const locked = await post('/ingest/iot', { ...reading, sensorId: 'locked-out' }, from('203.0.113.7'));
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await locked.json()) as { message: string }).toMatchObject({ message: expect.stringContaining('WEBHOOK_AUTH_FAILURES_PER_MIN') });
+
+    expect((await post('/ingest/iot', { ...reading, sensorId: 'other-address' }, from('198.51.100.1'))).status).toBe(202);
+    expect((await post('/ingest/iot', { ...reading, sensorId: 'direct' })).status).toBe(202);
+    expect(total(await metrics(), 'webhook_requests_rejected_total', 'reason="auth-locked-out"')).toBe(1);
   });
 });

@@ -23,6 +23,7 @@ export * from './lib/jobs';
 export * from './lib/webhook';
 export * from './lib/webhook-body';
 export * from './lib/webhook-auth';
+export * from './lib/auth-failure-limit';
 export * from './lib/idempotency';
 export * from './lib/publish/record-writer';
 export * from './lib/resume/job-position';

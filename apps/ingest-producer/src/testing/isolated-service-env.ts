@@ -15,6 +15,8 @@ export const API_KEY = `it-key-${randomUUID()}`;
 export const BURST_API_KEY = `it-burst-${randomUUID()}`;
 export const HMAC_SECRET = `it-hmac-${randomUUID()}`;
 export const RATE_LIMIT_PER_MIN = 40;
+/** Above the 401 test's six failures from the test's own address. */
+export const AUTH_FAILURES_PER_MIN = 8;
 
 Object.assign(process.env, {
   PIPELINE_TOPIC_NAMESPACE: TOPIC_NAMESPACE,
@@ -26,5 +28,7 @@ Object.assign(process.env, {
   WEBHOOK_HMAC_SECRETS: `signer:${HMAC_SECRET}`,
   WEBHOOK_REPLAY_WINDOW_S: '300',
   WEBHOOK_RATE_LIMIT_PER_MIN: String(RATE_LIMIT_PER_MIN),
+  WEBHOOK_AUTH_FAILURES_PER_MIN: String(AUTH_FAILURES_PER_MIN),
+  HTTP_TRUST_PROXY: 'loopback',
   WEBHOOK_MAX_DEPTH: '32',
 });

@@ -46,4 +46,21 @@ describe('webhook and HTTP settings', () => {
     expect(message).toContain('OPS_PORT');
     expect(message).toContain('HTTP_BODY_LIMIT: must be a size');
   });
+
+  it('trusts no proxy by default; a hop count or proxy addresses when given, never any sender', () => {
+    const parse = (value: string) => parseEnv('svc', shape, { HTTP_TRUST_PROXY: value }).HTTP_TRUST_PROXY;
+    expect(parseEnv('svc', shape, {}).HTTP_TRUST_PROXY).toBeUndefined();
+    expect(parse('1')).toBe(1);
+    expect(parse('loopback, 10.0.0.0/8,fd00::/8, 192.0.2.7')).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+    const message = problemsOf({ HTTP_TRUST_PROXY: 'true,10.0.0.0/33,0' });
+    expect(message).toContain('HTTP_TRUST_PROXY: must be a hop count of 1 to 10 or addresses');
+    expect(message).toContain('"true", "10.0.0.0/33", "0"');
+    expect(problemsOf({ HTTP_TRUST_PROXY: '11' })).toContain('not "11"');
+  });
+
+  it('allows 20 failed authentications per minute and address unless told otherwise', () => {
+    expect(parseEnv('svc', shape, {}).WEBHOOK_AUTH_FAILURES_PER_MIN).toBe(20);
+    expect(parseEnv('svc', shape, { WEBHOOK_AUTH_FAILURES_PER_MIN: '5' }).WEBHOOK_AUTH_FAILURES_PER_MIN).toBe(5);
+    expect(problemsOf({ WEBHOOK_AUTH_FAILURES_PER_MIN: '0' })).toContain('WEBHOOK_AUTH_FAILURES_PER_MIN');
+  });
 });

@@ -10,6 +10,8 @@ export interface HttpServerSettings {
   OPS_PORT?: number;
   OPS_BIND_ADDRESS?: string;
   HTTP_BODY_LIMIT?: string;
+  /** Express' `trust proxy`: whose X-Forwarded-For names the client (request.ip). */
+  HTTP_TRUST_PROXY?: number | string[];
 }
 
 /** Request headers that carry credentials: hidden in every log line (pino redact paths). */
@@ -29,12 +31,14 @@ interface BodyParserError {
 }
 
 /**
- * Security headers (helmet) and bodies as raw bytes up to HTTP_BODY_LIMIT (413 beyond, as JSON):
+ * The client address from trusted proxies only (HTTP_TRUST_PROXY), security headers (helmet) and bodies as raw bytes up to HTTP_BODY_LIMIT (413 beyond, as JSON):
  * a handler that needs JSON parses it itself, so it can bound nesting and verify a signature
  * over the exact bytes sent.
  */
 export function hardenHttp(app: INestApplication, settings: HttpServerSettings): void {
   const express = app as NestExpressApplication;
+  // Without it request.ip is the connection's peer: behind a load balancer, every client would share its address.
+  if (settings.HTTP_TRUST_PROXY !== undefined) express.set('trust proxy', settings.HTTP_TRUST_PROXY);
   express.use(helmet());
   express.useBodyParser('raw', { type: () => true, limit: settings.HTTP_BODY_LIMIT ?? '100kb' });
   // Errors of the body parser (too large, bad encoding) answered as JSON, without a stack.
