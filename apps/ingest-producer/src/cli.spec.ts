@@ -14,7 +14,7 @@ describe('command line', () => {
   it('replay: the file to the domain topic as fast as possible, event time from the timestamp column, one pass', () => {
     expect(parseCommand(['replay', '--file', SAMPLE])).toEqual({
       kind: 'run',
-      job: { kind: 'csv', name: SAMPLE, domain: 'clickstream', file: SAMPLE, eventTime: { kind: 'column', column: 'timestamp' }, pace: { kind: 'asap' }, loop: 1, topic: undefined },
+      job: { kind: 'csv', name: SAMPLE, domain: 'clickstream', file: SAMPLE, eventTime: { kind: 'column', column: 'timestamp' }, pace: { kind: 'asap' }, loop: 1, topic: undefined, parseInWorker: true },
       options: { deadLetterTopic: { topic: 'pipeline.dead-letter', partitions: 3 }, batchSize: 2000, lingerMs: 50, heartbeatIntervalMs: 1000, restart: false },
     });
     const command = parseCommand(['replay', '--file', SAMPLE, '--inject-time', '2024-01-01T00:00:00Z/100', '--pace', 'batches:500-1000/5s', '--passes', '3', '--topic', 'mine', '--dead-letter-topic', 'my-dlq']);
@@ -23,6 +23,7 @@ describe('command line', () => {
       options: { deadLetterTopic: { topic: 'my-dlq' } },
     });
     expect(parseCommand(['replay', '--file', SAMPLE, '--loop'])).toMatchObject({ job: { loop: true } });
+    expect(parseCommand(['replay', '--file', SAMPLE, '--parse-on-main-thread'])).toMatchObject({ job: { parseInWorker: false } });
   });
 
   it('generate: N seeded events paced at their own rate unless told otherwise', () => {

@@ -37,7 +37,7 @@ dlq commands print a short summary and exit 0, 2 on bad arguments, 1 with one li
 Kafka and the registry come from KAFKA_BROKERS and SCHEMA_REGISTRY_URL and their security settings (env, .env, .stack/stack.env).
 
   replay   --file <csv> [--domain ${DOMAINS.join('|')}] [--timestamp-column <name> | --inject-time now|<start>/<spacing ms>]
-           [--pace asap|rate:<n>|replay:<speed>|batches:<min>-<max>/<s>s] [--passes <n> | --loop] [--parse-in-worker]
+           [--pace asap|rate:<n>|replay:<speed>|batches:<min>-<max>/<s>s] [--passes <n> | --loop] [--parse-on-main-thread]
   generate --domain ${DOMAINS.join('|')} --count <n> [--seed <n>] [--rate <events/s>] [--keys <n>] [--start now|<time>]
            [--jitter-ms <ms>] [--late-fraction <0..1>] [--late-by-ms <ms>] [--pace ...]  (pace default: rate:<rate>)
   poll     --config <json file> [--polls <n>]   GET a JSON API (see README "Polling an API"); default: until Ctrl-C
@@ -100,7 +100,8 @@ const flagSchemas = {
     '--inject-time': setting.injectedTime.optional(),
     '--passes': setting.count.optional(),
     '--loop': z.boolean().default(false),
-    '--parse-in-worker': z.boolean().default(false),
+    // Rows are parsed in a worker thread unless told otherwise (INGEST_CSV_WORKER's default).
+    '--parse-on-main-thread': z.boolean().default(false),
   },
   generate: {
     ...jobFlags,
@@ -142,7 +143,7 @@ const dlqFlagSchemas = {
   replay: { ...dlqFilterFlags, '--fixed': setting.name.optional(), '--dry-run': z.boolean().default(false) },
 };
 
-const BOOLEAN_FLAGS = new Set(['loop', 'help', 'restart', 'json', 'dry-run', 'parse-in-worker']);
+const BOOLEAN_FLAGS = new Set(['loop', 'help', 'restart', 'json', 'dry-run', 'parse-on-main-thread']);
 
 /** Flags (and positionals) of a command line into `--name` → value; an unknown flag or a stray argument is a ConfigValidationError. */
 function flagValues(label: string, args: readonly string[], names: readonly string[], positionals = false): { raw: Record<string, string | boolean | undefined>; positionals: string[] } {
@@ -204,7 +205,7 @@ export function parseCommand(argv: readonly string[], topics: TopicNamespace = T
       const flags = parseEnv(`ingest-producer ${command}`, flagSchemas.replay, raw);
       const eventTime = flags['--inject-time'] ? parseInjectedTime(flags['--inject-time']) : { kind: 'column' as const, column: flags['--timestamp-column'] };
       const loop = flags['--loop'] ? true : (flags['--passes'] ?? 1);
-      const job: JobPlan = { kind: 'csv', name: flags['--file'], domain: flags['--domain'], file: flags['--file'], eventTime, pace: parsePace(flags['--pace'] ?? 'asap'), loop, topic: flags['--topic'], ...(flags['--parse-in-worker'] ? { parseInWorker: true } : {}) };
+      const job: JobPlan = { kind: 'csv', name: flags['--file'], domain: flags['--domain'], file: flags['--file'], eventTime, pace: parsePace(flags['--pace'] ?? 'asap'), loop, topic: flags['--topic'], parseInWorker: !flags['--parse-on-main-thread'] };
       return { kind: 'run', job, options: jobOptions(flags, topics), dependencyDeadlineMs: flags['--dependency-deadline-ms'] };
     }
     case 'generate': {

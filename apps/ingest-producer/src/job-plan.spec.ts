@@ -33,8 +33,10 @@ describe('ingest-producer environment', () => {
         eventTime: { kind: 'column', column: 'ts' },
         pace: { kind: 'batches', min: 500, max: 1000, intervalMs: 5000 },
         loop: false,
+        parseInWorker: true,
       },
     ]);
+    expect(planJobs(configOf({ INGEST_CSV_FILE: SAMPLE, INGEST_CSV_WORKER: 'false' }), NOW).jobs[0]).toMatchObject({ parseInWorker: false });
     const injected = planJobs(configOf({ INGEST_CSV_FILE: SAMPLE, INGEST_INJECT_TIME: 'now', INGEST_PACE: 'rate:100', INGEST_GENERATORS: 'iot' }), NOW);
     expect(injected.jobs.map((job) => job.name)).toEqual([`csv:${SAMPLE}`, 'generator:iot']);
     expect(injected.jobs[0]).toMatchObject({ eventTime: { kind: 'now' }, pace: { kind: 'rate', perSecond: 100 } });

@@ -51,7 +51,7 @@ export function planJobs(config: IngestProducerConfig, now: number): IngestPlan 
     if (pace.kind === 'replay' && eventTime.kind === 'now') {
       throw new ConfigValidationError('ingest-producer', ['INGEST_PACE: replay pacing needs event times from a column; unset INGEST_INJECT_TIME or pick another pace']);
     }
-    jobs.push({ kind: 'csv', name: `csv:${file}`, domain: config.INGEST_CSV_DOMAIN, file, eventTime, pace, loop: config.INGEST_LOOP, ...(config.INGEST_CSV_WORKER ? { parseInWorker: true } : {}) });
+    jobs.push({ kind: 'csv', name: `csv:${file}`, domain: config.INGEST_CSV_DOMAIN, file, eventTime, pace, loop: config.INGEST_LOOP, parseInWorker: config.INGEST_CSV_WORKER });
   }
   const poll = config.INGEST_POLL_CONFIG;
   if (poll) {

@@ -20,7 +20,7 @@ const env = {
   INGEST_INJECT_TIME: setting.injectedTime.optional().describe('inject event times instead: now, or <start>/<spacing ms>'),
   INGEST_PACE: setting.pace.default('batches:500-1000/5s'),
   INGEST_LOOP: setting.flag.default(false).describe('replay the file again and again, event times shifted forward each pass'),
-  INGEST_CSV_WORKER: setting.flag.default(false).describe('parse, validate and encode the replayed rows in a worker thread (faster with a core to spare; about 55 MiB more memory)'),
+  INGEST_CSV_WORKER: setting.flag.default(true).describe('parse, validate and encode the replayed rows in a worker thread while the main thread sends; false: all on the main thread (slower, about 50 MiB less memory)'),
   INGEST_POLL_CONFIG: setting.pollConfig.optional().describe('JSON file configuring an API polling job (unset: no polling)'),
   INGEST_GENERATORS: setting.domains.optional().describe('generators to run: comma list of domains or none (default: all, unless a CSV file is replayed or an API polled)'),
   GENERATOR_SEED: setting.integer.default(1),

@@ -4,7 +4,7 @@
  * afterwards) sampling heap and RSS, then runs Kafka's own ProducerPerformance on the same
  * broker with the replay's average record size (acks=all, idempotent) and prints both.
  * Not a test: run it with
- *   npx nx run ingest:bench [-- --rows 1000000 --invalid-every 1000 --batch-size 2000 --compression none --parse-in-worker]
+ *   npx nx run ingest:bench [-- --rows 1000000 --invalid-every 1000 --batch-size 2000 --compression none --parse-on-main-thread]
  * The last line is `ingest-bench rows=N rows_per_s=X producer_perf_records_per_s=Y ratio=Z peak_rss_mib=W`.
  * Kafka and the registry: KAFKA_BROKERS / SCHEMA_REGISTRY_URL (e.g. from .stack/stack.env).
  */
@@ -30,8 +30,9 @@ const { values } = parseArgs({
     'commit-interval': { type: 'string', default: String(BULK_COMMIT_INTERVAL_MS) },
     compression: { type: 'string', default: INGEST_COMPRESSION },
     'skip-producer-perf': { type: 'boolean', default: false },
-    // The replay's opt-in worker thread (INGEST_CSV_WORKER): parsing, validation and encoding beside the sends.
-    'parse-in-worker': { type: 'boolean', default: false },
+    // As the ingest-producer does by default (INGEST_CSV_WORKER), rows are parsed, validated and encoded in a
+    // worker thread beside the sends; this flag keeps them on the main thread (INGEST_CSV_WORKER=false).
+    'parse-on-main-thread': { type: 'boolean', default: false },
     // Internal: the child process that writes the input file (see main).
     'write-csv': { type: 'string' },
   },
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
       maxBatchBytes,
       commitIntervalMs,
       compression,
-      parseInWorker: values['parse-in-worker'],
+      parseInWorker: !values['parse-on-main-thread'],
       onProgress: (snapshot) => reporter.update(snapshot),
     });
     const summary = await runRetrying(replay, { deadlineMs: 120_000, onWaiting: (waitingFor, retryInMs) => console.log(`${waitingFor}; retrying in ${retryInMs} ms`) });
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
     console.log(formatSummary(summary));
     console.log(
       [
-        `replay        ${seconds.toFixed(1)} s (job start-up ${(seconds - summary.elapsedMs / 1000).toFixed(2)} s: topics, schema, producer, position), ${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s, ${mib(bytes / seconds)}/s of records (avg ${recordSize} B key+value; batch ${batchSize} / ${mib(maxBatchBytes)}, commit every ${commitIntervalMs} ms, ${compression}, acks=all, transactional${values['parse-in-worker'] ? ', rows parsed in a worker thread' : ''})`,
+        `replay        ${seconds.toFixed(1)} s (job start-up ${(seconds - summary.elapsedMs / 1000).toFixed(2)} s: topics, schema, producer, position), ${Math.round(rowsPerSecond).toLocaleString('en-US')} rows/s, ${mib(bytes / seconds)}/s of records (avg ${recordSize} B key+value; batch ${batchSize} / ${mib(maxBatchBytes)}, commit every ${commitIntervalMs} ms, ${compression}, acks=all, transactional, rows parsed ${values['parse-on-main-thread'] ? 'on the main thread' : 'in a worker thread'})`,
         `cpu           ${cpuSeconds.toFixed(1)} s (${((cpuSeconds * 1e6) / Math.max(1, summary.read)).toFixed(1)} µs per row; user ${(cpu.user / 1e6).toFixed(1)} s, system ${(cpu.system / 1e6).toFixed(1)} s)`,
         `memory        heap ${mib(before.heapUsed)} before, max ${mib(peak.heap)}; RSS ${mib(before.rss)} before, max ${mib(peak.rss)} (${peak.samples} samples)`,
         `file          ${mib(statSync(file).size)} on disk`,

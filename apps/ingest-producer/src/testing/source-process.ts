@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { INGEST_PRODUCER_NODE_FLAGS } from '@pipeline/stack';
 
 export const REPO_ROOT = join(__dirname, '../../../..');
 
@@ -20,7 +21,7 @@ export interface SourceProcess {
 }
 
 export function startFromSource(args: readonly string[], env: Record<string, string>): SourceProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', '-r', 'tsconfig-paths/register', 'apps/ingest-producer/src/main.ts', ...args], {
+  const child = spawn(process.execPath, [...INGEST_PRODUCER_NODE_FLAGS, '-r', '@swc-node/register', '-r', 'tsconfig-paths/register', 'apps/ingest-producer/src/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, TS_NODE_PROJECT: 'tsconfig.base.json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

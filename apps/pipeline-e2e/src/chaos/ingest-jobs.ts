@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { INGEST_PRODUCER_NODE_FLAGS } from '@pipeline/stack';
 import type { DomainInput } from './chaos-inputs';
 import { sleep } from '../support/wait';
 
@@ -76,6 +77,7 @@ export class IngestJob {
 
   private runOnce(): Promise<{ code: number | null; signal: string | null; stdout: string }> {
     const args = [
+      ...INGEST_PRODUCER_NODE_FLAGS,
       join(this.options.repoRoot, 'dist', 'apps', 'ingest-producer', 'main.js'),
       'replay',
       '--file',
