@@ -58,8 +58,8 @@ describe('webhook and HTTP settings', () => {
     expect(problemsOf({ HTTP_TRUST_PROXY: '11' })).toContain('not "11"');
   });
 
-  it('allows 20 failed authentications per minute and address unless told otherwise', () => {
-    expect(parseEnv('svc', shape, {}).WEBHOOK_AUTH_FAILURES_PER_MIN).toBe(20);
+  it('allows 60 failed authentications per minute and address unless told otherwise', () => {
+    expect(parseEnv('svc', shape, {}).WEBHOOK_AUTH_FAILURES_PER_MIN).toBe(60);
     expect(parseEnv('svc', shape, { WEBHOOK_AUTH_FAILURES_PER_MIN: '5' }).WEBHOOK_AUTH_FAILURES_PER_MIN).toBe(5);
     expect(problemsOf({ WEBHOOK_AUTH_FAILURES_PER_MIN: '0' })).toContain('WEBHOOK_AUTH_FAILURES_PER_MIN');
   });

@@ -84,7 +84,7 @@ export const webhookEnv = {
   WEBHOOK_HMAC_SECRETS: namedSecrets.optional().describe('HMAC-SHA256 signing secrets: name1:secret1,name2:secret2'),
   WEBHOOK_REPLAY_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(300).describe('a signature older or newer than this many seconds is refused'),
   WEBHOOK_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(600).describe('requests per minute per key (429 with Retry-After beyond)'),
-  WEBHOOK_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(1).default(20).describe('failed authentications per minute per client address; beyond, its requests are refused (429 with Retry-After) until the minute ends, valid credentials or not'),
+  WEBHOOK_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(1).default(60).describe('failed authentications per minute per client address; beyond, its requests are refused (429 with Retry-After) until the minute ends, valid credentials or not'),
   WEBHOOK_MAX_DEPTH: z.coerce.number().int().min(2).max(1000).default(32).describe('deepest nesting of objects and arrays in a posted body (400 and dead-lettered beyond)'),
   WEBHOOK_IDEMPOTENCY_TTL_S: z.coerce.number().int().min(1).default(86_400).describe('how long an Idempotency-Key is remembered'),
   WEBHOOK_IDEMPOTENCY_MAX_KEYS: z.coerce.number().int().min(1).default(100_000).describe('most Idempotency-Keys remembered (oldest forgotten first)'),
