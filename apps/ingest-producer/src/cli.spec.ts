@@ -24,6 +24,7 @@ describe('command line', () => {
     });
     expect(parseCommand(['replay', '--file', SAMPLE, '--loop'])).toMatchObject({ job: { loop: true } });
     expect(parseCommand(['replay', '--file', SAMPLE, '--parse-on-main-thread'])).toMatchObject({ job: { parseInWorker: false } });
+    expect(parseCommand(['replay', '--file', SAMPLE, '--parse-in-worker'])).toMatchObject({ job: { parseInWorker: true } });
   });
 
   it('generate: N seeded events paced at their own rate unless told otherwise', () => {

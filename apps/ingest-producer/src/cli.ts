@@ -102,6 +102,8 @@ const flagSchemas = {
     '--loop': z.boolean().default(false),
     // Rows are parsed in a worker thread unless told otherwise (INGEST_CSV_WORKER's default).
     '--parse-on-main-thread': z.boolean().default(false),
+    // The opt-in of earlier releases, now the default: still accepted, so their scripts keep working.
+    '--parse-in-worker': z.boolean().default(false),
   },
   generate: {
     ...jobFlags,
@@ -143,7 +145,7 @@ const dlqFlagSchemas = {
   replay: { ...dlqFilterFlags, '--fixed': setting.name.optional(), '--dry-run': z.boolean().default(false) },
 };
 
-const BOOLEAN_FLAGS = new Set(['loop', 'help', 'restart', 'json', 'dry-run', 'parse-on-main-thread']);
+const BOOLEAN_FLAGS = new Set(['loop', 'help', 'restart', 'json', 'dry-run', 'parse-on-main-thread', 'parse-in-worker']);
 
 /** Flags (and positionals) of a command line into `--name` → value; an unknown flag or a stray argument is a ConfigValidationError. */
 function flagValues(label: string, args: readonly string[], names: readonly string[], positionals = false): { raw: Record<string, string | boolean | undefined>; positionals: string[] } {
