@@ -128,8 +128,9 @@ describe('ingestion against the real broker and registry', () => {
 
   it.each([
     ['on the main thread', false],
-    ['in a worker thread', true],
-  ])('replays a CSV (rows parsed %s): every valid row once on the topic, keyed and decodable; every invalid row dead-lettered with reason and line; heartbeats close every partition', async (_, parseInWorker) => {
+    // From the TypeScript source: no bundle here (CsvWorkerSource).
+    ['in a worker thread', 'bundle-or-source'],
+  ] as const)('replays a CSV (rows parsed %s): every valid row once on the topic, keyed and decodable; every invalid row dead-lettered with reason and line; heartbeats close every partition', async (_, parseInWorker) => {
     const variant = parseInWorker ? 'w-' : '';
     const topic = ownTopic(clickEventsTopic, `-${variant}${runId}`);
     const deadLetterTopic = { topic: `pipeline.dead-letter-${variant}${runId}`, partitions: 2 };

@@ -27,11 +27,12 @@ export interface CsvReplayJob<T extends EventValue> extends JobOptions {
   /** The dead-letter source header; default the file path. */
   source?: string;
   /**
-   * Parse, validate and encode the rows in a worker thread while the main thread sends (default false:
-   * the worker's heap costs about 55 MiB; it applies to catalog domains with a column or synthetic
-   * event time, see csvWorkerPlan).
+   * Parse, validate and encode the rows in a worker thread while the main thread sends (default false here; the
+   * ingest-producer's INGEST_CSV_WORKER defaults to true). It applies to catalog domains with a column or synthetic
+   * event time and a bundled worker (csvWorkerPlan); 'bundle-or-source' also runs the worker from its TypeScript
+   * source, for this lib's tests of it (CsvWorkerSource says why not otherwise).
    */
-  parseInWorker?: boolean;
+  parseInWorker?: boolean | 'bundle-or-source';
 }
 
 function passesOf(loop: boolean | number | undefined): number {
@@ -84,7 +85,7 @@ export async function replayCsvFile<T extends EventValue>(job: CsvReplayJob<T>):
             if (layout.ignoredColumns.length > 0) job.log?.(`${source}: ignoring columns ${layout.ignoredColumns.join(', ')} (not in ${job.topic.contract.name})`);
           },
         };
-        const plan = job.parseInWorker ? csvWorkerPlan(job.topic, eventTime, sink.schemaId) : undefined;
+        const plan = job.parseInWorker ? csvWorkerPlan(job.topic, eventTime, sink.schemaId, job.parseInWorker === 'bundle-or-source' ? 'bundle-or-source' : 'bundle') : undefined;
         if (job.parseInWorker && !plan) job.log?.(`${source}: rows parsed on the main thread: a worker thread needs a catalog topic with its own key, an event time not injected at send, and csv-worker.js beside the bundle`);
         return plan ? csvReplayItemsInWorker(options, plan) : csvReplayItemChunks(options);
       },

@@ -34,7 +34,7 @@ async function collect(items: AsyncIterable<SourceItem<Turnstile>>): Promise<Sou
 
 /** The worker's items, one by one (it hands them over a batch at a time). */
 async function* inWorker(options: CsvReplaySourceOptions<Turnstile>): AsyncGenerator<SourceItem<Turnstile>> {
-  const plan = csvWorkerPlan(topic, options.eventTime, SCHEMA_ID);
+  const plan = csvWorkerPlan(topic, options.eventTime, SCHEMA_ID, 'bundle-or-source');
   if (!plan) throw new Error('no worker plan for the turnstile topic');
   for await (const batch of csvReplayItemsInWorker(options, plan)) yield* batch;
 }
@@ -54,11 +54,13 @@ describe('CSV replay rows parsed in a worker thread', () => {
   const file = csvFile('turnstiles.csv', lines);
 
   it('is planned for catalog topics with a column or synthetic event time, not for `now` or another key', () => {
-    expect(csvWorkerPlan(topic, column, SCHEMA_ID)).toMatchObject({ domain: 'transit', schemaId: SCHEMA_ID, partitions: topic.partitions });
-    expect(csvWorkerPlan(topic, { kind: 'synthetic', start: 0, spacingMs: 10 }, SCHEMA_ID)).toBeDefined();
-    expect(csvWorkerPlan(topic, { kind: 'now' }, SCHEMA_ID)).toBeUndefined();
+    expect(csvWorkerPlan(topic, column, SCHEMA_ID, 'bundle-or-source')).toMatchObject({ domain: 'transit', schemaId: SCHEMA_ID, partitions: topic.partitions });
+    expect(csvWorkerPlan(topic, { kind: 'synthetic', start: 0, spacingMs: 10 }, SCHEMA_ID, 'bundle-or-source')).toBeDefined();
+    expect(csvWorkerPlan(topic, { kind: 'now' }, SCHEMA_ID, 'bundle-or-source')).toBeUndefined();
     const otherKey = TopicNamespace.none.bind(defineTopic({ ...turnstileEventsTopic, name: 'turnstiles-by-device', key: (event) => event.deviceId }));
-    expect(csvWorkerPlan(otherKey, column, SCHEMA_ID)).toBeUndefined();
+    expect(csvWorkerPlan(otherKey, column, SCHEMA_ID, 'bundle-or-source')).toBeUndefined();
+    // Run from sources, only when asked: no bundle beside this file.
+    expect(csvWorkerPlan(topic, column, SCHEMA_ID)).toBeUndefined();
   });
 
   it.each([

@@ -16,12 +16,20 @@ interface WorkerScript {
   env: NodeJS.ProcessEnv;
 }
 
-/** The built service and benches bundle the worker as csv-worker.js next to main.js (deploy/webpack). */
-function workerScript(): WorkerScript | undefined {
+/**
+ * Where a CSV replay may find its worker: the bundle's csv-worker.js, or also its TypeScript source. The service and
+ * benches bundle it next to main.js (deploy/webpack). The source runs under @swc-node/register, whose native binding
+ * loaded in a worker thread made a long test process crash at its exit (SIGSEGV: the ingest-producer's suites with
+ * a CLI replay run in process), so only this lib's own tests of the worker ask for it; run from sources otherwise
+ * (`npm run ingest`, other packages' tests), the rows are parsed on the main thread.
+ */
+export type CsvWorkerSource = 'bundle' | 'bundle-or-source';
+
+function workerScript(from: CsvWorkerSource): WorkerScript | undefined {
   const bundled = join(__dirname, 'csv-worker.js');
   if (existsSync(bundled)) return { file: bundled, execArgv: [], env: process.env };
   const source = join(__dirname, 'csv-worker.ts');
-  if (!__filename.endsWith('.ts') || !existsSync(source)) return undefined;
+  if (from !== 'bundle-or-source' || !__filename.endsWith('.ts') || !existsSync(source)) return undefined;
   // From source (jest): compiled on load, with the workspace's path aliases (see jest.setup.js).
   return { file: source, execArgv: ['--require', '@swc-node/register'], env: { ...process.env, SWC_NODE_PROJECT: join(__dirname, '../../../../../tsconfig.base.json') } };
 }
@@ -38,12 +46,12 @@ export interface CsvWorkerPlan {
  * A worker thread can parse, validate and encode a replay's rows when the rows' event time does not
  * depend on the moment they are sent (`now` does), the topic carries a catalog contract with its key
  * (the worker imports the contract by domain: functions do not cross threads), and the worker script is
- * there. Undefined otherwise: the rows are read on the main thread.
+ * there (`from`: see CsvWorkerSource). Undefined otherwise: the rows are read on the main thread.
  */
-export function csvWorkerPlan<T extends EventValue>(topic: EventTopic<T>, eventTime: CsvReplaySourceOptions<T>['eventTime'], schemaId: number): CsvWorkerPlan | undefined {
+export function csvWorkerPlan<T extends EventValue>(topic: EventTopic<T>, eventTime: CsvReplaySourceOptions<T>['eventTime'], schemaId: number, from: CsvWorkerSource = 'bundle'): CsvWorkerPlan | undefined {
   if (eventTime.kind === 'now') return undefined;
   const domain = (Object.keys(eventTopics) as Domain[]).find((name) => eventTopics[name].contract === topic.contract && eventTopics[name].key === topic.key);
-  const script = domain === undefined ? undefined : workerScript();
+  const script = domain === undefined ? undefined : workerScript(from);
   return domain === undefined || script === undefined ? undefined : { script, domain, schemaId, partitions: topic.partitions };
 }
 
