@@ -35,6 +35,18 @@ export class DueSchedule<TItem> {
   }
 
   /**
+   * Files an entry again under a sequence number it already had (a pane moving on to its
+   * next window keeps its place among entries due at the same time); numbers no new entry.
+   */
+  addWithSequence(dueAt: number, sequence: number, item: TItem): void {
+    this.dueTimes.push(dueAt);
+    this.sequence.push(sequence);
+    this.items.push(item);
+    if (sequence > this.inserted) this.inserted = sequence;
+    this.siftUp(this.items.length - 1);
+  }
+
+  /**
    * Restore: adds an entry with the sequence number it had in the schedule it comes from,
    * in any order, without restoring heap order; call `heapify` once all are in.
    */
@@ -70,11 +82,15 @@ export class DueSchedule<TItem> {
     return item;
   }
 
-  /** Every scheduled item in the order it would come due. */
-  entries(): TItem[] {
+  /**
+   * Every scheduled item in the order of its sequence number: filed again in this order, the
+   * items keep their order among each other at every due time, also entries that move on later
+   * under their own number (addWithSequence).
+   */
+  entriesBySequence(): TItem[] {
     return this.items
       .map((_item, index) => index)
-      .sort((left, right) => this.compare(left, right))
+      .sort((left, right) => this.sequence[left] - this.sequence[right])
       .map((index) => this.items[index]);
   }
 

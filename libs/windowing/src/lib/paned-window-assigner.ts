@@ -21,12 +21,17 @@ import type { TimeWindows } from './window-spec';
  * close of the last window holding it) and whose one schedule entry is the close of the next
  * window holding it. When windows close, the key's newest pane inside the window emits it,
  * so each window is emitted once whichever of its panes comes up first.
+ *
+ * Moving a pane's entry on to its next window is not a change of the key's state: the entry
+ * keeps the sequence number of the pane's opening, and a restore finds its time again from the
+ * partition's closing watermark (every entry due at it has come up before a commit). So a pane
+ * writes the changelog when it opens, when an event changes it and when it expires, not once
+ * per window it belongs to (6 state records per reading → 3 in the IoT bench at 1,000,000 keys).
  */
 export class PanedWindowAssigner<
   TEvent,
   TKey extends GroupKey,
 > extends TimeWindowAssigner<TEvent, TKey> {
-
   /** Panes pay when windows overlap, and only final results can be built at close time. */
   static canUsePanes(spec: TimeWindows, wantsUpdates: boolean): boolean {
     return (
@@ -78,14 +83,18 @@ export class PanedWindowAssigner<
     if (keyWindows === undefined || pane.lifecycle !== 'open') return;
     const windowEnd = pane.scheduledAt - this.graceMs;
     const newest = this.newestPaneBefore(keyWindows, windowEnd);
-    state.touch(keyWindows);
     if (newest === pane) {
       this.listener.onClosed(state, this.windowOf(keyWindows, windowEnd));
       this.dropExpired(state, keyWindows, windowEnd);
     }
     if (pane.lifecycle !== 'open') return;
     if (pane.scheduledAt < pane.dueAt) {
-      this.schedule(state, pane, pane.scheduledAt + this.advanceMs);
+      pane.scheduledAt += this.advanceMs;
+      state.schedule.addWithSequence(
+        pane.scheduledAt,
+        pane.scheduleSequence,
+        pane,
+      );
     } else if (newest !== undefined && newest.scheduledAt > pane.scheduledAt) {
       // The newest pane emitted this window already (it has moved on): nothing needs this one.
       this.expire(state, keyWindows, pane);
@@ -102,7 +111,11 @@ export class PanedWindowAssigner<
       this.layout.restoreNumbers(stored.numbers, stored.firstSlot),
       stored.values,
     );
-    pane.scheduledAt = stored.scheduledAt;
+    pane.scheduledAt = this.nextCloseAfter(
+      pane,
+      state.closingWatermark,
+      stored.scheduledAt,
+    );
     pane.scheduleSequence = stored.scheduleSequence;
     this.insertOpen(keyWindows, pane);
     state.openWindows += 1;
@@ -125,6 +138,26 @@ export class PanedWindowAssigner<
     state.openWindows += 1;
     this.schedule(state, pane, stored.scheduledAt);
     return pane;
+  }
+
+  /**
+   * The close of the pane's first window still open at the closing watermark: where its entry
+   * stood at the commit that wrote the watermark, whenever the pane itself was last written.
+   * Never before the stored position (a changelog without a clock), never past the pane's expiry.
+   */
+  private nextCloseAfter(
+    pane: WindowState<TKey>,
+    closingWatermark: number,
+    storedAt: number,
+  ): number {
+    const { advanceMs, graceMs } = this;
+    const windowsClosed = Math.max(
+      0,
+      Math.floor((closingWatermark - graceMs - pane.start) / advanceMs),
+    );
+    const firstOpenClose =
+      pane.start + (windowsClosed + 1) * advanceMs + graceMs;
+    return Math.min(Math.max(firstOpenClose, storedAt), pane.dueAt);
   }
 
   /** Panes are kept sorted by start: a late-ish event can open a pane older than the newest. */
@@ -199,6 +232,7 @@ export class PanedWindowAssigner<
     pane: WindowState<TKey>,
   ): void {
     pane.lifecycle = 'closed';
+    state.touch(keyWindows);
     state.openWindows -= 1;
     removeItem(keyWindows.open, pane);
     if (keyWindows.lastUsed === pane) keyWindows.lastUsed = null;

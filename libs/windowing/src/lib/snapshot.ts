@@ -68,7 +68,8 @@ export function capturePartition<TKey extends GroupKey>(
 ): PartitionSnapshot<TKey> {
   const windows: StoredOpenWindow<TKey>[] = [];
   const indexOf = new Map<object, number>();
-  for (const window of state.schedule.entries()) {
+  // In schedule sequence: a restore files them again in this order (see entriesBySequence).
+  for (const window of state.schedule.entriesBySequence()) {
     if (window.lifecycle === 'open') {
       indexOf.set(window, windows.length);
       windows.push({

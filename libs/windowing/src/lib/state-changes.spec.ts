@@ -32,14 +32,20 @@ import {
 function changedKeys(engine: TestEngine, partition = 0) {
   return engine
     .takeChanges(partition)
-    .keys.map(({ key, state }) => [key, state === null ? null : state.windows.length]);
+    .keys.map(({ key, state }) => [
+      key,
+      state === null ? null : state.windows.length,
+    ]);
 }
 
 describe('takeChanges', () => {
   it('reports only the keys the batch touched, each once', () => {
     const engine = createTestEngine(tumbling(1_000));
     const keys = Array.from({ length: 50 }, (_unused, index) => `k${index}`);
-    engine.process(0, keys.map((key, index) => reading(key, index)));
+    engine.process(
+      0,
+      keys.map((key, index) => reading(key, index)),
+    );
     expect(engine.takeChanges(0).keys).toHaveLength(50);
     engine.process(
       0,
@@ -98,18 +104,24 @@ describe('takeChanges', () => {
     expect(engine.stats().partitions).toEqual([]);
   });
 
-  it('reports a key whose last window closed as a tombstone (null), and a window closing while others stay open as a new state', () => {
+  it('reports a key whose last window closed as a tombstone (null), and not a pane that only moved on to its next window', () => {
     const engine = createTestEngine(hopping(20, 10));
     // b's window [-10, 10) is already closed: b gets [0, 20) only.
     engine.process(0, [reading('a', 15), reading('b', 1)]);
     engine.takeChanges(0);
-    // Watermark 25 closes [0, 20) of both: b has nothing left, a keeps its pane [10, 20)
-    // for [10, 30); c's one reading is one pane [20, 30) of [10, 30) and [20, 40).
+    // Watermark 25 closes [0, 20) of both: b has nothing left; a keeps its pane [10, 20), now
+    // waiting for [10, 30), which a restore finds from the watermark (nothing of a to write);
+    // c's one reading is one pane [20, 30) of [10, 30) and [20, 40).
     engine.process(0, [reading('c', 25)]);
     expect(changedKeys(engine)).toEqual([
-      ['a', 1],
       ['b', null],
       ['c', 1],
+    ]);
+    // Once [10, 30) closes, a's pane expires: a tombstone; c's pane moves on to [20, 40).
+    engine.process(0, [reading('d', 31)]);
+    expect(changedKeys(engine)).toEqual([
+      ['a', null],
+      ['d', 1],
     ]);
   });
 
@@ -139,7 +151,11 @@ describe('takeChanges', () => {
     expect(change.key).toBe('a');
     expect(change.state?.windows).toEqual([]);
     const tombstone = change.state?.lastClosed;
-    expect([tombstone?.start, tombstone?.end, tombstone?.scheduleSequence]).toEqual([0, 10, 2]);
+    expect([
+      tombstone?.start,
+      tombstone?.end,
+      tombstone?.scheduleSequence,
+    ]).toEqual([0, 10, 2]);
     engine.advanceEventTime(0, 19);
     expect(changedKeys(engine)).toEqual([]);
     engine.advanceEventTime(0, 20);
@@ -198,9 +214,9 @@ describe('restoreKeys', () => {
     const events = keys.map((key, index) => reading(key, index));
     const uninterrupted = createTestEngine(tumbling(100));
     uninterrupted.process(0, events);
-    const expected = finalsOf(
-      uninterrupted.advanceEventTime(0, 500),
-    ).map((result) => result.key);
+    const expected = finalsOf(uninterrupted.advanceEventTime(0, 500)).map(
+      (result) => result.key,
+    );
     expect(expected).toEqual(keys);
     for (let seed = 0; seed < 10; seed++) {
       const source = createTestEngine(tumbling(100));
@@ -210,10 +226,38 @@ describe('restoreKeys', () => {
       const restored = createTestEngine(tumbling(100));
       changelog.restoreInto(restored, seed);
       expect(
-        finalsOf(restored.advanceEventTime(0, 500)).map(
-          (result) => result.key,
-        ),
+        finalsOf(restored.advanceEventTime(0, 500)).map((result) => result.key),
       ).toEqual(keys);
+    }
+  });
+
+  it('restores a pane written before it moved on at the window the watermark has reached, emitting every window once in the original order', () => {
+    const spec = () => createTestEngine(hopping(30, 10));
+    // Each key's one pane belongs to three windows; the other keys' readings close them one by one.
+    const first = [reading('p', 5), reading('q', 6), reading('r', 7)];
+    const later = [
+      reading('s', 12),
+      reading('t', 22),
+      reading('u', 32),
+      reading('v', 52),
+    ];
+    const uninterrupted = spec();
+    const expected = collect(
+      collect(emptyRun(), uninterrupted.process(0, first)),
+      uninterrupted.process(0, later),
+    );
+    for (let cut = 0; cut <= later.length; cut++) {
+      const before = spec();
+      const output = collect(emptyRun(), before.process(0, first));
+      const changelog = new ChangelogModel<string>();
+      changelog.commit(before);
+      // p, q and r are written once, when their panes open; the windows closing now do not write them.
+      collect(output, before.process(0, later.slice(0, cut)));
+      changelog.commit(before);
+      const after = spec();
+      changelog.restoreInto(after, cut);
+      collect(output, after.process(0, later.slice(cut)));
+      expect(output).toEqual(expected);
     }
   });
 
@@ -403,13 +447,10 @@ describe('key state codec', () => {
         },
       });
     const source = pipeline();
-    source.process(
-      0,
-      [
-        { time: 1, value: Infinity, label: 'x' },
-        { time: 2, value: 3, label: 'y' },
-      ],
-    );
+    source.process(0, [
+      { time: 1, value: Infinity, label: 'x' },
+      { time: 2, value: 3, label: 'y' },
+    ]);
     const changelog = new ChangelogModel<number>();
     changelog.commit(source);
     const restored = pipeline();
@@ -439,7 +480,10 @@ describe('key state codec', () => {
       tumblingEngine.process(0, [reading('a', 1)]);
       const [change] = tumblingEngine.takeChanges(0).keys;
       if (change.state === null) throw new Error('expected a state');
-      const bytes = encodeKeyState(tumblingEngine.stateIdentity(), change.state);
+      const bytes = encodeKeyState(
+        tumblingEngine.stateIdentity(),
+        change.state,
+      );
       expect(() =>
         decodeKeyState(hoppingEngine.stateIdentity(), bytes),
       ).toThrow(
@@ -459,7 +503,10 @@ describe('key state codec', () => {
         [valid.slice(0, valid.length - 1), /lastClosed is truncated/],
         [valid.slice(0, 20), /truncated/],
         [Uint8Array.from([...valid, 0]), /trailing/],
-        [encodePartitionClock(identity, decodeClockFixture()), /partition clock record/],
+        [
+          encodePartitionClock(identity, decodeClockFixture()),
+          /partition clock record/,
+        ],
       ];
       for (const [bytes, message] of cases) {
         expect(() => decodeKeyState(identity, bytes)).toThrow(
