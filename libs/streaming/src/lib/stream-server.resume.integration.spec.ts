@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { requiredEnv } from '@pipeline/config';
 import { createKafkaClient, createReliableProducer, ensureTopics, parseBrokerList, readPartitionsToEnd, readTopicToEnd, SEND_DEFAULTS, type Message } from '@pipeline/kafka';
 import { TransientError } from './failures';
-import { KafkaStreamServer, type HandlerResult, type StreamHandler, type StreamRecord, type TopicPartition } from './stream-server';
+import { KafkaStreamServer, type HandlerResult, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition } from './stream-server';
 
 const kafka = createKafkaClient({ brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')), clientId: 'stream-server-resume-it', log: () => undefined });
-const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet: StreamLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -48,6 +48,8 @@ class CountingHandler implements StreamHandler {
   private readonly state = new Map<number, { count: number; position?: string }>();
   /** Fails the commit of the batch holding this offset once, after the broker committed it. */
   loseOutcomeAt: string | undefined;
+  /** Runs once while the batch holding this offset is handled, before its commit. */
+  whileHandling: { readonly offset: string; readonly run: () => Promise<void> } | undefined;
 
   constructor(
     private readonly output: string,
@@ -75,6 +77,11 @@ class CountingHandler implements StreamHandler {
 
   async handle(partition: TopicPartition, records: readonly StreamRecord[]): Promise<HandlerResult> {
     const state = await this.restored(partition.partition);
+    const hook = this.whileHandling;
+    if (hook && records.some((record) => record.offset === hook.offset)) {
+      this.whileHandling = undefined;
+      await hook.run();
+    }
     state.count += records.length;
     const outputs: Array<{ topic: string; message: Message }> = records.map((record) => ({ topic: this.output, message: { key: record.key, value: record.value } }));
     outputs.push({ topic: this.changelog, message: { key: 'count', value: Buffer.from(String(state.count)), partition: partition.partition } });
@@ -131,7 +138,7 @@ describe('KafkaStreamServer exactly-once resumption (real broker)', () => {
     return { input, output, changelog, groupId: `stream-resume-${run}.${name}` };
   }
 
-  function server(groupId: string, input: string, handler: StreamHandler, maxRecords: number): KafkaStreamServer {
+  function server(groupId: string, input: string, handler: StreamHandler, maxRecords: number, logger: StreamLogger = quiet): KafkaStreamServer {
     const created = new KafkaStreamServer({
       name: `stream-resume-it/${groupId}`,
       kafka,
@@ -142,7 +149,7 @@ describe('KafkaStreamServer exactly-once resumption (real broker)', () => {
       deadLetterTopic: `stream-resume-${run}.dead-letter`,
       limits: { maxRecords, maxBytes: 1 << 20 },
       retryBackoff: { initialMs: 50, maxMs: 200 },
-      logger: quiet,
+      logger,
     });
     servers.push(created);
     return created;
@@ -162,6 +169,37 @@ describe('KafkaStreamServer exactly-once resumption (real broker)', () => {
     expect(await values(output)).toEqual(range(0, 20));
     handler.revoked([{ topic: input, partition: 0 }]);
     expect(await handler.count(0)).toBe(20);
+  });
+
+  it('reads again from where the log stands when transactions it saw commit are missing from it', async () => {
+    const { input, output, changelog, groupId } = await setUp('missing-commits');
+    await produce(input, 0, 20);
+    const handler = new CountingHandler(output, changelog);
+    // What a broker's kill -9 did in a chaos run: the transactions that committed records 5-9 came out aborted
+    // in the log, state and offsets alike, while this replica went on from 10. Emulated by another producer of
+    // the partition's transactional id writing state and offsets back to 5 (which fences the replica as well).
+    handler.whileHandling = {
+      offset: '10',
+      run: async () => {
+        const other = kafka.producer({ transactionalId: `${groupId}.${input}.0`, maxInFlightRequests: 1, idempotent: true });
+        await other.connect();
+        const transaction = await other.transaction();
+        await transaction.send({ topic: changelog, messages: [{ key: 'count', value: '5', partition: 0 }, { key: 'position', value: '5', partition: 0 }] });
+        await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }] }] });
+        await transaction.commit();
+        await other.disconnect();
+      },
+    };
+    const warnings: string[] = [];
+    const streaming = server(groupId, input, handler, 5, { ...quiet, warn: (message) => void warnings.push(message) });
+    await start(streaming);
+    await waitFor('every record committed', () => streaming.board.all().some((progress) => progress.committedOffset === 20));
+
+    // Records 5-9 are counted again (going on from 10 would have left the count at 15), and every output is there.
+    handler.revoked([{ topic: input, partition: 0 }]);
+    expect(await handler.count(0)).toBe(20);
+    expect(new Set(await values(output))).toEqual(new Set(range(0, 20)));
+    expect(warnings.some((warning) => /committed up to 10: .* reading again from 5/.test(warning))).toBe(true);
   });
 
   it('fences the earlier owner before it reads where to resume', async () => {
