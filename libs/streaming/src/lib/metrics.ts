@@ -62,7 +62,7 @@ export const streamMetrics = {
   deadLetters: counter('pipeline_stream_dead_letters_total', 'Records sent to the dead-letter topic, by reason class', ['group', 'reason_class']),
   splits: counter('pipeline_stream_batch_splits_total', 'Batches split to isolate a failing record', ['group']),
   fenced: counter('pipeline_stream_fenced_total', 'Times this replica found a partition owned by a newer producer', ['group']),
-  rewinds: counter('pipeline_stream_rewinds_total', 'Times a partition owned anew stood before the records in hand (transactions this replica saw commit were not in the log) and was read again from there', ['group']),
+  rewinds: counter('pipeline_stream_rewinds_total', "Times a partition owned anew was read again from its committed state's position, before what this replica had committed or the group's offset (transactions that ended otherwise than the replica saw, or differently on state and offsets)", ['group']),
   consumerRestarts: counter('pipeline_stream_consumer_restarts_total', 'Consumers started anew after a crash kafkajs does not restart from (an error it does not count as retriable)', ['group']),
   batchSeconds: histogram('pipeline_stream_batch_duration_seconds', 'Time from a batch handed to the handler to its commit (the transaction, for the aggregator)', ['group'], FAST_BUCKETS),
   restoreSeconds: histogram('pipeline_stream_restore_duration_seconds', 'Time to restore the state of newly assigned partitions', ['group'], [0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60]),

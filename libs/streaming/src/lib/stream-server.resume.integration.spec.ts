@@ -202,6 +202,36 @@ describe('KafkaStreamServer exactly-once resumption (real broker)', () => {
     expect(warnings.some((warning) => /committed up to 10: .* reading again from 5/.test(warning))).toBe(true);
   });
 
+  it("resumes where its state stands when the group's offset is past it (a transaction that ended committed on the offsets only)", async () => {
+    const { input, output, changelog, groupId } = await setUp('offsets-ahead');
+    await produce(input, 0, 20);
+    const handler = new CountingHandler(output, changelog);
+    // A broker restart can end one transaction committed on the group's offsets and aborted on the changelog
+    // (its markers skipped on some partitions). Emulated: another producer of the partition's id commits the
+    // group's offset 15 and nothing to the changelog, which stays at 10 (and fences the replica).
+    handler.whileHandling = {
+      offset: '10',
+      run: async () => {
+        const other = kafka.producer({ transactionalId: `${groupId}.${input}.0`, maxInFlightRequests: 1, idempotent: true });
+        await other.connect();
+        const transaction = await other.transaction();
+        await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '15' }] }] });
+        await transaction.commit();
+        await other.disconnect();
+      },
+    };
+    const warnings: string[] = [];
+    const streaming = server(groupId, input, handler, 5, { ...quiet, warn: (message) => void warnings.push(message) });
+    await start(streaming);
+    await waitFor('every record committed', () => streaming.board.all().some((progress) => progress.committedOffset === 20));
+
+    // Records 10-14 are counted (resuming at the group's 15 left the count at 15).
+    handler.revoked([{ topic: input, partition: 0 }]);
+    expect(await handler.count(0)).toBe(20);
+    expect(await values(output)).toEqual(range(0, 20));
+    expect(warnings.some((warning) => /the group's offset 15 is past the position 10/.test(warning))).toBe(true);
+  });
+
   it('fences the earlier owner before it reads where to resume', async () => {
     const { input, output, changelog, groupId } = await setUp('fence-first');
     await produce(input, 0, 10);

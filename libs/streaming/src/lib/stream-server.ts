@@ -54,10 +54,12 @@ export interface StreamHandler {
   /**
    * Transactional delivery: the next input offset the handler's own committed state was written
    * with (e.g. in its changelog, in the same transaction as the consumer offset), asked after
-   * fencing. The later of it and the group's committed offset is where the partition resumes:
-   * a group offset read right after an earlier owner's last commit can still show the offset
-   * before it (kafkajs cannot ask for stable offsets, KIP-447's require_stable), and processing
-   * from there would redo that transaction against state that already holds it.
+   * fencing. When given, it is where the partition resumes, whatever the group's committed offset
+   * says: the state stands for it. The group's offset can be behind it (read right after an earlier
+   * owner's last commit, kafkajs cannot ask for stable offsets, KIP-447's require_stable: processing
+   * from there would redo that transaction against state that already holds it) and, after a broker
+   * restart, ahead of it (a transaction whose markers reached the offsets and not the state: going
+   * on from there would lose its records from the state).
    */
   resumeOffset?(partition: TopicPartition): Promise<string | undefined>;
   /**
@@ -501,11 +503,16 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     }
   }
 
-  /** Where a partition taken over resumes: the later of the group's committed offset and the handler's own. */
+  /** Where a partition taken over resumes: the handler's own position when it keeps one (see resumeOffset), else the group's offset. */
   private async resumePosition(partition: TopicPartition): Promise<string | undefined> {
     const [group, own] = await Promise.all([this.committedOffset(partition), this.options.handler.resumeOffset?.(partition)]);
-    if (group === undefined || own === undefined) return own ?? group;
-    return BigInt(own) > BigInt(group) ? own : group;
+    if (own === undefined) return group;
+    if (group !== undefined && BigInt(group) > BigInt(own)) {
+      // One transaction ended differently on the offsets and on the state (its markers skipped on some partitions by a restarted broker).
+      streamMetrics.rewinds.inc({ group: this.options.groupId });
+      this.options.logger.warn(`${this.options.name}: ${key(partition)}: the group's offset ${group} is past the position ${own} its committed state stands for; resuming from ${own} (the outputs of the records between may be committed twice)`);
+    }
+    return own;
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
