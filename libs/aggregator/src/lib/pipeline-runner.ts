@@ -184,7 +184,8 @@ export class PipelineHandler<TEvent> implements StreamHandler {
       for (const [stage, count] of outputsByStage) aggregatorMetrics.outputs.inc({ pipeline, stage }, count);
       const committedAt = performance.now();
       for (const close of closes) {
-        // One observation per window (a batch may close 100k at once): the labelled child skips label hashing.
+        // One observation per window (a batch may close 100k at once; prom-client has no weighted observe, and
+        // its labelled child still hashes the labels per call: about 2 % of the CPU at 1,000,000 keys).
         const latency = aggregatorMetrics.closeToCommitSeconds.labels({ pipeline, stage: close.stage });
         const seconds = (committedAt - close.at) / 1000;
         for (let i = 0; i < close.windows; i += 1) latency.observe(seconds);
