@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { requiredEnv } from '@pipeline/config';
-import { createKafkaClient, createReliableProducer, ensureTopics, parseBrokerList, readPartitionsToEnd, readTopicToEnd, SEND_DEFAULTS, type Message } from '@pipeline/kafka';
+import { createKafkaClient, createReliableProducer, ensureTopics, parseBrokerList, readPartitionsToEnd, readTopicToEnd, SEND_DEFAULTS, type Message, type Transaction } from '@pipeline/kafka';
 import { TransientError } from './failures';
 import { KafkaStreamServer, type HandlerResult, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition } from './stream-server';
 
@@ -41,6 +41,19 @@ async function values(topic: string): Promise<number[]> {
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => from + index);
+
+/** Commits one transaction as another producer of the runtime's transactional id for partition 0 (which fences the runtime's). */
+async function asAnotherProducerOf(groupId: string, input: string, work: (transaction: Transaction) => Promise<unknown>): Promise<void> {
+  const other = kafka.producer({ transactionalId: `${groupId}.${input}.0`, maxInFlightRequests: 1, idempotent: true });
+  await other.connect();
+  try {
+    const transaction = await other.transaction();
+    await work(transaction);
+    await transaction.commit();
+  } finally {
+    await other.disconnect();
+  }
+}
 
 /** A count of the records seen, kept like the aggregator's window state: restored from its changelog after fencing. */
 class CountingHandler implements StreamHandler {
@@ -171,64 +184,48 @@ describe('KafkaStreamServer exactly-once resumption (real broker)', () => {
     expect(await handler.count(0)).toBe(20);
   });
 
-  it('reads again from where the log stands when transactions it saw commit are missing from it', async () => {
-    const { input, output, changelog, groupId } = await setUp('missing-commits');
+  /**
+   * Runs records 0-19 in batches of 5 while, during the batch from offset 10, another producer of the partition's
+   * transactional id commits what `rewrite` sends (which fences the replica too): the log changed behind it.
+   */
+  async function runWithLogRewrittenAt10(name: string, rewrite: (transaction: Transaction, topics: { input: string; changelog: string; groupId: string }) => Promise<unknown>) {
+    const { input, output, changelog, groupId } = await setUp(name);
     await produce(input, 0, 20);
     const handler = new CountingHandler(output, changelog);
-    // What a broker's kill -9 did in a chaos run: the transactions that committed records 5-9 came out aborted
-    // in the log, state and offsets alike, while this replica went on from 10. Emulated by another producer of
-    // the partition's transactional id writing state and offsets back to 5 (which fences the replica as well).
-    handler.whileHandling = {
-      offset: '10',
-      run: async () => {
-        const other = kafka.producer({ transactionalId: `${groupId}.${input}.0`, maxInFlightRequests: 1, idempotent: true });
-        await other.connect();
-        const transaction = await other.transaction();
-        await transaction.send({ topic: changelog, messages: [{ key: 'count', value: '5', partition: 0 }, { key: 'position', value: '5', partition: 0 }] });
-        await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }] }] });
-        await transaction.commit();
-        await other.disconnect();
-      },
-    };
+    handler.whileHandling = { offset: '10', run: () => asAnotherProducerOf(groupId, input, (transaction) => rewrite(transaction, { input, changelog, groupId })) };
     const warnings: string[] = [];
     const streaming = server(groupId, input, handler, 5, { ...quiet, warn: (message) => void warnings.push(message) });
     await start(streaming);
     await waitFor('every record committed', () => streaming.board.all().some((progress) => progress.committedOffset === 20));
+    handler.revoked([{ topic: input, partition: 0 }]);
+    return { count: await handler.count(0), outputs: await values(output), warnings };
+  }
+
+  it('reads again from where the log stands when transactions it saw commit are missing from it', async () => {
+    // What a broker's kill -9 did in a chaos run: the transactions that committed records 5-9 came out aborted
+    // in the log, state and offsets alike, while this replica went on from 10. Emulated by writing state and
+    // offsets back to 5.
+    const { count, outputs, warnings } = await runWithLogRewrittenAt10('missing-commits', async (transaction, { input, changelog, groupId }) => {
+      await transaction.send({ topic: changelog, messages: [{ key: 'count', value: '5', partition: 0 }, { key: 'position', value: '5', partition: 0 }] });
+      await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }] }] });
+    });
 
     // Records 5-9 are counted again (going on from 10 would have left the count at 15), and every output is there.
-    handler.revoked([{ topic: input, partition: 0 }]);
-    expect(await handler.count(0)).toBe(20);
-    expect(new Set(await values(output))).toEqual(new Set(range(0, 20)));
+    expect(count).toBe(20);
+    expect(new Set(outputs)).toEqual(new Set(range(0, 20)));
     expect(warnings.some((warning) => /committed up to 10: .* reading again from 5/.test(warning))).toBe(true);
   });
 
   it("resumes where its state stands when the group's offset is past it (a transaction that ended committed on the offsets only)", async () => {
-    const { input, output, changelog, groupId } = await setUp('offsets-ahead');
-    await produce(input, 0, 20);
-    const handler = new CountingHandler(output, changelog);
     // A broker restart can end one transaction committed on the group's offsets and aborted on the changelog
-    // (its markers skipped on some partitions). Emulated: another producer of the partition's id commits the
-    // group's offset 15 and nothing to the changelog, which stays at 10 (and fences the replica).
-    handler.whileHandling = {
-      offset: '10',
-      run: async () => {
-        const other = kafka.producer({ transactionalId: `${groupId}.${input}.0`, maxInFlightRequests: 1, idempotent: true });
-        await other.connect();
-        const transaction = await other.transaction();
-        await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '15' }] }] });
-        await transaction.commit();
-        await other.disconnect();
-      },
-    };
-    const warnings: string[] = [];
-    const streaming = server(groupId, input, handler, 5, { ...quiet, warn: (message) => void warnings.push(message) });
-    await start(streaming);
-    await waitFor('every record committed', () => streaming.board.all().some((progress) => progress.committedOffset === 20));
+    // (its markers skipped on some partitions). Emulated: the group's offset goes to 15, the changelog stays at 10.
+    const { count, outputs, warnings } = await runWithLogRewrittenAt10('offsets-ahead', (transaction, { input, groupId }) =>
+      transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '15' }] }] }),
+    );
 
     // Records 10-14 are counted (resuming at the group's 15 left the count at 15).
-    handler.revoked([{ topic: input, partition: 0 }]);
-    expect(await handler.count(0)).toBe(20);
-    expect(await values(output)).toEqual(range(0, 20));
+    expect(count).toBe(20);
+    expect(outputs).toEqual(range(0, 20));
     expect(warnings.some((warning) => /the group's offset 15 is past the position 10/.test(warning))).toBe(true);
   });
 

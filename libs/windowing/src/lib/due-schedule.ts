@@ -39,10 +39,7 @@ export class DueSchedule<TItem> {
    * next window keeps its place among entries due at the same time); numbers no new entry.
    */
   addWithSequence(dueAt: number, sequence: number, item: TItem): void {
-    this.dueTimes.push(dueAt);
-    this.sequence.push(sequence);
-    this.items.push(item);
-    if (sequence > this.inserted) this.inserted = sequence;
+    this.addUnordered(dueAt, sequence, item);
     this.siftUp(this.items.length - 1);
   }
 
