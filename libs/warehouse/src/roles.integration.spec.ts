@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { sensorReading, sensorWindowStatsTable, type ContractValue, type sensorWindowStats } from '@pipeline/contracts';
+import { sensorReading, sensorWindowStatsTable } from '@pipeline/contracts';
 import { requiredEnv } from '@pipeline/config';
 import {
   BI_READER_LOGIN,
@@ -17,37 +17,15 @@ import {
   WarehouseRoleError,
   type WarehouseSettings,
 } from './index';
+import { sensorStats, T0, urlAs } from './testing/fixtures';
 
 const runId = randomBytes(4).toString('hex');
 const settings: WarehouseSettings = { databaseUrl: requiredEnv('DATABASE_URL'), schema: `wh_roles_${runId}`, biReaderPasswordIfCreated: DEFAULT_BI_READER_PASSWORD };
 const otherSchema = `wh_roles_other_${runId}`;
 const table = quoteIdentifier(sensorWindowStatsTable.name);
 
-const stats: ContractValue<typeof sensorWindowStats> = {
-  sensorId: 'sensor-1',
-  windowStart: Date.parse('2026-03-01T10:00:00Z'),
-  windowEnd: Date.parse('2026-03-01T10:01:00Z'),
-  windowMinutes: 1,
-  readingCount: 2,
-  avgTemperature: 21,
-  minTemperature: 20,
-  maxTemperature: 22,
-  avgHumidity: 40,
-  minHumidity: 39,
-  maxHumidity: 41,
-  avgPressure: 1013,
-  minPressure: 1012,
-  maxPressure: 1014,
-  minBatteryLevel: 0.5,
-  temperatureTrend: 'stable',
-};
+const stats = sensorStats('sensor-1', T0, 2);
 
-function urlAs(user: string, password: string): string {
-  const url = new URL(settings.databaseUrl);
-  url.username = user;
-  url.password = encodeURIComponent(password);
-  return url.toString();
-}
 
 /** The SQLSTATE a query fails with (pg puts it on the error, TypeORM keeps it on driverError too). */
 async function sqlStateOf(work: Promise<unknown>): Promise<string> {
@@ -135,7 +113,7 @@ describe('database roles (real PostgreSQL)', () => {
     let reader: DataSource;
 
     beforeAll(async () => {
-      reader = await open(urlAs(BI_READER_LOGIN, DEFAULT_BI_READER_PASSWORD), settings.schema);
+      reader = await open(urlAs(settings.databaseUrl, BI_READER_LOGIN, DEFAULT_BI_READER_PASSWORD), settings.schema);
     });
 
     afterAll(async () => {
@@ -193,9 +171,9 @@ describe('database roles (real PostgreSQL)', () => {
   describe('the BI password', () => {
     it('is not reset when WAREHOUSE_BI_READER_PASSWORD is unset (not even to the default of a newly created login)', async () => {
       await migrateWarehouse({ ...settings, biReaderPasswordIfCreated: 'not-the-password-123' });
-      const reader = await open(urlAs(BI_READER_LOGIN, DEFAULT_BI_READER_PASSWORD), settings.schema);
+      const reader = await open(urlAs(settings.databaseUrl, BI_READER_LOGIN, DEFAULT_BI_READER_PASSWORD), settings.schema);
       await reader.destroy();
-      await expect(open(urlAs(BI_READER_LOGIN, 'not-the-password-123'), settings.schema)).rejects.toThrow(/password authentication failed/);
+      await expect(open(urlAs(settings.databaseUrl, BI_READER_LOGIN, 'not-the-password-123'), settings.schema)).rejects.toThrow(/password authentication failed/);
     });
 
     it('set, is refused with the reason when the owner login may not change roles', async () => {

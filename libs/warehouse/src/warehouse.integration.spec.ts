@@ -21,7 +21,6 @@ import {
   TopicNamespace,
   type categoryWindowStats,
   type sensorAlert,
-  type sensorWindowStats,
   type stationWindowStats,
 } from '@pipeline/contracts';
 import { createAvroCodec, createKafkaClient, createReliableProducer, createSchemaRegistry, parseBrokerList, SEND_DEFAULTS, type KafkaMessage } from '@pipeline/kafka';
@@ -41,6 +40,7 @@ import {
   type WarehouseSettings,
 } from './index';
 import { requiredEnv } from '@pipeline/config';
+import { MINUTE, sensorStats, T0 } from './testing/fixtures';
 import { byNaturalKey, landedRows } from './testing/landed-rows';
 
 
@@ -55,29 +55,6 @@ async function waitFor(what: string, condition: () => boolean | Promise<boolean>
 const runId = randomBytes(4).toString('hex');
 // No BI password configured: the login keeps the one it has (the local stack's default, set when it was created).
 const settings: WarehouseSettings = { databaseUrl: requiredEnv('DATABASE_URL'), schema: `wh_it_${runId}`, biReaderPasswordIfCreated: DEFAULT_BI_READER_PASSWORD };
-const T0 = Date.parse('2026-03-01T10:00:00Z');
-const MINUTE = 60_000;
-
-type SensorStats = ContractValue<typeof sensorWindowStats>;
-const sensorStats = (sensorId: string, windowStart: number, readingCount: number, overrides: Partial<SensorStats> = {}): SensorStats => ({
-  sensorId,
-  windowStart,
-  windowEnd: windowStart + MINUTE,
-  windowMinutes: 1,
-  readingCount,
-  avgTemperature: 21.123456,
-  minTemperature: 19.5,
-  maxTemperature: 23.25,
-  avgHumidity: 40.5,
-  minHumidity: 38,
-  maxHumidity: 43.1,
-  avgPressure: 1013.25,
-  minPressure: 1012.9,
-  maxPressure: 1013.6,
-  minBatteryLevel: 0.42,
-  temperatureTrend: 'increasing',
-  ...overrides,
-});
 const alert = (alertId: string, value: number): ContractValue<typeof sensorAlert> => ({
   alertId,
   sensorId: 'sensor-1',

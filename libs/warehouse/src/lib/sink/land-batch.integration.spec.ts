@@ -5,41 +5,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { categoryWindowStatsTable, sensorWindowStatsTable, type ContractValue, type categoryWindowStats, type sensorWindowStats } from '@pipeline/contracts';
+import { categoryWindowStatsTable, sensorWindowStatsTable, type ContractValue, type categoryWindowStats } from '@pipeline/contracts';
 import { requiredEnv } from '@pipeline/config';
 import { createWarehouseSchemaDataSource } from '../warehouse-data-source';
 import { DEFAULT_BI_READER_PASSWORD, quoteIdentifier, type WarehouseSettings } from '../warehouse-settings';
 import { migrateWarehouse } from '../migrate';
 import { queryRows } from '../sql';
 import type { LandingRow } from '../landing-route';
+import { MINUTE, sensorStats, T0, type SensorStats } from '../../testing/fixtures';
 import { byNaturalKey, landedRows } from '../../testing/landed-rows';
 import { copyUpsert, landBatch, lastPerKey, type LandingItem } from './land-batch';
 
 const runId = randomBytes(4).toString('hex');
 const settings: WarehouseSettings = { databaseUrl: requiredEnv('DATABASE_URL'), schema: `wh_land_${runId}`, biReaderPasswordIfCreated: DEFAULT_BI_READER_PASSWORD };
-const T0 = Date.parse('2026-03-01T10:00:00Z');
-const MINUTE = 60_000;
-
-type SensorStats = ContractValue<typeof sensorWindowStats>;
-const sensorStats = (sensorId: string, minute: number, readingCount: number, overrides: Partial<SensorStats> = {}): SensorStats => ({
-  sensorId,
-  windowStart: T0 + minute * MINUTE,
-  windowEnd: T0 + (minute + 1) * MINUTE,
-  windowMinutes: 1,
-  readingCount,
-  avgTemperature: 21.123456,
-  minTemperature: -19.5,
-  maxTemperature: 23.25,
-  avgHumidity: 40.5,
-  minHumidity: 38,
-  maxHumidity: 43.1,
-  avgPressure: 1013.25,
-  minPressure: 1012.9,
-  maxPressure: 1013.6,
-  minBatteryLevel: 0.42,
-  temperatureTrend: 'increasing',
-  ...overrides,
-});
+/** The window `minute` minutes after T0; a negative minimum, so COPY's text form of a sign is landed too. */
+const statsAt = (sensorId: string, minute: number, readingCount: number, overrides: Partial<SensorStats> = {}): SensorStats =>
+  sensorStats(sensorId, T0 + minute * MINUTE, readingCount, { minTemperature: -19.5, ...overrides });
 
 /** Letters and digits from a fixed LCG: incompressible, so PostgreSQL cannot fit them in an index row. */
 function longId(length: number): string {
@@ -76,10 +57,10 @@ describe('landBatch (real PostgreSQL, schema of its own)', () => {
   });
 
   it('copies every row exactly, the last version of a key repeated in the batch winning', async () => {
-    const rows: SensorStats[] = Array.from({ length: 1500 }, (_, index) => sensorStats(`sensor-${index % 300}`, Math.floor(index / 300), index, { avgTemperature: index / 8 }));
+    const rows: SensorStats[] = Array.from({ length: 1500 }, (_, index) => statsAt(`sensor-${index % 300}`, Math.floor(index / 300), index, { avgTemperature: index / 8 }));
     // Text COPY must escape: tab, line breaks, backslash; and non-ASCII.
-    rows.push(sensorStats('tab\there, new\nline, cr\r, back\\slash "quoted" ünïcode', 0, 1));
-    rows.push(sensorStats('sensor-7', 0, 999_999, { temperatureTrend: 'stable' }));
+    rows.push(statsAt('tab\there, new\nline, cr\r, back\\slash "quoted" ünïcode', 0, 1));
+    rows.push(statsAt('sensor-7', 0, 999_999, { temperatureTrend: 'stable' }));
     // The COPY path itself (landBatch would hide a COPY failure by landing the rows the slow way).
     await db.transaction((manager) => copyUpsert(manager, sensorWindowStatsTable, rows));
     const expected = lastPerKey(sensorWindowStatsTable, rows);
@@ -111,17 +92,17 @@ describe('landBatch (real PostgreSQL, schema of its own)', () => {
   });
 
   it('reuses the connection\'s staging table, empty after each commit', async () => {
-    await landBatch(db, sensorWindowStatsTable, items([sensorStats('sensor-1', 0, 1), sensorStats('sensor-2', 0, 1)]));
-    await landBatch(db, sensorWindowStatsTable, items([sensorStats('sensor-3', 0, 1)]));
+    await landBatch(db, sensorWindowStatsTable, items([statsAt('sensor-1', 0, 1), statsAt('sensor-2', 0, 1)]));
+    await landBatch(db, sensorWindowStatsTable, items([statsAt('sensor-3', 0, 1)]));
     const staged = await queryRows<{ rows: number }>(db, `SELECT count(*)::int AS rows FROM pg_temp.${quoteIdentifier(`staging_${sensorWindowStatsTable.name}`)}`);
     expect(staged).toEqual([{ rows: 0 }]);
     expect(await landedRows(db, sensorWindowStatsTable)).toHaveLength(3);
   });
 
   it('returns each refused row with its SQLSTATE, in record order, and lands every other row', async () => {
-    const rows = Array.from({ length: 1000 }, (_, index) => sensorStats(`sensor-${index}`, 0, index));
-    rows[100] = sensorStats('sensor-100', 0, 100, { avgPressure: 1e15 }); // beyond numeric(20,6): 22003
-    rows[700] = sensorStats(longId(20_000), 0, 700); // longer than the column's bound (varchar(128)): 22001
+    const rows = Array.from({ length: 1000 }, (_, index) => statsAt(`sensor-${index}`, 0, index));
+    rows[100] = statsAt('sensor-100', 0, 100, { avgPressure: 1e15 }); // beyond numeric(20,6): 22003
+    rows[700] = statsAt(longId(20_000), 0, 700); // longer than the column's bound (varchar(128)): 22001
     const batch = items(rows);
     const refused = await landBatch(db, sensorWindowStatsTable, batch);
     expect(refused.map(({ record, failure }) => ({ offset: record.offset, kind: failure.kind, reasonClass: failure.reasonClass }))).toEqual([
@@ -136,6 +117,6 @@ describe('landBatch (real PostgreSQL, schema of its own)', () => {
 
   it('fails the batch, refusing no row, when the failure is not about a row', async () => {
     const missing = { ...sensorWindowStatsTable, name: 'no_such_table' };
-    await expect(landBatch(db, missing, items([sensorStats('sensor-1', 0, 1)]))).rejects.toThrow(/no_such_table/);
+    await expect(landBatch(db, missing, items([statsAt('sensor-1', 0, 1)]))).rejects.toThrow(/no_such_table/);
   });
 });

@@ -1,0 +1,36 @@
+import type { ContractValue, sensorWindowStats } from '@pipeline/contracts';
+
+/** The tests' window start, and a minute. */
+export const T0 = Date.parse('2026-03-01T10:00:00Z');
+export const MINUTE = 60_000;
+
+export type SensorStats = ContractValue<typeof sensorWindowStats>;
+
+/** One sensor's 1-minute window statistics, valid under the contract; `overrides` for the case at hand. */
+export const sensorStats = (sensorId: string, windowStart: number, readingCount: number, overrides: Partial<SensorStats> = {}): SensorStats => ({
+  sensorId,
+  windowStart,
+  windowEnd: windowStart + MINUTE,
+  windowMinutes: 1,
+  readingCount,
+  avgTemperature: 21.123456,
+  minTemperature: 19.5,
+  maxTemperature: 23.25,
+  avgHumidity: 40.5,
+  minHumidity: 38,
+  maxHumidity: 43.1,
+  avgPressure: 1013.25,
+  minPressure: 1012.9,
+  maxPressure: 1013.6,
+  minBatteryLevel: 0.42,
+  temperatureTrend: 'increasing',
+  ...overrides,
+});
+
+/** The database of `databaseUrl`, signed in as another login. */
+export function urlAs(databaseUrl: string, user: string, password: string): string {
+  const url = new URL(databaseUrl);
+  url.username = user;
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}
