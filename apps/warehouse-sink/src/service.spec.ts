@@ -12,7 +12,14 @@ describe('warehouse-sink configuration', () => {
       registry: { url: 'http://127.0.0.1:8081/apis/ccompat/v7' },
       groupId: 'warehouse-sink',
       clientId: 'warehouse-sink',
+      migrateOnStart: true,
     });
+  });
+
+  it('leaves the migrations to another job when told to (the sink then signs in without the owner password)', () => {
+    const config = parseEnv(warehouseSink.name, warehouseSink.env, { WAREHOUSE_MIGRATE_ON_START: 'false' });
+    expect(sinkSettingsFrom(config)).toMatchObject({ migrateOnStart: false });
+    expect(() => parseEnv(warehouseSink.name, warehouseSink.env, { WAREHOUSE_MIGRATE_ON_START: 'no' })).toThrow(/WAREHOUSE_MIGRATE_ON_START/);
   });
 
   it('takes the schema, group and BI password from the environment', () => {

@@ -18,7 +18,8 @@ const readableFile = z
 export const KAFKA_SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export const KAFKA_SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 
-const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+/** A boolean setting: exactly `true` or `false`. */
+export const booleanSetting = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 /**
  * How the services reach a secured cluster. Names follow the Confluent/librdkafka properties
@@ -39,7 +40,7 @@ export const kafkaSecurityEnv = {
   KAFKA_SSL_CERT_FILE: readableFile.optional().describe('PEM client certificate (mutual TLS)'),
   KAFKA_SSL_KEY_FILE: readableFile.optional().describe('PEM private key of the client certificate'),
   KAFKA_SSL_KEY_PASSWORD: z.string().min(1).optional().describe('passphrase of an encrypted KAFKA_SSL_KEY_FILE'),
-  KAFKA_ALLOW_PLAINTEXT: flag.default(false).describe('with NODE_ENV=production: accept an unencrypted connection to the brokers'),
+  KAFKA_ALLOW_PLAINTEXT: booleanSetting.default(false).describe('with NODE_ENV=production: accept an unencrypted connection to the brokers'),
   NODE_ENV: z.string().optional().describe('production turns on the secure defaults'),
 };
 
@@ -133,6 +134,8 @@ export const LOCAL_DEFAULT_PASSWORDS = {
   databaseOwner: 'pipeline',
   /** The BI login `bi_reader` of the local stack. */
   biReader: 'bi_reader_local',
+  /** The sink login `warehouse_sink` of the local stack (a member of warehouse_writer only). */
+  warehouseSink: 'warehouse_sink_local',
 } as const;
 
 const KNOWN_PASSWORDS: ReadonlySet<string> = new Set([...Object.values(LOCAL_DEFAULT_PASSWORDS), 'postgres', 'password']);

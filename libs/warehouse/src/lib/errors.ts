@@ -2,14 +2,45 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Migrating the warehouse schema failed; names the schema and keeps the database's error as cause. */
+/** The SQLSTATE of an error or of the driver error it wraps (TypeORM keeps pg's on driverError). */
+function sqlStateOf(error: unknown): string | undefined {
+  const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
+  const state = code ?? driverError?.code;
+  return typeof state === 'string' ? state : undefined;
+}
+
+/**
+ * Migrating the warehouse schema failed; names the schema and keeps the database's error as cause. A login
+ * that may not migrate (insufficient_privilege: a member of warehouse_writer only) is told what to do instead.
+ */
 export class WarehouseMigrationError extends Error {
   constructor(
     readonly schema: string,
     cause: unknown,
   ) {
-    super(`migrating warehouse schema "${schema}" failed: ${messageOf(cause)}`, { cause });
+    const hint =
+      sqlStateOf(cause) === '42501'
+        ? ' (the login of DATABASE_URL may not migrate the warehouse: give this process the owner login, or set WAREHOUSE_MIGRATE_ON_START=false and run `npm run warehouse:migrate` with the owner\'s URL first)'
+        : '';
+    super(`migrating warehouse schema "${schema}" failed: ${messageOf(cause)}${hint}`, { cause });
     this.name = 'WarehouseMigrationError';
+  }
+}
+
+/**
+ * A sink that does not migrate (WAREHOUSE_MIGRATE_ON_START=false) found the tables missing or older than the
+ * contracts: the migrations have not run yet (the migration job is still running, or was forgotten). Retriable,
+ * so the sink waits at start-up (logged, /health not ready) instead of landing into the wrong tables.
+ */
+export class WarehouseNotMigratedError extends Error {
+  readonly retriable = true;
+  readonly reasonClass = 'warehouse-not-migrated';
+  constructor(
+    readonly schema: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`warehouse schema "${schema}" is not migrated (${problems.join('; ')}): run \`npm run warehouse:migrate\` (or the warehouse-migrate Job) with the owner's DATABASE_URL`);
+    this.name = 'WarehouseNotMigratedError';
   }
 }
 

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { warehouseTables } from '@pipeline/contracts';
-import { WarehouseMigrationError, WarehouseRoleError, WarehouseSchemaDriftError } from './errors';
+import { WarehouseMigrationError, WarehouseNotMigratedError, WarehouseRoleError, WarehouseSchemaDriftError } from './errors';
 import type { LandingTable } from './landing-route';
 import { ensureBiReaderLogin, type BiReaderPasswords } from './read-only-access';
 import { queryRows, type SqlRunner } from './sql';
@@ -84,6 +84,16 @@ export async function runWarehouseMigrations(dataSource: DataSource, biReader: B
     if (locked) await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await session.release();
   }
+}
+
+/**
+ * For a sink that does not migrate: the tables, as its session sees them, match the contracts, or it throws
+ * WarehouseNotMigratedError. A role sees only the columns of tables it holds a privilege on, so a table the
+ * writer may not use counts as missing too.
+ */
+export async function requireMigratedWarehouse(runner: SqlRunner, schema: string): Promise<void> {
+  const problems = await findTableDrift(runner, schema, warehouseTables);
+  if (problems.length > 0) throw new WarehouseNotMigratedError(schema, problems);
 }
 
 /** The BI login's passwords as the settings give them. */

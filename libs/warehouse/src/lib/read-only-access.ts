@@ -1,6 +1,6 @@
 import { WarehouseRoleError } from './errors';
 import { queryRows, type SqlRunner } from './sql';
-import { BI_READER_LOGIN, BI_READER_STATEMENT_TIMEOUT, quoteIdentifier, WAREHOUSE_READER_ROLE, WAREHOUSE_WRITER_ROLE } from './warehouse-settings';
+import { BI_READER_LOGIN, BI_READER_STATEMENT_TIMEOUT, quoteIdentifier, WAREHOUSE_READER_ROLE, WAREHOUSE_SINK_LOGIN, WAREHOUSE_WRITER_ROLE } from './warehouse-settings';
 
 const reader = quoteIdentifier(WAREHOUSE_READER_ROLE);
 const writer = quoteIdentifier(WAREHOUSE_WRITER_ROLE);
@@ -62,29 +62,35 @@ export interface WarehouseRolesPlan {
   owner: string;
   /** Password of a BI login created now; none: it cannot sign in until one is set. */
   biReaderPassword?: string;
+  /** Password of a sink login (WAREHOUSE_SINK_LOGIN) created now; none: it cannot sign in until one is set. */
+  sinkPassword?: string;
 }
 
 /**
  * The cluster-level set-up of least privilege, run by an administrator (the local stack does it at
  * start with its own superuser; elsewhere a DBA runs the same statements once): the owner is a
  * plain login (no SUPERUSER, CREATEROLE, CREATEDB) owning the database; the writer and reader
- * roles; the BI login with a statement timeout; and no temporary tables for anyone but the owner
- * and the writer. Idempotent; an existing login's password is never changed here.
+ * roles; the BI login with a statement timeout; the sink login, a member of the writer only (for a
+ * sink that does not migrate); and no temporary tables for anyone but the owner and the writer. Idempotent; an existing login's password is never changed here.
  */
 export function warehouseRoleStatements(plan: WarehouseRolesPlan): string[] {
   const owner = quoteIdentifier(plan.owner);
   const database = quoteIdentifier(plan.database);
   const bi = quoteIdentifier(BI_READER_LOGIN);
-  const biPassword = plan.biReaderPassword === undefined ? '' : ` PASSWORD ${literal(plan.biReaderPassword)}`;
+  const sink = quoteIdentifier(WAREHOUSE_SINK_LOGIN);
+  const passwordOf = (password: string | undefined) => (password === undefined ? '' : ` PASSWORD ${literal(password)}`);
   return [
     `ALTER ROLE ${owner} NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS`,
     `ALTER DATABASE ${database} OWNER TO ${owner}`,
     createRoleIfMissing(WAREHOUSE_WRITER_ROLE, 'NOLOGIN'),
     createRoleIfMissing(WAREHOUSE_READER_ROLE, 'NOLOGIN'),
-    createRoleIfMissing(BI_READER_LOGIN, `LOGIN${biPassword}`),
+    createRoleIfMissing(BI_READER_LOGIN, `LOGIN${passwordOf(plan.biReaderPassword)}`),
+    createRoleIfMissing(WAREHOUSE_SINK_LOGIN, `LOGIN${passwordOf(plan.sinkPassword)}`),
     `GRANT ${writer} TO ${owner}`,
+    `GRANT ${writer} TO ${sink}`,
     `GRANT ${reader} TO ${bi}`,
     `ALTER ROLE ${bi} NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS`,
+    `ALTER ROLE ${sink} NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS`,
     `ALTER ROLE ${bi} SET statement_timeout = ${literal(BI_READER_STATEMENT_TIMEOUT)}`,
     // TEMP is granted to PUBLIC by default: a BI login could fill the disk with temporary tables.
     `REVOKE TEMPORARY ON DATABASE ${database} FROM PUBLIC`,

@@ -19,6 +19,13 @@ export const BI_READER_STATEMENT_TIMEOUT = '30s';
  * nothing else; the sink lands as it (`SET ROLE` through its connections' options).
  */
 export const WAREHOUSE_WRITER_ROLE = 'warehouse_writer';
+/**
+ * A LOGIN member of WAREHOUSE_WRITER_ROLE and nothing else: what the sink signs in as when another job
+ * migrates (WAREHOUSE_MIGRATE_ON_START=false), so the long-running sink never holds the owner's password.
+ */
+export const WAREHOUSE_SINK_LOGIN = 'warehouse_sink';
+/** Local-stack password of WAREHOUSE_SINK_LOGIN; an administrator sets another anywhere else. */
+export const DEFAULT_WAREHOUSE_SINK_PASSWORD = LOCAL_DEFAULT_PASSWORDS.warehouseSink;
 /** Where TypeORM records applied migrations, inside the warehouse schema. */
 export const MIGRATIONS_TABLE = 'warehouse_migrations';
 

@@ -164,7 +164,7 @@ export class PostgresServer implements LocalComponent {
 
   /**
    * As the stack's superuser: the owner login, the databases it owns, and the warehouse's roles
-   * (writer, reader, the BI login with its statement timeout, no TEMP for others), idempotently.
+   * (writer, reader, the BI login with its statement timeout, the sink login, no TEMP for others), idempotently.
    * An existing login's password is never reset here.
    */
   private async createDatabases(): Promise<void> {
@@ -184,8 +184,9 @@ export class PostgresServer implements LocalComponent {
       }
       // Loaded here, not at import: the warehouse lib brings TypeORM (about 30 MiB), which a process that only
       // reads the stack's settings (a benchmark measuring its own memory) does not need.
-      const { DEFAULT_BI_READER_PASSWORD, warehouseRoleStatements } = await import('@pipeline/warehouse');
-      for (const statement of warehouseRoleStatements({ database: databaseName, owner: databaseUser, biReaderPassword: DEFAULT_BI_READER_PASSWORD })) await client.query(statement);
+      const { DEFAULT_BI_READER_PASSWORD, DEFAULT_WAREHOUSE_SINK_PASSWORD, warehouseRoleStatements } = await import('@pipeline/warehouse');
+      const roles = warehouseRoleStatements({ database: databaseName, owner: databaseUser, biReaderPassword: DEFAULT_BI_READER_PASSWORD, sinkPassword: DEFAULT_WAREHOUSE_SINK_PASSWORD });
+      for (const statement of roles) await client.query(statement);
       // The registry's storage is the owner's alone; nobody else needs to connect to it or to the maintenance database.
       await client.query(`ALTER DATABASE schema_registry OWNER TO ${databaseUser}`);
       await client.query('REVOKE CONNECT, TEMPORARY ON DATABASE schema_registry FROM PUBLIC');

@@ -1,11 +1,17 @@
 import { createKafkaClient, createSchemaRegistry, type KafkaCluster, type KafkaLogSink, type SchemaRegistryConnection } from '@pipeline/kafka';
 import { dependingOn, type KafkaStreamServer, type StreamLogger } from '@pipeline/streaming';
-import { biReaderPasswordsOf, runWarehouseMigrations } from '../migrate';
+import { biReaderPasswordsOf, requireMigratedWarehouse, runWarehouseMigrations } from '../migrate';
 import { createWarehouseSchemaDataSource } from '../warehouse-data-source';
 import { WAREHOUSE_WRITER_ROLE, type WarehouseSettings } from '../warehouse-settings';
 import { createWarehouseSinkServer, type RunningWarehouseSink, type WarehouseSinkHandler, type WarehouseSinkOptions } from './warehouse-sink';
 
 export interface WarehouseSinkSettings extends WarehouseSettings {
+  /**
+   * True: migrate the schema at start as the owner login of DATABASE_URL. False: another job migrates (`npm run
+   * warehouse:migrate` with the owner's URL), DATABASE_URL may be a login in warehouse_writer only, and the sink
+   * waits at start until the tables match the contracts. Default true.
+   */
+  migrateOnStart?: boolean;
   /** Brokers and security, from kafkaClusterFrom. */
   kafka: KafkaCluster;
   /** A plain URL (tests, the local stack) or a connection with credentials, from schemaRegistryFrom. */
@@ -26,12 +32,14 @@ type SinkOverrides = Pick<WarehouseSinkOptions, 'topics' | 'routes' | 'deadLette
 /**
  * The warehouse-sink service as a stream server: before consuming, it opens the warehouse
  * schema and migrates it as the owner login of DATABASE_URL (waiting while PostgreSQL is
- * unreachable), then closes that pool; it lands through a pool whose every session is
+ * unreachable), then closes that pool, or, with migrateOnStart false, waits until another job has
+ * migrated it; it lands through a pool whose every session is
  * WAREHOUSE_WRITER_ROLE (DML on this schema's tables only). After its last commit on close,
  * it closes the landing pool.
  */
 export function warehouseSinkService(settings: WarehouseSinkSettings, overrides: SinkOverrides): WarehouseSinkService {
   const dataSource = createWarehouseSchemaDataSource(settings, {}, WAREHOUSE_WRITER_ROLE);
+  const migrateOnStart = settings.migrateOnStart ?? true;
   let applied: readonly string[] = [];
   const { server, handler } = createWarehouseSinkServer({
     ...overrides,
@@ -40,22 +48,28 @@ export function warehouseSinkService(settings: WarehouseSinkSettings, overrides:
     dataSource,
     groupId: settings.groupId,
     // An outage here is PostgreSQL's: start-up says so while it waits.
-    prepare: () =>
-      dependingOn('postgres', async () => {
-        const migrator = createWarehouseSchemaDataSource(settings, { extra: { max: 2 } });
-        try {
-          await migrator.initialize();
-          applied = await runWarehouseMigrations(migrator, biReaderPasswordsOf(settings));
-        } finally {
-          if (migrator.isInitialized) await migrator.destroy();
-        }
+    prepare: async () => {
+      await dependingOn('postgres', async () => {
+        if (migrateOnStart) applied = await migrateAsOwner(settings);
         if (!dataSource.isInitialized) await dataSource.initialize();
-      }),
+      });
+      if (!migrateOnStart) await dependingOn('the warehouse migrations', () => requireMigratedWarehouse(dataSource, settings.schema));
+    },
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     },
   });
   return { server, handler, appliedMigrations: () => applied };
+}
+
+async function migrateAsOwner(settings: WarehouseSettings): Promise<string[]> {
+  const migrator = createWarehouseSchemaDataSource(settings, { extra: { max: 2 } });
+  try {
+    await migrator.initialize();
+    return await runWarehouseMigrations(migrator, biReaderPasswordsOf(settings));
+  } finally {
+    if (migrator.isInitialized) await migrator.destroy();
+  }
 }
 
 export interface LaunchedWarehouseSink extends RunningWarehouseSink {
