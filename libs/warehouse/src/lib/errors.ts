@@ -20,7 +20,7 @@ export class WarehouseMigrationError extends Error {
   ) {
     const hint =
       sqlStateOf(cause) === '42501'
-        ? ' (the login of DATABASE_URL may not migrate the warehouse: give this process the owner login, or set WAREHOUSE_MIGRATE_ON_START=false and run `npm run warehouse:migrate` with the owner\'s URL first)'
+        ? ' (the login of DATABASE_URL may not migrate the warehouse: migrate as its owner login; a sink signed in as warehouse_sink needs WAREHOUSE_MIGRATE_ON_START=false, and `npm run warehouse:migrate` run with the owner\'s URL first)'
         : '';
     super(`migrating warehouse schema "${schema}" failed: ${messageOf(cause)}${hint}`, { cause });
     this.name = 'WarehouseMigrationError';

@@ -71,7 +71,8 @@ export interface WarehouseRolesPlan {
  * start with its own superuser; elsewhere a DBA runs the same statements once): the owner is a
  * plain login (no SUPERUSER, CREATEROLE, CREATEDB) owning the database; the writer and reader
  * roles; the BI login with a statement timeout; the sink login, a member of the writer only (for a
- * sink that does not migrate); and no temporary tables for anyone but the owner and the writer. Idempotent; an existing login's password is never changed here.
+ * sink that does not migrate); and no temporary tables for anyone but the owner and the writer.
+ * Idempotent; an existing login's password is never changed here.
  */
 export function warehouseRoleStatements(plan: WarehouseRolesPlan): string[] {
   const owner = quoteIdentifier(plan.owner);
