@@ -69,10 +69,13 @@ public final class KafkaStreamsBench {
   private static final String STATS = "kafka-streams.iot.sensor-window-stats";
   private static final String ALERTS = "kafka-streams.iot.sensor-alerts";
   private static final Duration GRACE = Duration.ofSeconds(10);
+  /** State directories below the working directory (the workspace root: dist is ignored), not the OS temp folder Kafka Streams warns about. */
+  private static final Path STATE_ROOT = Path.of("dist", "bench", "kafka-streams-state");
   private static final CloseOptions LEAVE_GROUP = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
 
   public static void main(String[] args) throws Exception {
     Map<String, String> options = parse(args);
+    Files.createDirectories(STATE_ROOT);
     String namespace = options.get("namespace");
     long events = Long.parseLong(options.get("events"));
     String bootstrap = options.get("bootstrap");
@@ -82,7 +85,7 @@ public final class KafkaStreamsBench {
     settings.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     settings.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     settings.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-    Path stateDir = Files.createTempDirectory("kafka-streams-bench");
+    Path stateDir = Files.createTempDirectory(STATE_ROOT, "run");
     settings.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     settings.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     Topology topology = topology(input, namespace, new ReadingDeserializer(options.get("registry")));
@@ -109,7 +112,7 @@ public final class KafkaStreamsBench {
 
       // A replica on another machine: an empty state directory, every store restored from its changelog.
       deleteTree(stateDir);
-      Path restoreDir = Files.createTempDirectory("kafka-streams-bench-restore");
+      Path restoreDir = Files.createTempDirectory(STATE_ROOT, "restore");
       settings.put(StreamsConfig.STATE_DIR_CONFIG, restoreDir.toString());
       KafkaStreams restorer = new KafkaStreams(topology, settings);
       AtomicReference<Throwable> restoreFailure = failureOf(restorer);
