@@ -71,6 +71,7 @@ public final class KafkaStreamsBench {
   private static final Duration GRACE = Duration.ofSeconds(10);
   /** State directories below the working directory (the workspace root: dist is ignored), not the OS temp folder Kafka Streams warns about. */
   private static final Path STATE_ROOT = Path.of("dist", "bench", "kafka-streams-state");
+  private static final Duration RESTORE_DEADLINE = Duration.ofMinutes(30);
   private static final CloseOptions LEAVE_GROUP = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
 
   public static void main(String[] args) throws Exception {
@@ -118,7 +119,10 @@ public final class KafkaStreamsBench {
       AtomicReference<Throwable> restoreFailure = failureOf(restorer);
       long restoreStartedAt = System.nanoTime();
       restorer.start();
-      while (restorer.state() != KafkaStreams.State.RUNNING && restoreFailure.get() == null) Thread.sleep(20);
+      while (restorer.state() != KafkaStreams.State.RUNNING && restoreFailure.get() == null) {
+        if (System.nanoTime() - restoreStartedAt > RESTORE_DEADLINE.toNanos()) restoreFailure.set(new IllegalStateException("not RUNNING after " + RESTORE_DEADLINE));
+        Thread.sleep(20);
+      }
       long restoreMs = (System.nanoTime() - restoreStartedAt) / 1_000_000;
       restorer.close(LEAVE_GROUP);
       deleteTree(restoreDir);
