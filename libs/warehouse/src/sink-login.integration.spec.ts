@@ -14,12 +14,13 @@ import {
   DEFAULT_WAREHOUSE_SINK_PASSWORD,
   migrateWarehouse,
   quoteIdentifier,
+  startWarehouseSink,
   WAREHOUSE_SINK_LOGIN,
   warehouseSinkService,
   type WarehouseSettings,
   type WarehouseSinkService,
 } from './index';
-import { sensorStats, T0, urlAs } from './testing/fixtures';
+import { sensorStats, T0, urlAs, waitFor } from './testing/fixtures';
 import { landedRows } from './testing/landed-rows';
 
 const runId = randomBytes(4).toString('hex');
@@ -36,18 +37,6 @@ function sinkService(schema: string, migrateOnStart: boolean): WarehouseSinkServ
     { databaseUrl: urlAs(owner.databaseUrl, WAREHOUSE_SINK_LOGIN, DEFAULT_WAREHOUSE_SINK_PASSWORD), schema, migrateOnStart, kafka: { brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')) }, registry: requiredEnv('SCHEMA_REGISTRY_URL'), groupId, clientId: groupId },
     { topics: TopicNamespace.none, routes: [{ topic, table: sensorWindowStatsTable }], deadLetter, logger: quiet, kafkaLog: () => undefined },
   );
-}
-
-function listen(service: WarehouseSinkService): Promise<void> {
-  return new Promise<void>((resolve, reject) => void service.server.listen((error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
-}
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const stats = sensorStats('sensor-1', T0, 3);
@@ -72,7 +61,7 @@ describe('warehouse sink signed in without the owner password (real Kafka, regis
   it('waits at start while its schema is not migrated, then lands as the sink login once the owner has migrated it', async () => {
     const sink = sinkService(owner.schema, false);
     services.push(sink);
-    const started = listen(sink);
+    const started = startWarehouseSink(sink);
     await waitFor('start-up to wait for the migrations', () => sink.server.health().detail.includes('waiting for the warehouse migrations'));
     expect(sink.server.health()).toMatchObject({ ok: false, state: 'starting' });
     expect(sink.server.health().detail).toMatch(/is not migrated \(table iot_sensor_window_stats is missing.*npm run warehouse:migrate/);
@@ -98,6 +87,6 @@ describe('warehouse sink signed in without the owner password (real Kafka, regis
   it('fails at start when the sink login is told to migrate, and says what to do instead', async () => {
     const sink = sinkService(`wh_sink_login_none_${runId}`, true);
     services.push(sink);
-    await expect(listen(sink)).rejects.toThrow(/may not migrate the warehouse.*WAREHOUSE_MIGRATE_ON_START=false/);
+    await expect(startWarehouseSink(sink)).rejects.toThrow(/may not migrate the warehouse.*WAREHOUSE_MIGRATE_ON_START=false/);
   });
 });

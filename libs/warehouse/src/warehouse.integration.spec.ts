@@ -40,17 +40,8 @@ import {
   type WarehouseSettings,
 } from './index';
 import { requiredEnv } from '@pipeline/config';
-import { MINUTE, sensorStats, T0 } from './testing/fixtures';
+import { MINUTE, sensorStats, T0, waitFor } from './testing/fixtures';
 import { byNaturalKey, landedRows } from './testing/landed-rows';
-
-
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const runId = randomBytes(4).toString('hex');
 // No BI password configured: the login keeps the one it has (the local stack's default, set when it was created).

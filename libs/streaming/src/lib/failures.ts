@@ -126,6 +126,15 @@ function sqlState(error: unknown): string | undefined {
   return code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
+/** The SQLSTATE an error carries, itself or on an error it wraps (TypeORM keeps pg's on driverError). */
+export function sqlStateOf(error: unknown): string | undefined {
+  for (const candidate of causeChain(error)) {
+    const state = sqlState(candidate);
+    if (state !== undefined) return state;
+  }
+  return undefined;
+}
+
 export function classifyFailure(error: unknown): Failure {
   const reason = messageOf(error);
   for (const candidate of causeChain(error)) {

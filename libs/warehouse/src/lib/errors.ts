@@ -1,13 +1,4 @@
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The SQLSTATE of an error or of the driver error it wraps (TypeORM keeps pg's on driverError). */
-function sqlStateOf(error: unknown): string | undefined {
-  const { code, driverError } = (error ?? {}) as { code?: unknown; driverError?: { code?: unknown } };
-  const state = code ?? driverError?.code;
-  return typeof state === 'string' ? state : undefined;
-}
+import { messageOf, sqlStateOf, TransientError } from '@pipeline/streaming';
 
 /**
  * Migrating the warehouse schema failed; names the schema and keeps the database's error as cause. A login
@@ -32,14 +23,12 @@ export class WarehouseMigrationError extends Error {
  * contracts: the migrations have not run yet (the migration job is still running, or was forgotten). Retriable,
  * so the sink waits at start-up (logged, /health not ready) instead of landing into the wrong tables.
  */
-export class WarehouseNotMigratedError extends Error {
-  readonly retriable = true;
-  readonly reasonClass = 'warehouse-not-migrated';
+export class WarehouseNotMigratedError extends TransientError {
   constructor(
     readonly schema: string,
     readonly problems: readonly string[],
   ) {
-    super(`warehouse schema "${schema}" is not migrated (${problems.join('; ')}): run \`npm run warehouse:migrate\` (or the warehouse-migrate Job) with the owner's DATABASE_URL`);
+    super('warehouse-not-migrated', `warehouse schema "${schema}" is not migrated (${problems.join('; ')}): run \`npm run warehouse:migrate\` (or the warehouse-migrate Job) with the owner's DATABASE_URL`);
     this.name = 'WarehouseNotMigratedError';
   }
 }

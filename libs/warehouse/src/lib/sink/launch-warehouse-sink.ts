@@ -76,10 +76,15 @@ export interface LaunchedWarehouseSink extends RunningWarehouseSink {
   readonly appliedMigrations: readonly string[];
 }
 
+/** Starts a sink service's server outside Nest: resolves once it consumes, rejects with what stopped its start. */
+export function startWarehouseSink(service: WarehouseSinkService): Promise<void> {
+  return new Promise<void>((resolve, reject) => void service.server.listen((error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
+}
+
 /** Starts the sink outside Nest (tests, scripts); stop() finishes the in-flight batch, then closes the pool. */
 export async function launchWarehouseSink(settings: WarehouseSinkSettings, overrides: SinkOverrides): Promise<LaunchedWarehouseSink> {
   const service = warehouseSinkService(settings, overrides);
-  await new Promise<void>((resolve, reject) => void service.server.listen((error?: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
+  await startWarehouseSink(service);
   let stopping: Promise<void> | undefined;
   return {
     appliedMigrations: service.appliedMigrations(),
