@@ -84,6 +84,31 @@ describe('warehouse sink signed in without the owner password (real Kafka, regis
     expect(sink.server.health().ok).toBe(true);
   });
 
+  it('waits at start while its role may not insert into a migrated table, naming the privilege and the GRANT', async () => {
+    const schema = `wh_sink_login_grant_${runId}`;
+    await migrateWarehouse({ ...owner, schema });
+    const ownerDb = createWarehouseSchemaDataSource({ ...owner, schema });
+    await ownerDb.initialize();
+    const table = `${quoteIdentifier(schema)}.${quoteIdentifier(sensorWindowStatsTable.name)}`;
+    try {
+      await ownerDb.query(`REVOKE INSERT ON ${table} FROM warehouse_writer`);
+      const sink = sinkService(schema, false);
+      services.push(sink);
+      const started = startWarehouseSink(sink);
+      await waitFor('start-up to wait for the grant', () => sink.server.health().detail.includes('may not land into'));
+      expect(sink.server.health()).toMatchObject({ ok: false, state: 'starting' });
+      expect(sink.server.health().detail).toContain(`missing INSERT on ${sensorWindowStatsTable.name}): as the owner, GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA "${schema}" TO warehouse_writer`);
+
+      await ownerDb.query(`GRANT INSERT ON ${table} TO warehouse_writer`);
+      await started;
+      await waitFor('the sink to be ready', () => sink.server.health().ok);
+      await sink.server.close();
+    } finally {
+      await ownerDb.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+      await ownerDb.destroy();
+    }
+  });
+
   it('fails at start when the sink login is told to migrate, and says what to do instead', async () => {
     const sink = sinkService(`wh_sink_login_none_${runId}`, true);
     services.push(sink);

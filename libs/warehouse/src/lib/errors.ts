@@ -1,4 +1,5 @@
 import { messageOf, sqlStateOf, TransientError } from '@pipeline/streaming';
+import { WAREHOUSE_WRITER_ROLE } from './warehouse-settings';
 
 /**
  * Migrating the warehouse schema failed; names the schema and keeps the database's error as cause. A login
@@ -30,6 +31,23 @@ export class WarehouseNotMigratedError extends TransientError {
   ) {
     super('warehouse-not-migrated', `warehouse schema "${schema}" is not migrated (${problems.join('; ')}): run \`npm run warehouse:migrate\` (or the warehouse-migrate Job) with the owner's DATABASE_URL`);
     this.name = 'WarehouseNotMigratedError';
+  }
+}
+
+/**
+ * A sink that does not migrate found its tables migrated but its role without a privilege landing needs (revoked,
+ * or tables made outside the migrations). Retriable, like a migration still to come: the sink waits at start-up.
+ */
+export class WarehouseNotWritableError extends TransientError {
+  constructor(
+    readonly schema: string,
+    readonly missing: readonly string[],
+  ) {
+    super(
+      'warehouse-not-writable',
+      `the sink's role may not land into warehouse schema "${schema}" (missing ${missing.join(', ')}): as the owner, GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA "${schema}" TO ${WAREHOUSE_WRITER_ROLE}`,
+    );
+    this.name = 'WarehouseNotWritableError';
   }
 }
 

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { warehouseTables } from '@pipeline/contracts';
-import { WarehouseMigrationError, WarehouseNotMigratedError, WarehouseRoleError, WarehouseSchemaDriftError } from './errors';
+import { WarehouseMigrationError, WarehouseNotMigratedError, WarehouseNotWritableError, WarehouseRoleError, WarehouseSchemaDriftError } from './errors';
 import type { LandingTable } from './landing-route';
 import { ensureBiReaderLogin, type BiReaderPasswords } from './read-only-access';
 import { queryRows, type SqlRunner } from './sql';
@@ -86,14 +86,32 @@ export async function runWarehouseMigrations(dataSource: DataSource, biReader: B
   }
 }
 
+/** What landing a batch does to a table: stage, INSERT … ON CONFLICT DO UPDATE (which reads the row it updates). */
+const LANDING_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE'] as const;
+
+/** Each landing privilege the session's role lacks on a table, as `<PRIVILEGE> on <table>`. */
+export async function findMissingLandingPrivileges(runner: SqlRunner, schema: string, tables: readonly Pick<LandingTable, 'name'>[]): Promise<string[]> {
+  // One privilege per call: has_table_privilege is true when any one of a comma-separated list is held.
+  const rows = await queryRows<{ table_name: string; privilege: string }>(
+    runner,
+    `SELECT t.name AS table_name, p.privilege FROM unnest($2::text[]) WITH ORDINALITY AS t(name, n) CROSS JOIN unnest($3::text[]) WITH ORDINALITY AS p(privilege, m)
+     WHERE NOT has_table_privilege(format('%I.%I', $1::text, t.name), p.privilege) ORDER BY t.n, p.m`,
+    [schema, tables.map((table) => table.name), [...LANDING_PRIVILEGES]],
+  );
+  return rows.map((row) => `${row.privilege} on ${row.table_name}`);
+}
+
 /**
  * For a sink that does not migrate: the tables, as its session sees them, match the contracts, or it throws
- * WarehouseNotMigratedError. A role sees only the columns of tables it holds a privilege on, so a table the
- * writer may not use counts as missing too.
+ * WarehouseNotMigratedError (a role sees only the columns of tables it holds a privilege on, so a table the
+ * writer may not use at all counts as missing too); and its role may land into each of them, or it throws
+ * WarehouseNotWritableError. Both are retriable: the sink waits at start, saying which.
  */
 export async function requireMigratedWarehouse(runner: SqlRunner, schema: string): Promise<void> {
   const problems = await findTableDrift(runner, schema, warehouseTables);
   if (problems.length > 0) throw new WarehouseNotMigratedError(schema, problems);
+  const missing = await findMissingLandingPrivileges(runner, schema, warehouseTables);
+  if (missing.length > 0) throw new WarehouseNotWritableError(schema, missing);
 }
 
 /** The BI login's passwords as the settings give them. */
