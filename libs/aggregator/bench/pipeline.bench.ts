@@ -6,8 +6,8 @@
  *   npx nx run aggregator:bench -- --keys 10000 --events 1000000
  *
  * Input (produced by a child process): `events` readings over `keys` sensors, round-robin, event time rising steadily
- * over about 8 minutes of event time whatever the sizes, so every window of every key gets
- * readings and windows close all through the run. Phases: produce (not timed), aggregate
+ * over about 8 minutes of event time whatever the sizes, so each key gets events/keys readings spread evenly over
+ * them and windows close all through the run (at keys = events, one reading per key: each opens windows of its own). Phases: produce (not timed), aggregate
  * (timed from the group join to the last event committed: events_per_s, peak RSS), then a
  * fresh replica in a process of its own (as after kill -9) restores the state the run left (restore_ms: every partition, all keys).
  * Prints one line:
