@@ -19,7 +19,6 @@ import {
   type FieldShape,
   type TopicDefinition,
   TopicNamespace,
-  type categoryWindowStats,
   type sensorAlert,
   type stationWindowStats,
 } from '@pipeline/contracts';
@@ -40,7 +39,7 @@ import {
   type WarehouseSettings,
 } from './index';
 import { requiredEnv } from '@pipeline/config';
-import { MINUTE, sensorStats, T0, waitFor } from './testing/fixtures';
+import { categoryStats, MINUTE, sensorStats, T0, waitFor } from './testing/fixtures';
 import { byNaturalKey, landedRows } from './testing/landed-rows';
 
 const runId = randomBytes(4).toString('hex');
@@ -55,21 +54,6 @@ const alert = (alertId: string, value: number): ContractValue<typeof sensorAlert
   value,
   threshold: 40,
   message: `temperature ${value} C above 40 C`,
-});
-const categoryStats = (category: string, purchases: number, conversion: number | null): ContractValue<typeof categoryWindowStats> => ({
-  category,
-  windowStart: T0,
-  windowEnd: T0 + MINUTE,
-  windowMinutes: 1,
-  eventCount: 10,
-  pageViews: 6,
-  addToCarts: 2,
-  removeFromCarts: 0,
-  checkouts: 1,
-  purchases,
-  distinctSessions: 3,
-  revenue: 199.99,
-  cartToPurchaseConversion: conversion,
 });
 const stationStats = (station: string, windowMinutes: number, entries: number): ContractValue<typeof stationWindowStats> => ({
   station,

@@ -1,4 +1,4 @@
-import type { ContractValue, sensorWindowStats } from '@pipeline/contracts';
+import type { categoryWindowStats, ContractValue, sensorWindowStats } from '@pipeline/contracts';
 
 /** The tests' window start, and a minute. */
 export const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -25,6 +25,25 @@ export const sensorStats = (sensorId: string, windowStart: number, readingCount:
   minBatteryLevel: 0.42,
   temperatureTrend: 'increasing',
   ...overrides,
+});
+
+export type CategoryStats = ContractValue<typeof categoryWindowStats>;
+
+/** One category's 1-minute clickstream window, valid under the contract; a null conversion is a window without carts. */
+export const categoryStats = (category: string, purchases: number, conversion: number | null): CategoryStats => ({
+  category,
+  windowStart: T0,
+  windowEnd: T0 + MINUTE,
+  windowMinutes: 1,
+  eventCount: 10,
+  pageViews: 6,
+  addToCarts: 2,
+  removeFromCarts: 0,
+  checkouts: 1,
+  purchases,
+  distinctSessions: 3,
+  revenue: 199.99,
+  cartToPurchaseConversion: conversion,
 });
 
 /** The database of `databaseUrl`, signed in as another login. */

@@ -5,14 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { categoryWindowStatsTable, sensorWindowStatsTable, type ContractValue, type categoryWindowStats } from '@pipeline/contracts';
+import { categoryWindowStatsTable, sensorWindowStatsTable } from '@pipeline/contracts';
 import { requiredEnv } from '@pipeline/config';
 import { createWarehouseSchemaDataSource } from '../warehouse-data-source';
 import { DEFAULT_BI_READER_PASSWORD, quoteIdentifier, type WarehouseSettings } from '../warehouse-settings';
 import { migrateWarehouse } from '../migrate';
 import { queryRows } from '../sql';
 import type { LandingRow } from '../landing-route';
-import { MINUTE, sensorStats, T0, type SensorStats } from '../../testing/fixtures';
+import { categoryStats, MINUTE, sensorStats, T0, type SensorStats } from '../../testing/fixtures';
 import { byNaturalKey, landedRows } from '../../testing/landed-rows';
 import { copyUpsert, landBatch, lastPerKey, type LandingItem } from './land-batch';
 
@@ -69,24 +69,8 @@ describe('landBatch (real PostgreSQL, schema of its own)', () => {
   });
 
   it('overwrites rows already there (same keys again) and lands nulls', async () => {
-    type CategoryStats = ContractValue<typeof categoryWindowStats>;
-    const category = (name: string, purchases: number, conversion: number | null): CategoryStats => ({
-      category: name,
-      windowStart: T0,
-      windowEnd: T0 + MINUTE,
-      windowMinutes: 1,
-      eventCount: 10,
-      pageViews: 6,
-      addToCarts: 2,
-      removeFromCarts: 0,
-      checkouts: 1,
-      purchases,
-      distinctSessions: 3,
-      revenue: 199.99,
-      cartToPurchaseConversion: conversion,
-    });
-    expect(await landBatch(db, categoryWindowStatsTable, items([category('books', 1, 0.5), category('games', 0, null)]))).toEqual([]);
-    const revised = [category('books', 2, null), category('games', 1, 1)];
+    expect(await landBatch(db, categoryWindowStatsTable, items([categoryStats('books', 1, 0.5), categoryStats('games', 0, null)]))).toEqual([]);
+    const revised = [categoryStats('books', 2, null), categoryStats('games', 1, 1)];
     expect(await landBatch(db, categoryWindowStatsTable, items(revised))).toEqual([]);
     expect(await landedRows(db, categoryWindowStatsTable)).toEqual(byNaturalKey(categoryWindowStatsTable, revised));
   });
