@@ -1,5 +1,5 @@
 import { messageOf, sqlStateOf, TransientError } from '@pipeline/streaming';
-import { WAREHOUSE_WRITER_ROLE } from './warehouse-settings';
+import { quoteIdentifier, WAREHOUSE_WRITER_ROLE } from './warehouse-settings';
 
 /**
  * Migrating the warehouse schema failed; names the schema and keeps the database's error as cause. A login
@@ -34,6 +34,14 @@ export class WarehouseNotMigratedError extends TransientError {
   }
 }
 
+/** What the session's role lacks to land: privileges on tables, and TEMPORARY on the database (each batch is staged in a temporary table). */
+export interface MissingLandingPrivileges {
+  /** `<PRIVILEGE> on <table>`, in table order. */
+  readonly tables: readonly string[];
+  /** The database's name, when TEMPORARY is missing there. */
+  readonly temporaryOnDatabase?: string;
+}
+
 /**
  * A sink that does not migrate found its tables migrated but its role without a privilege landing needs (revoked,
  * or tables made outside the migrations). Retriable, like a migration still to come: the sink waits at start-up.
@@ -41,12 +49,15 @@ export class WarehouseNotMigratedError extends TransientError {
 export class WarehouseNotWritableError extends TransientError {
   constructor(
     readonly schema: string,
-    readonly missing: readonly string[],
+    readonly missing: MissingLandingPrivileges,
   ) {
-    super(
-      'warehouse-not-writable',
-      `the sink's role may not land into warehouse schema "${schema}" (missing ${missing.join(', ')}): as the owner, GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA "${schema}" TO ${WAREHOUSE_WRITER_ROLE}`,
-    );
+    const database = missing.temporaryOnDatabase;
+    const lacking = [...missing.tables, ...(database !== undefined ? [`TEMPORARY on database ${quoteIdentifier(database)}`] : [])];
+    const grants = [
+      ...(missing.tables.length > 0 ? [`GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ${quoteIdentifier(schema)} TO ${WAREHOUSE_WRITER_ROLE}`] : []),
+      ...(database !== undefined ? [`GRANT TEMPORARY ON DATABASE ${quoteIdentifier(database)} TO ${WAREHOUSE_WRITER_ROLE}`] : []),
+    ];
+    super('warehouse-not-writable', `the sink's role may not land into warehouse schema "${schema}" (missing ${lacking.join(', ')}): as the owner, ${grants.join('; ')}`);
     this.name = 'WarehouseNotWritableError';
   }
 }

@@ -1,5 +1,6 @@
 import { sensorWindowStatsTable } from '@pipeline/contracts';
 import { tableDriftProblems, type ExistingColumn } from './migrate';
+import { WarehouseNotWritableError } from './errors';
 
 const table = sensorWindowStatsTable;
 /** How PostgreSQL's information_schema reports the DDL types of this table. */
@@ -39,5 +40,19 @@ describe('tableDriftProblems', () => {
 
   it('ignores tables the contracts do not define', () => {
     expect(tableDriftProblems([table], [...columnsAsCreated(), { table_name: 'scratch', column_name: 'x', data_type: 'text' }])).toEqual([]);
+  });
+});
+
+describe('WarehouseNotWritableError', () => {
+  it('names each missing privilege and the GRANT that gives it', () => {
+    const error = new WarehouseNotWritableError('public', { tables: ['INSERT on iot_sensor_window_stats'], temporaryOnDatabase: 'pipeline' });
+    expect(error.message).toBe(
+      'the sink\'s role may not land into warehouse schema "public" (missing INSERT on iot_sensor_window_stats, TEMPORARY on database "pipeline"): as the owner, GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA "public" TO warehouse_writer; GRANT TEMPORARY ON DATABASE "pipeline" TO warehouse_writer',
+    );
+    expect(error.retriable).toBe(true);
+  });
+
+  it('asks only for the database grant when only TEMPORARY is missing', () => {
+    expect(new WarehouseNotWritableError('wh', { tables: [], temporaryOnDatabase: 'warehouse' }).message).toMatch(/\(missing TEMPORARY on database "warehouse"\): as the owner, GRANT TEMPORARY ON DATABASE "warehouse" TO warehouse_writer$/);
   });
 });

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { warehouseTables } from '@pipeline/contracts';
-import { WarehouseMigrationError, WarehouseNotMigratedError, WarehouseNotWritableError, WarehouseRoleError, WarehouseSchemaDriftError } from './errors';
+import { WarehouseMigrationError, WarehouseNotMigratedError, WarehouseNotWritableError, WarehouseRoleError, WarehouseSchemaDriftError, type MissingLandingPrivileges } from './errors';
 import type { LandingTable } from './landing-route';
 import { ensureBiReaderLogin, type BiReaderPasswords } from './read-only-access';
 import { queryRows, type SqlRunner } from './sql';
@@ -89,8 +89,8 @@ export async function runWarehouseMigrations(dataSource: DataSource, biReader: B
 /** What landing a batch does to a table: stage, INSERT … ON CONFLICT DO UPDATE (which reads the row it updates). */
 const LANDING_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE'] as const;
 
-/** Each landing privilege the session's role lacks on a table, as `<PRIVILEGE> on <table>`. */
-export async function findMissingLandingPrivileges(runner: SqlRunner, schema: string, tables: readonly Pick<LandingTable, 'name'>[]): Promise<string[]> {
+/** What the session's role lacks to land (each batch is also staged in a temporary table, so TEMPORARY on the database counts). */
+export async function findMissingLandingPrivileges(runner: SqlRunner, schema: string, tables: readonly Pick<LandingTable, 'name'>[]): Promise<MissingLandingPrivileges> {
   // One privilege per call: has_table_privilege is true when any one of a comma-separated list is held.
   const rows = await queryRows<{ table_name: string; privilege: string }>(
     runner,
@@ -98,7 +98,8 @@ export async function findMissingLandingPrivileges(runner: SqlRunner, schema: st
      WHERE NOT has_table_privilege(format('%I.%I', $1::text, t.name), p.privilege) ORDER BY t.n, p.m`,
     [schema, tables.map((table) => table.name), [...LANDING_PRIVILEGES]],
   );
-  return rows.map((row) => `${row.privilege} on ${row.table_name}`);
+  const [database] = await queryRows<{ name: string; temporary: boolean }>(runner, "SELECT current_database() AS name, has_database_privilege(current_database(), 'TEMPORARY') AS temporary");
+  return { tables: rows.map((row) => `${row.privilege} on ${row.table_name}`), ...(database && !database.temporary ? { temporaryOnDatabase: database.name } : {}) };
 }
 
 /**
@@ -111,7 +112,7 @@ export async function requireMigratedWarehouse(runner: SqlRunner, schema: string
   const problems = await findTableDrift(runner, schema, warehouseTables);
   if (problems.length > 0) throw new WarehouseNotMigratedError(schema, problems);
   const missing = await findMissingLandingPrivileges(runner, schema, warehouseTables);
-  if (missing.length > 0) throw new WarehouseNotWritableError(schema, missing);
+  if (missing.tables.length > 0 || missing.temporaryOnDatabase !== undefined) throw new WarehouseNotWritableError(schema, missing);
 }
 
 /** The BI login's passwords as the settings give them. */
