@@ -7,9 +7,10 @@
  *
  * Input (produced by a child process): `events` readings over `keys` sensors, round-robin, event time rising steadily
  * over about 8 minutes of event time whatever the sizes, so each key gets events/keys readings spread evenly over
- * them and windows close all through the run (at keys = events, one reading per key: each opens windows of its own). Phases: produce (not timed), aggregate
- * (timed from the group join to the last event committed: events_per_s, peak RSS), then a
- * fresh replica in a process of its own (as after kill -9) restores the state the run left (restore_ms: every partition, all keys).
+ * them and windows close all through the run (at keys = events, one reading per key: each opens windows of its own).
+ * Phases: produce (not timed), aggregate (timed from the group join to the last event committed: events_per_s, peak
+ * RSS), then a fresh replica in a process of its own (as after kill -9) restores the state the run left (restore_ms:
+ * every partition, all keys).
  * Prints one line:
  *   aggregator-bench keys=K events=N events_per_s=X peak_rss_mib=Y restore_ms=Z
  * after a line with the aggregator's CPU time while aggregating (steadier than events/s on a loaded machine).
