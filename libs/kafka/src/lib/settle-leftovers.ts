@@ -1,4 +1,5 @@
 import type { Kafka, Producer, Transaction } from 'kafkajs';
+import { kafkaErrorType } from './topics';
 
 export interface LeftoverScope {
   /** Every topic (all its partitions, as the broker has them) an earlier producer of this transactional id may have written to. */
@@ -81,7 +82,7 @@ async function partitionsOf(kafka: Kafka, topics: readonly string[]): Promise<Ar
   await admin.connect();
   try {
     const { topics: described } = await admin.fetchTopicMetadata({ topics: [...wanted] }).catch((error: unknown) => {
-      if (typeof error === 'object' && error !== null && (error as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return admin.fetchTopicMetadata();
+      if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') return admin.fetchTopicMetadata();
       throw error;
     });
     return described.filter((topic) => wanted.has(topic.name)).map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((partition) => partition.partitionId) }));

@@ -47,6 +47,12 @@ class TopicMetadataLagError extends Error {
   }
 }
 
+/** The Kafka error code's name on a kafkajs protocol error (`UNKNOWN_TOPIC_OR_PARTITION`, …); undefined on anything else. */
+export function kafkaErrorType(error: unknown): string | undefined {
+  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  return typeof type === 'string' ? type : undefined;
+}
+
 /**
  * The broker answers metadata from a cache updated after a topic is created, so right after a
  * creation (ours, or another replica's at the same moment) it can still say the topic does not exist
@@ -58,7 +64,7 @@ async function whileMetadataLags(step: () => Promise<unknown>): Promise<void> {
       await step();
       return;
     } catch (error) {
-      const type = (error as { type?: unknown }).type;
+      const type = kafkaErrorType(error);
       if (attempt >= 25 || (type !== 'UNKNOWN_TOPIC_OR_PARTITION' && type !== 'LEADER_NOT_AVAILABLE')) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * attempt)));
     }
