@@ -56,7 +56,7 @@ describe('ingest-producer start-up with an unreachable dependency', () => {
 
   const cases: Array<[string, () => string, (address: string) => Record<string, string>]> = [
     ['kafka', () => brokers.split(',')[0] ?? '', (address) => ({ KAFKA_BROKERS: address })],
-    ['schema-registry', () => registryUrl.host, (address) => ({ SCHEMA_REGISTRY_URL: `${registryUrl.protocol}//${address}${registryUrl.pathname}` })],
+    ['schema registry', () => registryUrl.host, (address) => ({ SCHEMA_REGISTRY_URL: `${registryUrl.protocol}//${address}${registryUrl.pathname}` })],
   ];
 
   it.each(cases)('%s unreachable: /health 503 "starting: waiting for" it, then healthy and the job done once it answers', async (dependency, target, endpoint) => {
@@ -66,7 +66,7 @@ describe('ingest-producer start-up with an unreachable dependency', () => {
       KAFKA_BROKERS: brokers,
       SCHEMA_REGISTRY_URL: registryUrl.toString(),
       ...endpoint(proxy.address),
-      PIPELINE_TOPIC_NAMESPACE: `it-startup-${runId}-${dependency}.`,
+      PIPELINE_TOPIC_NAMESPACE: `it-startup-${runId}-${dependency.replace(' ', '-')}.`,
       HTTP_PORT: String(port),
       INGEST_CSV_FILE: SAMPLE,
       INGEST_PACE: 'asap',

@@ -73,7 +73,7 @@ describe('the error policy', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const tagged = await dependingOn('postgres', () => Promise.reject(refused)).catch((error: unknown) => error);
     expect(dependencyOf(tagged)).toBe('postgres');
-    expect(classifyFailure(tagged)).toMatchObject({ kind: 'retriable', reasonClass: 'network' });
+    expect(classifyFailure(tagged)).toMatchObject({ kind: 'retriable', reasonClass: 'network', reason: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:5432' });
     const refusal = new RecordRejectedError('contract', 'bad row');
     await expect(dependingOn('postgres', () => Promise.reject(refusal))).rejects.toBe(refusal);
   });

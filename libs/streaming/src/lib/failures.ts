@@ -50,14 +50,16 @@ export class TransientError extends Error implements ClassifiedError {
 
 /**
  * A dependency did not answer, named where the code knows which one it called, so start-up can
- * say what it waits for (`waiting for postgres: …`). Retriable, with the reason class of the cause.
+ * say what it waits for (`waiting for postgres: …`). Retriable, with the reason class and reason of
+ * the cause. Every service names its dependencies the same way: `kafka`, `schema registry`, `postgres`.
  */
 export class DependencyUnavailableError extends TransientError {
   constructor(
     readonly dependency: string,
     cause: unknown,
+    failure: Failure = classifyFailure(cause),
   ) {
-    super(classifyFailure(cause).reasonClass, messageOf(cause), { cause });
+    super(failure.reasonClass, failure.reason, { cause });
     this.name = 'DependencyUnavailableError';
   }
 }

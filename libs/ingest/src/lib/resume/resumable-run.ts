@@ -1,6 +1,6 @@
 import { deadLetterTopic as defaultDeadLetterTopic, type TopicNamespace } from '@pipeline/contracts';
 import type { CompressionName, TopicSpec } from '@pipeline/kafka';
-import { classifyFailure } from '@pipeline/streaming';
+import { dependingOn } from '@pipeline/streaming';
 import type { Pace } from '../pacing';
 import { IngestClient, type IngestConnection } from '../publish/ingest-client';
 import { pump, type BatchingOptions, type ByteBudgetOptions, type DisorderOptions, type EventSink } from '../publish/pump';
@@ -30,35 +30,6 @@ export interface JobOptions extends BatchingOptions, ByteBudgetOptions, Disorder
   onProgress?: (snapshot: ProgressSnapshot) => void;
   /** Informational lines (layout of a file, what a job is about to do, where it resumes). */
   log?: (line: string) => void;
-}
-
-export type Dependency = 'kafka' | 'schema-registry';
-
-/** A dependency did not answer while a job started or ran: retry the job (it resumes from its position). */
-export class DependencyUnavailableError extends Error {
-  readonly retriable = true;
-  readonly reasonClass: string;
-  constructor(
-    readonly dependency: Dependency,
-    readonly reason: string,
-    cause: unknown,
-  ) {
-    super(`waiting for ${dependency}: ${reason}`, { cause });
-    this.name = 'DependencyUnavailableError';
-    this.reasonClass = dependency;
-  }
-}
-
-/** Runs a step that talks to one dependency; an outage (by the streaming error policy) becomes a DependencyUnavailableError naming it. */
-export async function talkingTo<R>(dependency: Dependency, step: () => Promise<R>): Promise<R> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof DependencyUnavailableError) throw error;
-    const failure = classifyFailure(error);
-    if (failure.kind !== 'retriable') throw error;
-    throw new DependencyUnavailableError(dependency, failure.reason, error);
-  }
 }
 
 /** What names a resumable job and what it reads; the stored position must match it to be resumed. */
@@ -139,16 +110,17 @@ export interface JobSession<T extends EventValue> {
  * the job's transactional producer initialised (fencing a killed run of the same job and
  * aborting its open transaction), the committed position read and checked. A finished job
  * does nothing. The summary gets the job's totals from the last writer. Steps that wait for a
- * dependency fail with a DependencyUnavailableError naming it, so the caller can retry the job.
+ * dependency fail with the streaming error policy's DependencyUnavailableError naming it, so the
+ * caller can retry the job.
  */
 export async function runJobSession<T extends EventValue>(spec: RunSpec<T>, identity: JobIdentity, work: (session: JobSession<T>) => Promise<IngestSummary>): Promise<IngestSummary> {
   const client = new IngestClient(spec.connection);
   const deadLetterTopic = spec.deadLetterTopic ?? spec.topics.bind(defaultDeadLetterTopic);
   const positionsTopic = spec.topics.bind(ingestPositionsTopic);
   const jobTopics = [{ topic: spec.topic.topic, partitions: spec.topic.partitions }, deadLetterTopic, positionsTopic];
-  await talkingTo('kafka', () => client.ensureTopics(jobTopics));
-  const sink = await talkingTo('schema-registry', () => client.sinkFor(spec.topic));
-  return talkingTo('kafka', () =>
+  await dependingOn('kafka', () => client.ensureTopics(jobTopics));
+  const sink = await dependingOn('schema registry', () => client.sinkFor(spec.topic));
+  return dependingOn('kafka', () =>
     client.withTransactionalProducer(jobTransactionalId(spec.topics, identity.jobId), async (producer) => {
       // After the producer's initialisation (and the settling of anything an earlier run left hanging on the job's
       // partitions): a killed run's open transaction is aborted, so the read ends, and nothing read is undone later.

@@ -1,6 +1,5 @@
-import { backoffMs, classifyFailure } from '@pipeline/streaming';
+import { backoffMs, classifyFailure, dependencyOf } from '@pipeline/streaming';
 import { systemClock, type Clock } from '../publish/clock';
-import { DependencyUnavailableError } from './resumable-run';
 
 export interface RetryOptions {
   /** Longest a job waits for its dependencies in one stretch, ms, before it fails for good. Default: no limit. */
@@ -52,7 +51,8 @@ export async function runRetrying<R>(run: () => Promise<R>, options: RetryOption
       const now = clock.now();
       if (now - startedAt >= PROGRESS_MS) [attempt, waitingSince] = [0, undefined];
       waitingSince ??= startedAt;
-      const waitingFor = error instanceof DependencyUnavailableError ? error.message : `waiting: ${failure.reason}`;
+      const dependency = dependencyOf(error);
+      const waitingFor = dependency === undefined ? `waiting: ${failure.reason}` : `waiting for ${dependency}: ${failure.reason}`;
       if (options.deadlineMs !== undefined && now - waitingSince >= options.deadlineMs) throw new DependencyDeadlineError(now - waitingSince, waitingFor, error);
       const retryInMs = backoffMs(attempt, initialMs, maxMs);
       attempt += 1;
