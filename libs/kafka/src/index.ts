@@ -1,6 +1,7 @@
 export * from './lib/kafka-client';
 export * from './lib/security';
 export * from './lib/connection-errors';
+export * from './lib/admin';
 export * from './lib/topics';
 export * from './lib/schema-registry';
 export * from './lib/round-trip-probe';

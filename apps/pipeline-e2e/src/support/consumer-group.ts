@@ -1,4 +1,4 @@
-import type { Kafka } from '@pipeline/kafka';
+import { withAdmin, type Kafka } from '@pipeline/kafka';
 import { waitFor } from './wait';
 
 /** One member of a consumer group and the partitions of one topic it owns. */
@@ -40,9 +40,7 @@ export function assignedPartitions(assignment: Buffer, topic: string): number[] 
 
 /** The group as the broker's coordinator sees it now (admin DescribeGroups). */
 export async function describeGroup(kafka: Kafka, groupId: string, topic: string): Promise<GroupView> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withAdmin(kafka, async (admin) => {
     const { groups } = await admin.describeGroups([groupId]);
     const group = groups.find((candidate) => candidate.groupId === groupId);
     if (!group) return { state: 'Unknown', members: [] };
@@ -50,9 +48,7 @@ export async function describeGroup(kafka: Kafka, groupId: string, topic: string
       state: group.state,
       members: group.members.map((member) => ({ memberId: member.memberId, partitions: assignedPartitions(member.memberAssignment, topic) })).sort((a, b) => (a.partitions[0] ?? 99) - (b.partitions[0] ?? 99)),
     };
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** A stable group of exactly `members` members, each owning some of the topic's partitions, together all of them. */
@@ -83,9 +79,7 @@ export async function waitForStableSplit(kafka: Kafka, groupId: string, topic: s
 
 /** Per partition of the topic: records not yet committed by the group (end offset − committed offset). */
 export async function groupLag(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withAdmin(kafka, async (admin) => {
     const ends = await admin.fetchTopicOffsets(topic);
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
     const committedOf = new Map((committed?.partitions ?? []).map((entry) => [entry.partition, BigInt(entry.offset)]));
@@ -96,9 +90,7 @@ export async function groupLag(kafka: Kafka, groupId: string, topic: string): Pr
         return [end.partition, BigInt(end.high) - start];
       }),
     );
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 const showLag = (lag: Map<number, bigint>) => [...lag].sort(([a], [b]) => a - b).map(([partition, behind]) => `p${partition}: ${behind}`).join(', ');
@@ -138,16 +130,11 @@ export async function waitForCaughtUp(kafka: Kafka, groupId: string, topic: stri
  * never count. Found rather than restated, so a service may namespace its group as it likes.
  */
 export async function findGroupId(kafka: Kafka, fragment: string, timeoutMs = 30000): Promise<string> {
-  const matching = async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
+  const matching = () =>
+    withAdmin(kafka, async (admin) => {
       const { groups } = await admin.listGroups();
       return groups.map((group) => group.groupId).filter((groupId) => groupId.includes(fragment) && !groupId.includes('.read-'));
-    } finally {
-      await admin.disconnect();
-    }
-  };
+    });
   const [groupId] = await waitFor(`the consumer group named like ${fragment}`, matching, (ids) => ids.length === 1, { timeoutMs, intervalMs: 500 });
   if (!groupId) throw new Error(`no consumer group named like ${fragment}`);
   return groupId;
@@ -155,14 +142,10 @@ export async function findGroupId(kafka: Kafka, fragment: string, timeoutMs = 30
 
 /** Per partition of the topic, the offset the group has committed (-1 when none). */
 export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  return withAdmin(kafka, async (admin) => {
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
     return new Map((committed?.partitions ?? []).map((entry) => [entry.partition, BigInt(entry.offset)]));
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, type Consumer, type Kafka, type KafkaMessage, type PartitionAssigner } from 'kafkajs';
+import { deleteGroupQuietly, withAdmin } from './admin';
 
 /** A read that fetched nothing for this long is stuck (its consumer stopped fetching): it fails, retriable. */
 const READ_STALL_MS = 60_000;
@@ -34,9 +35,7 @@ export async function readTopicToEnd(
   onRecord: (record: KafkaMessage, partition: number) => void,
   timeoutMs = READ_TOPIC_TIMEOUT_MS,
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const offsets = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
   await readPartitionsToEnd(
     kafka,
     topic,
@@ -60,9 +59,7 @@ export async function readPartitionsToEnd(
   onRecord: (record: KafkaMessage, partition: number) => void,
   timeoutMs?: number,
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const offsets = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
   const pending = new Map<number, bigint>();
   for (const entry of offsets) {
     if (partitions.includes(entry.partition) && BigInt(entry.high) > BigInt(entry.low)) pending.set(entry.partition, BigInt(entry.high) - 1n);
@@ -145,10 +142,5 @@ function onlyPartitionsAssigner(topic: string, partitions: readonly number[]): P
 /** A throwaway reader leaves and removes its group, so reads leave nothing behind in the cluster. */
 async function leaveAndDeleteGroup(kafka: Kafka, consumer: Consumer, groupId: string): Promise<void> {
   await consumer.disconnect();
-  const cleanup = kafka.admin();
-  await cleanup.connect();
-  await cleanup
-    .deleteGroups([groupId])
-    .catch(() => undefined)
-    .finally(() => cleanup.disconnect());
+  await deleteGroupQuietly(kafka, groupId);
 }

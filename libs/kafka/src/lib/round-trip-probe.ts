@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { fastDefaultPartitioner } from './partitioner';
+import { deleteGroupQuietly } from './admin';
 import { ensureTopics } from './topics';
 
 export const PROBE_TOPIC = '__pipeline_probe';
@@ -46,17 +47,5 @@ async function readBack(kafka: Kafka, marker: string, timeoutMs: number): Promis
   } finally {
     await consumer.disconnect();
     await deleteGroupQuietly(kafka, `__pipeline_probe_${marker}`);
-  }
-}
-
-async function deleteGroupQuietly(kafka: Kafka, groupId: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.deleteGroups([groupId]);
-  } catch {
-    // a group that never committed may already be gone; nothing to clean
-  } finally {
-    await admin.disconnect();
   }
 }

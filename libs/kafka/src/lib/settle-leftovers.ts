@@ -1,4 +1,5 @@
 import type { Kafka, Producer, Transaction } from 'kafkajs';
+import { withAdmin } from './admin';
 import { kafkaErrorType } from './topics';
 
 export interface LeftoverScope {
@@ -78,15 +79,11 @@ export async function settleLeftovers(kafka: Kafka, producer: Producer, scope: L
 async function partitionsOf(kafka: Kafka, topics: readonly string[]): Promise<Array<{ topic: string; partitions: number[] }>> {
   if (topics.length === 0) return [];
   const wanted = new Set(topics);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { topics: described } = await admin.fetchTopicMetadata({ topics: [...wanted] }).catch((error: unknown) => {
+  const { topics: described } = await withAdmin(kafka, (admin) =>
+    admin.fetchTopicMetadata({ topics: [...wanted] }).catch((error: unknown) => {
       if (kafkaErrorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') return admin.fetchTopicMetadata();
       throw error;
-    });
-    return described.filter((topic) => wanted.has(topic.name)).map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((partition) => partition.partitionId) }));
-  } finally {
-    await admin.disconnect();
-  }
+    }),
+  );
+  return described.filter((topic) => wanted.has(topic.name)).map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((partition) => partition.partitionId) }));
 }

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { withAdmin } from './admin';
 
 export interface TopicSpec {
   topic: string;
@@ -12,9 +13,7 @@ export interface TopicSpec {
  * (a partition count is never changed behind the operator's back).
  */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  await withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     // A topic may be named twice (two stages writing one topic); create it once.
     const unique = [...new Map(specs.map((spec) => [spec.topic, spec])).values()];
@@ -33,9 +32,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<vo
       const leaderless = described.filter((topic) => topic.partitions.some((partition) => partition.leader < 0));
       if (leaderless.length > 0) throw new TopicMetadataLagError(leaderless.map((topic) => topic.name));
     });
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** A topic just created whose partitions have no leader yet in the broker's metadata. */

@@ -1,6 +1,6 @@
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { deadLetterRecord, type RecordOrigin } from '@pipeline/contracts';
-import { createReliableProducer, createTransactionalProducer, ensureTopics, TRANSACTION_RETRY, reachKafka, sendOptions, takeOverTransactionalId, type CompressionName, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
+import { createReliableProducer, createTransactionalProducer, ensureTopics, TRANSACTION_RETRY, reachKafka, sendOptions, takeOverTransactionalId, withAdmin, type CompressionName, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type Message, type Producer, type TopicSpec } from '@pipeline/kafka';
 import { AdaptiveBatchSize, backoffMs, boundedChunks, DEFAULT_BATCH_LIMITS, nextChunk, type BatchLimits } from './batches';
 import { classifyFailure, dependencyOf, messageOf, type Failure } from './failures';
 import { exposeProgress, streamMetrics } from './metrics';
@@ -473,10 +473,14 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
    */
   private async ownedPosition(partition: TopicPartition, payload: EachBatchPayload): Promise<{ position: bigint | undefined; resumed: boolean }> {
     if (this.partitionProducers.has(key(partition))) return { position: this.positions.get(key(partition)), resumed: false };
+    const startedAt = performance.now();
     await this.retrying(partition, payload, () => this.ownPartition(partition));
+    const ownedAt = performance.now();
     try {
       const resumeAt = await this.retrying(partition, payload, () => this.resumePosition(partition));
       if (resumeAt !== undefined) this.positions.set(key(partition), BigInt(resumeAt));
+      const ms = (since: number) => Math.round(performance.now() - since);
+      this.options.logger.log(`${this.options.name}: ${key(partition)}: taken over in ${ms(startedAt)} ms, resuming ${resumeAt === undefined ? 'where the consumer starts (nothing committed yet)' : `at offset ${resumeAt}`}`, { fenceMs: Math.round(ownedAt - startedAt), positionMs: ms(ownedAt) });
       return { position: resumeAt === undefined ? undefined : BigInt(resumeAt), resumed: true };
     } catch (error) {
       // Owned without a known position would skip the checks below: own it again next time.
@@ -492,15 +496,9 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
 
   /** The group's committed offset of a partition (read after fencing, so no earlier owner can move it any more). */
   private async committedOffset(partition: TopicPartition): Promise<string | undefined> {
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    try {
-      const [committed] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [partition.topic] });
-      const offset = committed?.partitions.find((entry) => entry.partition === partition.partition)?.offset;
-      return offset !== undefined && Number(offset) >= 0 ? offset : undefined;
-    } finally {
-      await admin.disconnect();
-    }
+    const [committed] = await withAdmin(this.options.kafka, (admin) => admin.fetchOffsets({ groupId: this.options.groupId, topics: [partition.topic] }));
+    const offset = committed?.partitions.find((entry) => entry.partition === partition.partition)?.offset;
+    return offset !== undefined && Number(offset) >= 0 ? offset : undefined;
   }
 
   /** Where a partition taken over resumes: the handler's own position when it keeps one (see resumeOffset), else the group's offset. */
