@@ -1,4 +1,4 @@
-import { distribution, firstAtOrAfter, histogramMeans, msUntilSecondOfMinute, percentile, WatermarkTimeline } from './latency-math';
+import { distribution, firstAtOrAfter, histogramMeans, msUntilSecondOfMinute, percentile, slowAlertsLine, WatermarkTimeline } from './latency-math';
 
 describe('WatermarkTimeline', () => {
   it('closes a window with the first record of its partition whose event time reaches end + grace + maxOutOfOrderness', () => {
@@ -82,5 +82,13 @@ describe('histogramMeans', () => {
       'pipeline_stream_batch_duration_seconds_count{group="b"} 0',
     ].join('\n');
     expect(histogramMeans(text, 'pipeline_stream_batch_duration_seconds')).toEqual([{ labels: '{group="a"}', count: 4, meanMs: 125 }]);
+  });
+});
+
+describe('slowAlertsLine', () => {
+  it('names the seconds of the run that hold the most slow alerts', () => {
+    const stall = Array.from({ length: 40 }, (_, index) => 3_000 + index * 20);
+    expect(slowAlertsLine([...stall, 41_500, 41_900, 7_100])).toBe('alerts produced ≥ 500 ms after visible: 43, at +3 s (40), +41 s (2), +7 s (1)');
+    expect(slowAlertsLine([1_000, 2_000, 3_000], 2)).toBe('alerts produced ≥ 500 ms after visible: 3, at +1 s (1), +2 s (1) and 1 more seconds');
   });
 });

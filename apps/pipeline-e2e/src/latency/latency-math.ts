@@ -67,6 +67,26 @@ export function formatDistribution(name: string, values: readonly number[]): str
   return `${name}: n=${count} p50=${Math.round(p50)} ms p95=${Math.round(p95)} ms p99=${Math.round(p99)} ms max=${Math.round(max)} ms`;
 }
 
+/** An alert the aggregator took this long or longer to produce after its reading was visible counts as slow. */
+export const SLOW_ALERT_MS = 500;
+
+/**
+ * Where the slow alerts fall in the run, by whole second (ms into the run each became visible):
+ * `alerts produced ≥ 500 ms after visible: 412, at +3 s (398), +41 s (14)`. A stall of the
+ * aggregator shows as one or two seconds holding most of them; a slow machine, as many.
+ */
+export function slowAlertsLine(visibleMsIntoRun: readonly number[], most = 5): string {
+  const bySecond = new Map<number, number>();
+  for (const at of visibleMsIntoRun) {
+    const second = Math.floor(at / 1000);
+    bySecond.set(second, (bySecond.get(second) ?? 0) + 1);
+  }
+  const busiest = [...bySecond].sort(([secondA, countA], [secondB, countB]) => countB - countA || secondA - secondB).slice(0, most);
+  const rest = bySecond.size - busiest.length;
+  const seconds = busiest.map(([second, count]) => `+${second} s (${count})`).join(', ');
+  return `alerts produced ≥ ${SLOW_ALERT_MS} ms after visible: ${visibleMsIntoRun.length}, at ${seconds}${rest > 0 ? ` and ${rest} more seconds` : ''}`;
+}
+
 /** The first of the ascending `times` at or after `moment` (e.g. the commit that made a record visible); undefined if none. */
 export function firstAtOrAfter(times: readonly number[], moment: number): number | undefined {
   return times[firstIndexAtOrAfter(times, moment)];

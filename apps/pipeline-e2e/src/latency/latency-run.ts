@@ -22,7 +22,7 @@ import { PipelineServices } from '../support/pipeline-services';
 import { testKafka } from '../support/kafka-io';
 import { waitForServiceGroup } from '../support/consumer-group';
 import { sleep } from '../support/wait';
-import { distribution, firstAtOrAfter, formatDistribution, histogramMeans, msUntilSecondOfMinute, WatermarkTimeline, type Distribution } from './latency-math';
+import { distribution, firstAtOrAfter, formatDistribution, histogramMeans, msUntilSecondOfMinute, SLOW_ALERT_MS, slowAlertsLine, WatermarkTimeline, type Distribution } from './latency-math';
 
 export interface LatencyOptions {
   /** Events per second over all three domains (a third each). */
@@ -365,6 +365,8 @@ async function measure(kafka: Kafka, db: Client, schema: string, contracts: Cont
   const alertOutputs = await appendTimesByKey(kafka, contracts.sensorAlertsTopic.topic);
   const readingCommits = commits.get(contracts.sensorReadingsTopic.topic) ?? [];
   let unmatchedAlerts = 0;
+  /** When (ms into the run) each alert became visible that the aggregator took SLOW_ALERT_MS or more to produce. */
+  const slowAlerts: number[] = [];
   for (const { table, row, landedAt } of firstLanding.values()) {
     if (table !== contracts.sensorAlertsTable.name) continue;
     const alertId = String(row['alert_id']);
@@ -381,6 +383,7 @@ async function measure(kafka: Kafka, db: Client, schema: string, contracts: Cont
     if (producedAt !== undefined) {
       alert.aggregate.push(producedAt - (visibleAt ?? appendedAt));
       alert.toRow.push(landedAt - producedAt);
+      if (producedAt - (visibleAt ?? appendedAt) >= SLOW_ALERT_MS) slowAlerts.push((visibleAt ?? appendedAt) - firstAppend);
     }
   }
 
@@ -395,6 +398,7 @@ async function measure(kafka: Kafka, db: Client, schema: string, contracts: Cont
   lines.push(`  ${formatDistribution('appended → reading committed by the ingest job', alert.ingestCommit)}`);
   lines.push(`  ${formatDistribution('visible → alert produced', alert.aggregate)}`);
   lines.push(`  ${formatDistribution('alert produced → row committed', alert.toRow)}`);
+  if (slowAlerts.length > 0) lines.push(`  ${slowAlertsLine(slowAlerts)}`);
   if (unmatchedAlerts > 0) lines.push(`  ${unmatchedAlerts} alert rows without their reading in the input (not counted)`);
   return { eventsPerSecond, window: distribution(window.total), alert: distribution(alert.total), lines };
 }
