@@ -31,16 +31,30 @@ export function parseBrokerList(value: string): string[] {
 /**
  * Conditions kafkajs logs as errors although it retries them and they pass on their own
  * (a coordinator loading after start, a rebalance, the previous transaction still
- * completing). They go to the logger at debug level, so they show only with LOG_LEVEL=debug.
+ * completing), or that the caller handles: a topic another replica or pipeline created a
+ * moment before (CreateTopics answers TOPIC_ALREADY_EXISTS, which ensureTopics accepts), and
+ * the metadata of a topic just created, which the broker's cache does not have yet (retried
+ * by ensureTopics). A real failure of either still fails the call, and the service reports
+ * that error in its own words. They go to the logger at debug level, so they show only with
+ * LOG_LEVEL=debug.
  */
-const RETRIED_CONDITIONS = [
+const RETRIED_CONDITIONS: ReadonlyArray<string | readonly string[]> = [
   'coordinator is loading',
   'coordinator is not available',
   'another concurrent operation on the same transaction',
   'group is rebalancing',
   'not aware of this member',
   'There is no leader for this topic-partition',
+  'Topic creation errors',
+  // Only on a metadata answer: a fetch of a topic deleted under the consumer stays an error.
+  ['Response Metadata', 'This server does not host this topic-partition'],
 ];
+
+/** The level a kafkajs log line is logged at: its own, or debug for a condition that passes on its own (RETRIED_CONDITIONS: each string, or all of a list, in the line). */
+export function kafkaLineLevel(level: number, text: string): 'error' | 'warn' | 'info' | 'debug' {
+  if (RETRIED_CONDITIONS.some((condition) => (typeof condition === 'string' ? [condition] : condition).every((part) => text.includes(part)))) return 'debug';
+  return LEVEL_NAMES[level] ?? 'info';
+}
 
 const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = { [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug' };
 
@@ -83,9 +97,7 @@ function quietRetries(sink: KafkaLogSink, cluster: KafkaCluster): logCreator {
           return;
         }
       }
-      const retried = RETRIED_CONDITIONS.some((condition) => text.includes(condition));
-      const name = retried ? 'debug' : (LEVEL_NAMES[level] ?? 'info');
-      sink(name, message, extra);
+      sink(kafkaLineLevel(level, text), message, extra);
     };
   };
 }
