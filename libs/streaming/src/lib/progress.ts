@@ -31,6 +31,8 @@ const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
  */
 export class ProgressBoard {
   private readonly partitions = new Map<string, PartitionProgress>();
+  /** Partitions reported stalled by stallChanges, with the time of their last progress before the stall. */
+  private readonly reportedStalls = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -46,6 +48,7 @@ export class ProgressBoard {
 
   revoke(topic: string, partition: number): void {
     this.partitions.delete(keyOf(topic, partition));
+    this.reportedStalls.delete(keyOf(topic, partition));
   }
 
   all(): PartitionProgress[] {
@@ -92,4 +95,29 @@ export class ProgressBoard {
     }
     return stalled;
   }
+
+  /**
+   * What changed since the last call: the partitions that have become stalled, and those that were
+   * and have moved since (with how long they stood still). For one log line each way; the metrics
+   * and /health report the state itself.
+   */
+  stallChanges(stallAfterMs: number): { stalled: StalledPartition[]; moving: MovingAgain[] } {
+    const stalled = this.stalled(stallAfterMs).filter((partition) => !this.reportedStalls.has(keyOf(partition.topic, partition.partition)));
+    for (const partition of stalled) this.reportedStalls.set(keyOf(partition.topic, partition.partition), this.now() - partition.stalledForMs);
+    const moving: MovingAgain[] = [];
+    for (const [key, stillSince] of this.reportedStalls) {
+      const progress = this.partitions.get(key);
+      if (!progress || progress.lastProgressAt === stillSince) continue;
+      this.reportedStalls.delete(key);
+      moving.push({ topic: progress.topic, partition: progress.partition, stoodStillMs: progress.lastProgressAt - stillSince });
+    }
+    return { stalled, moving };
+  }
+}
+
+export interface MovingAgain {
+  readonly topic: string;
+  readonly partition: number;
+  /** From the last progress before the stall to the first after it. */
+  readonly stoodStillMs: number;
 }

@@ -8,7 +8,7 @@ import { requiredEnv } from '@pipeline/config';
 import { HEADERS } from '@pipeline/contracts';
 import { createKafkaClient, createReliableProducer, ensureTopics, parseBrokerList, readTopicToEnd, SEND_DEFAULTS, type KafkaMessage } from '@pipeline/kafka';
 import { TransientError } from './failures';
-import { KafkaStreamServer, type HandlerResult, type StreamHandler, type StreamRecord, type TopicPartition } from './stream-server';
+import { KafkaStreamServer, type HandlerResult, type StreamHandler, type StreamLogger, type StreamRecord, type TopicPartition } from './stream-server';
 
 const kafka = createKafkaClient({ brokers: parseBrokerList(requiredEnv('KAFKA_BROKERS')), clientId: 'stream-server-it', log: () => undefined });
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -60,7 +60,7 @@ describe('KafkaStreamServer (real broker)', () => {
     await admin.disconnect();
   });
 
-  function server(groupSuffix: string, handler: StreamHandler, delivery: 'transactional' | 'after-handler', extra: { maxRecords?: number; stallAfterMs?: number } = {}): KafkaStreamServer {
+  function server(groupSuffix: string, handler: StreamHandler, delivery: 'transactional' | 'after-handler', extra: { maxRecords?: number; stallAfterMs?: number; logger?: StreamLogger } = {}): KafkaStreamServer {
     const created = new KafkaStreamServer({
       name: `stream-it/${groupSuffix}`,
       kafka,
@@ -72,7 +72,7 @@ describe('KafkaStreamServer (real broker)', () => {
       limits: { maxRecords: extra.maxRecords ?? 5000, maxBytes: 1 << 20 },
       stallAfterMs: extra.stallAfterMs,
       retryBackoff: { initialMs: 50, maxMs: 200 },
-      logger: quiet,
+      logger: extra.logger ?? quiet,
     });
     servers.push(created);
     return created;
@@ -187,9 +187,17 @@ describe('KafkaStreamServer (real broker)', () => {
   });
 
   it('reports a partition that stops moving on /health, naming it and why', async () => {
-    const stuck = server('stuck', { handle: async () => Promise.reject(new TransientError('database', 'database unavailable')) }, 'after-handler', { stallAfterMs: 1000 });
+    const warnings: string[] = [];
+    const logger = { ...quiet, warn: (message: string) => warnings.push(message) };
+    const stuck = server('stuck', { handle: async () => Promise.reject(new TransientError('database', 'database unavailable')) }, 'after-handler', { stallAfterMs: 1000, logger });
     await start(stuck);
     await waitFor('the stall to show', () => !stuck.health().ok, 30_000);
     expect(stuck.health().detail).toMatch(new RegExp(`${input}\\[0\\] stalled for \\d+ s with lag 100: database unavailable`));
+    // And in the log, once, beside the retries' own lines.
+    await waitFor('the stall in the log', () => warnings.some((line) => line.includes('] stalled: ')), 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const stallLines = warnings.filter((line) => line.includes('] stalled: '));
+    expect(stallLines).toHaveLength(1);
+    expect(stallLines[0]).toMatch(new RegExp(`${input}\\[0\\] stalled: lag 100 and no progress for \\d+ s; last error: database unavailable`));
   });
 });

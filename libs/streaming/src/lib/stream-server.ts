@@ -140,6 +140,8 @@ export interface StreamHealth {
 }
 
 const key = ({ topic, partition }: TopicPartition) => `${topic}:${partition}`;
+/** How often the server looks for partitions that stalled or moved again, to log it (at most; sooner with a shorter stall time). */
+const STALL_CHECK_MS = 5_000;
 
 /** After a wait (backoff, fenced): a batch whose consumer is stopping or has sought elsewhere is not retried. */
 function abandonIfStale(partition: TopicPartition, failure: Failure, payload: EachBatchPayload): void {
@@ -211,6 +213,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
   private crashesInARow = 0;
   private startupProblem: string | undefined;
   private withdrawMetrics: (() => void) | undefined;
+  private stallWatch: NodeJS.Timeout | undefined;
   private readonly limits: BatchLimits;
   private readonly transactionTimeoutMs: number;
   private readonly batchSize: AdaptiveBatchSize;
@@ -247,6 +250,7 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
 
   async close(): Promise<void> {
     this.state = 'stopped';
+    clearInterval(this.stallWatch);
     // kafkajs finishes the batch in flight (its transaction commits) before leaving the group.
     await this.consumer?.disconnect().catch(() => undefined);
     await Promise.allSettled([...this.partitionProducers.values()].map(async (producer) => (await producer).disconnect()));
@@ -281,7 +285,19 @@ export class KafkaStreamServer extends Server implements CustomTransportStrategy
     await this.untilReady('connecting the producer', 'kafka', () => producer.connect());
     await this.runConsumer();
     this.withdrawMetrics = exposeProgress(options.groupId, this.board);
+    this.stallWatch = setInterval(() => this.logStallChanges(), Math.min(STALL_CHECK_MS, this.stallAfterMs));
+    this.stallWatch.unref();
     options.logger.log(`${options.name}: consuming ${options.topics.join(', ')}`, { group: options.groupId, delivery: options.delivery });
+  }
+
+  /** One line when a partition stalls (whatever holds it: a failing batch, a consumer that stopped fetching), one when it moves again. */
+  private logStallChanges(): void {
+    const { stalled, moving } = this.board.stallChanges(this.stallAfterMs);
+    for (const partition of stalled) {
+      const since = `${Math.round(partition.stalledForMs / 1000)} s`;
+      this.options.logger.warn(`${this.options.name}: ${partition.topic}[${partition.partition}] stalled: lag ${partition.lag} and no progress for ${since}${partition.lastError ? `; last error: ${partition.lastError}` : ''}`);
+    }
+    for (const partition of moving) this.options.logger.log(`${this.options.name}: ${partition.topic}[${partition.partition}] moving again after ${Math.round(partition.stoodStillMs / 1000)} s`);
   }
 
   /** A consumer of the group, joined and running: at start, and again after a crash (restartAfterCrash). */
