@@ -41,13 +41,20 @@ export async function readTopicToEnd(
     topic,
     offsets.map((entry) => entry.partition),
     onRecord,
-    timeoutMs,
+    { timeoutMs },
   );
 }
 
+export interface ReadToEndOptions {
+  /** Fails the read when it has not reached every end offset within this time. Default: no limit (a stalled read fails after a minute without a batch). */
+  readonly timeoutMs?: number;
+  /** Reads only each partition's last this many offsets (its newest records), not from its beginning. */
+  readonly lastOffsets?: number;
+}
+
 /**
- * Reads the given partitions of a topic from their beginning up to the end offset they have
- * now (taken before reading: records appended later are not awaited), read-committed, and
+ * Reads the given partitions of a topic from their beginning (or their last `lastOffsets` offsets)
+ * up to the end offset they have now (taken before reading: records appended later are not awaited), read-committed, and
  * hands each record to `onRecord` as it arrives. Only those partitions are fetched: the
  * throwaway group's assigner gives its one member exactly them. A partition whose last
  * offsets are transaction markers or aborted records ends when the fetch position passes them.
@@ -57,12 +64,18 @@ export async function readPartitionsToEnd(
   topic: string,
   partitions: readonly number[],
   onRecord: (record: KafkaMessage, partition: number) => void,
-  timeoutMs?: number,
+  { timeoutMs, lastOffsets }: ReadToEndOptions = {},
 ): Promise<void> {
   const offsets = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
   const pending = new Map<number, bigint>();
+  /** Where each partition's read starts, when not at its beginning. */
+  const startAt = new Map<number, bigint>();
   for (const entry of offsets) {
-    if (partitions.includes(entry.partition) && BigInt(entry.high) > BigInt(entry.low)) pending.set(entry.partition, BigInt(entry.high) - 1n);
+    const [low, high] = [BigInt(entry.low), BigInt(entry.high)];
+    const start = lastOffsets === undefined || high - BigInt(lastOffsets) <= low ? low : high - BigInt(lastOffsets);
+    if (!partitions.includes(entry.partition) || high <= start) continue;
+    pending.set(entry.partition, high - 1n);
+    if (start > low) startAt.set(entry.partition, start);
   }
   if (pending.size === 0) return;
   const wanted = [...pending.keys()];
@@ -99,10 +112,14 @@ export async function readPartitionsToEnd(
       eachBatchAutoResolve: true,
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        for (const message of batch.messages) onRecord(message, batch.partition);
+        // A fetch from inside a record batch may hand over the batch's earlier records too.
+        const from = startAt.get(batch.partition);
+        for (const message of batch.messages) if (from === undefined || BigInt(message.offset) >= from) onRecord(message, batch.partition);
         reached(batch.partition, BigInt(batch.lastOffset()));
       },
     });
+    // kafkajs takes a seek once run() has joined; a fetch already under way for the partition is dropped.
+    for (const [partition, offset] of startAt) consumer.seek({ topic, partition, offset: offset.toString() });
     if (timeoutMs === undefined) await finished;
     else await withDeadline(finished, timeoutMs, () => `reading ${topic} to its end: partitions ${[...pending.keys()].join(', ')} not reached within ${timeoutMs} ms`);
   } finally {
