@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { deadLetterTopic, TopicNamespace } from '@pipeline/contracts';
-import { formatProgress, IngestClient, ProgressReporter, runRetrying, WebhookIngestor, type ProgressSnapshot, type WebhookDelivery, type WebhookOutcome } from '@pipeline/ingest';
+import { formatProgress, IngestClient, ProgressReporter, runRetrying, webhookDeliveriesSpec, WebhookIngestor, type ProgressSnapshot, type WebhookDelivery, type WebhookOutcome } from '@pipeline/ingest';
 import { createReliableProducer, kafkaClusterFrom, schemaRegistryFrom, type Producer } from '@pipeline/kafka';
 import { kafkaLogSink, SERVICE_CONFIG } from '@pipeline/service-kit';
 import { jobBoard } from './job-board';
@@ -36,6 +36,8 @@ export class IngestRuntime implements OnApplicationBootstrap, OnApplicationShutd
       maxDisorderMs: config.INGEST_MAX_DISORDER_MS,
       maxDepth: config.WEBHOOK_MAX_DEPTH,
       idempotency: { ttlMs: config.WEBHOOK_IDEMPOTENCY_TTL_S * 1000, maxKeys: config.WEBHOOK_IDEMPOTENCY_MAX_KEYS },
+      // Answered keys survive a restart or a redeploy (kept in Kafka, read back before the first keyed delivery).
+      deliveriesTopic: webhookDeliveriesSpec(topics, config.WEBHOOK_IDEMPOTENCY_TTL_S * 1000),
     });
   }
 

@@ -21,6 +21,7 @@ export * from './lib/publish/ingest-client';
 export * from './lib/progress-reporter';
 export * from './lib/jobs';
 export * from './lib/webhook';
+export * from './lib/webhook-deliveries';
 export * from './lib/webhook-body';
 export * from './lib/webhook-auth';
 export * from './lib/auth-failure-limit';

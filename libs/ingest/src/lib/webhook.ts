@@ -2,6 +2,7 @@ import { DOMAINS, type Domain, type TopicNamespace } from '@pipeline/contracts';
 import { SEND_DEFAULTS, type Producer, type TopicSpec } from '@pipeline/kafka';
 import { ingestMetrics, observeIngestSend } from '@pipeline/streaming';
 import { IdempotencyStore } from './idempotency';
+import { WebhookDeliveries } from './webhook-deliveries';
 import { forDomain } from './jobs';
 import { deadLetterMessage } from './publish/dead-letter';
 import type { IngestClient } from './publish/ingest-client';
@@ -75,6 +76,8 @@ export interface WebhookIngestorOptions {
   maxDepth?: number;
   /** How long and how many Idempotency-Keys are remembered (default 24 h, 100,000 keys). */
   idempotency?: { ttlMs: number; maxKeys: number };
+  /** Where the answered keys are kept beyond the process (webhookDeliveriesSpec); without it, in memory only. */
+  deliveriesTopic?: TopicSpec;
 }
 
 /** Who posted, and the key that makes a retried delivery publish nothing twice. */
@@ -92,7 +95,8 @@ export interface WebhookDelivery {
  * each partition's at what is safe for it (PartitionProgress). The disorder bound is checked
  * in the queue, so items are judged in the order they are sent. A body is parsed here (depth
  * checked on the bytes first); an Idempotency-Key runs a delivery once per sender and domain
- * (IdempotencyStore: in memory, bounded, TTL; a restart forgets).
+ * (IdempotencyStore: bounded, TTL; with `deliveriesTopic`, its answers kept in Kafka so a restart
+ * remembers them, see WebhookDeliveries).
  */
 export class WebhookIngestor {
   private readonly channels = new Map<Domain, Promise<DomainChannel>>();
@@ -101,9 +105,13 @@ export class WebhookIngestor {
   private requests = 0;
   private readonly tally: IngestCounts = { read: 0, produced: 0, deadLettered: 0, heartbeatRounds: 0 };
   private readonly idempotency: IdempotencyStore<WebhookOutcome>;
+  private readonly deliveries: WebhookDeliveries | undefined;
 
   constructor(private readonly options: WebhookIngestorOptions) {
-    this.idempotency = new IdempotencyStore(options.idempotency ?? { ttlMs: 86_400_000, maxKeys: 100_000 });
+    const remembered = options.idempotency ?? { ttlMs: 86_400_000, maxKeys: 100_000 };
+    const { client, deliveriesTopic } = options;
+    this.deliveries = deliveriesTopic && new WebhookDeliveries(client.kafka, deliveriesTopic, (spec) => client.ensureTopics([spec]), remembered.maxKeys);
+    this.idempotency = new IdempotencyStore<WebhookOutcome>({ ...remembered, onAnswered: (answered) => this.deliveries?.keep(answered) });
     this.timer = setInterval(() => void this.heartbeats(), options.heartbeatIntervalMs ?? 1000);
     this.timer.unref();
   }
@@ -117,6 +125,7 @@ export class WebhookIngestor {
     if (!(DOMAINS as string[]).includes(domain)) throw new UnknownDomainError(domain);
     const key = delivery?.idempotencyKey;
     if (key === undefined) return this.publish(domain as Domain, raw, contentType);
+    await this.deliveries?.load(this.idempotency);
     const { result, replayed } = await this.idempotency.once(`${delivery?.client}\n${domain}\n${key}`, raw, () => this.publish(domain as Domain, raw, contentType));
     return replayed ? { ...result, replayed } : result;
   }
@@ -141,9 +150,25 @@ export class WebhookIngestor {
     return { ...this.tally };
   }
 
-  close(): Promise<unknown> {
+  async close(): Promise<void> {
     clearInterval(this.timer);
-    return this.queue;
+    await this.queue;
+    // The answers of the last deliveries, so the next run knows them.
+    await this.keptAnswers().catch(() => undefined);
+  }
+
+  /** Writes the answers waiting to be kept (in the send queue, after the deliveries they answer). */
+  private keptAnswers(): Promise<void> {
+    const deliveries = this.deliveries;
+    if (!deliveries) return Promise.resolve();
+    return this.serially(async () => {
+      const messages = deliveries.take();
+      if (messages.length === 0) return;
+      await this.options.producer.send({ ...SEND_DEFAULTS, topic: deliveries.spec.topic, messages }).catch((error: unknown) => {
+        deliveries.putBack(messages);
+        throw error;
+      });
+    });
   }
 
   /** Runs sends one after another (sequence-number safety of kafkajs' idempotent producer). */
@@ -156,6 +181,7 @@ export class WebhookIngestor {
   private async heartbeats(): Promise<void> {
     // A channel that failed to open (registry down) rejects here too: skipped, never an unhandled rejection.
     for (const channel of this.channels.values()) await channel.then((open) => open.heartbeat()).catch(() => undefined);
+    await this.keptAnswers().catch(() => undefined);
   }
 
   private channel(domain: Domain): Promise<DomainChannel> {
@@ -210,12 +236,18 @@ export class WebhookIngestor {
           const deadLetters = rejections.map((rejection) =>
             deadLetterMessage({ source, position: `request ${requestId} item ${rejection.index}`, reason: rejection.reason, reasonClass: rejection.reasonClass, contract, raw: rejection.raw }),
           );
+          // Answers of earlier deliveries ride along: each written after its own delivery was acknowledged.
+          const answers = this.deliveries?.take() ?? [];
           const topicMessages = [
             { topic: sink.topic.topic, messages: events },
             { topic: deadLetterTopic.topic, messages: deadLetters },
+            { topic: this.deliveries?.spec.topic ?? '', messages: answers },
           ].filter((entry) => entry.messages.length > 0);
           const sentAt = performance.now();
-          await producer.sendBatch({ ...SEND_DEFAULTS, topicMessages });
+          await producer.sendBatch({ ...SEND_DEFAULTS, topicMessages }).catch((error: unknown) => {
+            this.deliveries?.putBack(answers);
+            throw error;
+          });
           observeIngestSend(source, sink.topic.topic, { events: events.length, deadLetters }, (performance.now() - sentAt) / 1000);
           progress.acknowledge(maxima);
           this.tally.produced += events.length;
