@@ -91,14 +91,18 @@ export class WebhookDeliveries {
     this.pending.push(deliveryRecord(answered));
   }
 
-  /** The answers waiting to be written, handed to one send; `putBack` them if it fails. */
-  take(): Message[] {
-    const taken = this.pending;
+  /**
+   * Hands the answers waiting to be written to one send, as its entry for this topic (none when
+   * nothing waits); if the send fails they wait for the next one.
+   */
+  async withAnswers<T>(send: (entries: Array<{ topic: string; messages: Message[] }>) => Promise<T>): Promise<T> {
+    const messages = this.pending;
     this.pending = [];
-    return taken;
-  }
-
-  putBack(messages: readonly Message[]): void {
-    this.pending = messages.concat(this.pending);
+    try {
+      return await send(messages.length > 0 ? [{ topic: this.spec.topic, messages }] : []);
+    } catch (error) {
+      this.pending = messages.concat(this.pending);
+      throw error;
+    }
   }
 }

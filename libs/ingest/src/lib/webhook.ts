@@ -161,14 +161,11 @@ export class WebhookIngestor {
   private keptAnswers(): Promise<void> {
     const deliveries = this.deliveries;
     if (!deliveries) return Promise.resolve();
-    return this.serially(async () => {
-      const messages = deliveries.take();
-      if (messages.length === 0) return;
-      await this.options.producer.send({ ...SEND_DEFAULTS, topic: deliveries.spec.topic, messages }).catch((error: unknown) => {
-        deliveries.putBack(messages);
-        throw error;
-      });
-    });
+    return this.serially(() =>
+      deliveries.withAnswers(async (answers) => {
+        if (answers.length > 0) await this.options.producer.sendBatch({ ...SEND_DEFAULTS, topicMessages: answers });
+      }),
+    );
   }
 
   /** Runs sends one after another (sequence-number safety of kafkajs' idempotent producer). */
@@ -236,18 +233,14 @@ export class WebhookIngestor {
           const deadLetters = rejections.map((rejection) =>
             deadLetterMessage({ source, position: `request ${requestId} item ${rejection.index}`, reason: rejection.reason, reasonClass: rejection.reasonClass, contract, raw: rejection.raw }),
           );
-          // Answers of earlier deliveries ride along: each written after its own delivery was acknowledged.
-          const answers = this.deliveries?.take() ?? [];
           const topicMessages = [
             { topic: sink.topic.topic, messages: events },
             { topic: deadLetterTopic.topic, messages: deadLetters },
-            { topic: this.deliveries?.spec.topic ?? '', messages: answers },
           ].filter((entry) => entry.messages.length > 0);
           const sentAt = performance.now();
-          await producer.sendBatch({ ...SEND_DEFAULTS, topicMessages }).catch((error: unknown) => {
-            this.deliveries?.putBack(answers);
-            throw error;
-          });
+          const send = (answers: typeof topicMessages) => producer.sendBatch({ ...SEND_DEFAULTS, topicMessages: topicMessages.concat(answers) });
+          // Answers of earlier deliveries ride along: each written after its own delivery was acknowledged.
+          await (this.deliveries ? this.deliveries.withAnswers(send) : send([]));
           observeIngestSend(source, sink.topic.topic, { events: events.length, deadLetters }, (performance.now() - sentAt) / 1000);
           progress.acknowledge(maxima);
           this.tally.produced += events.length;
